@@ -1,0 +1,17 @@
+"""Shared helpers: input validation for the data conventions, optional imports, discovery."""
+
+from ._optional import import_optional
+from ._validation import (
+    check_constituents,
+    check_finite,
+    constituent_mask,
+    n_constituents,
+)
+
+__all__ = [
+    "check_constituents",
+    "check_finite",
+    "constituent_mask",
+    "import_optional",
+    "n_constituents",
+]

@@ -1,0 +1,143 @@
+"""Validation of the data conventions shared by every estimator.
+
+Constituents are float32 arrays of shape ``(n_jets, n_constituents, n_features)``;
+for four-momenta ``n_features == 4`` in the order (E, px, py, pz). Rows are sorted by
+pT descending and zero-padded: a constituent row that is all zeros is padding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_FOUR_MOMENTUM = "(E, px, py, pz)"
+
+
+def check_finite(X: np.ndarray, *, name: str = "X") -> None:
+    """Raise ValueError naming how many entries of ``X`` are NaN or infinite.
+
+    Examples
+    --------
+    >>> check_finite(np.ones((2, 3)))
+    """
+    if X.dtype.kind not in "fc":
+        return
+    if not np.isfinite(X).all():
+        n_nan = int(np.isnan(X).sum())
+        n_inf = int(np.isinf(X).sum())
+        raise ValueError(
+            f"{name} contains {n_nan} NaN and {n_inf} infinite value(s); "
+            "skjet does not drop or impute them silently: clean the input first."
+        )
+
+
+def check_constituents(
+    X,
+    *,
+    n_features: int | None = 4,
+    dtype=np.float32,
+    name: str = "constituents",
+    estimator=None,
+    copy: bool = False,
+) -> np.ndarray:
+    """Validate a constituent array and return it as a C-contiguous 3-D array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_jets, n_constituents, n_features)
+        Zero-padded constituents. For four-momenta, ``n_features == 4`` in the order
+        (E, px, py, pz).
+    n_features : int or None, default=4
+        Required size of the last axis; ``None`` accepts any size >= 1.
+    dtype : numpy dtype, default=np.float32
+        Output dtype. float64 input is converted.
+    name : str, default="constituents"
+        Used in error messages.
+    estimator : estimator instance, optional
+        Its class name prefixes error messages.
+    copy : bool, default=False
+        Force a copy even when no conversion is needed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_jets, n_constituents, n_features)
+
+    Raises
+    ------
+    ValueError
+        Wrong number of dimensions, wrong last axis, no jets, no constituent slots,
+        NaN or infinite values, or a non-numeric dtype.
+
+    Examples
+    --------
+    >>> X = np.zeros((2, 3, 4), dtype=np.float32)
+    >>> check_constituents(X).shape
+    (2, 3, 4)
+    """
+    who = f"{type(estimator).__name__}: " if estimator is not None else ""
+    if isinstance(X, pd.DataFrame | pd.Series):
+        raise ValueError(
+            f"{who}{name} must be a 3-D array (n_jets, n_constituents, {n_features or 'n_features'}), "
+            f"got a pandas {type(X).__name__} of shape {X.shape}. Flat tables such as the Top "
+            "Quark Tagging columns E_0, PX_0, ... reshape with skjet.preprocessing.ReshapeConstituents."
+        )
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and similar
+        raise ValueError(f"{who}{name} could not be converted to an array: {exc}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{who}{name} must be numeric, got dtype {arr.dtype}.")
+    if arr.ndim != 3:
+        hint = ""
+        if arr.ndim == 2 and (n_features is None or arr.shape[1] % n_features == 0):
+            hint = (
+                " A flat (n_jets, n_constituents * n_features) table reshapes with "
+                "skjet.preprocessing.ReshapeConstituents."
+            )
+        raise ValueError(
+            f"{who}{name} must be a 3-D array of shape (n_jets, n_constituents, "
+            f"{n_features or 'n_features'}), got {arr.ndim}-D of shape {arr.shape}.{hint}"
+        )
+    if n_features is not None and arr.shape[2] != n_features:
+        what = f" {_FOUR_MOMENTUM}" if n_features == 4 else ""
+        raise ValueError(
+            f"{who}{name} must have {n_features} features{what} on the last axis, "
+            f"got shape {arr.shape}."
+        )
+    if arr.shape[2] < 1:
+        raise ValueError(f"{who}{name} has no features on the last axis: shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{who}{name} is empty: 0 jets (shape {arr.shape}); at least 1 is required.")
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"{who}{name} has 0 constituent slots (shape {arr.shape}); at least 1 is required."
+        )
+    arr = np.array(arr, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(
+        arr, dtype=dtype
+    )
+    check_finite(arr, name=f"{who}{name}")
+    return arr
+
+
+def constituent_mask(X: np.ndarray) -> np.ndarray:
+    """Boolean mask of real (non-padding) constituents, shape (n_jets, n_constituents).
+
+    Examples
+    --------
+    >>> X = np.zeros((1, 3, 4), dtype=np.float32); X[0, 0] = [10, 1, 2, 3]
+    >>> constituent_mask(X)
+    array([[ True, False, False]])
+    """
+    return np.any(X != 0, axis=-1)
+
+
+def n_constituents(X: np.ndarray) -> np.ndarray:
+    """Number of real constituents per jet (int64, shape (n_jets,)).
+
+    Examples
+    --------
+    >>> X = np.zeros((2, 3, 4), dtype=np.float32); X[0, :2, 0] = 1.0
+    >>> n_constituents(X)
+    array([2, 0])
+    """
+    return constituent_mask(X).sum(axis=1, dtype=np.int64)
