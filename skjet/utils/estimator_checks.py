@@ -1,0 +1,249 @@
+"""Common checks for estimators whose input is 3-D or 4-D (constituents, jet images).
+
+scikit-learn's :func:`~sklearn.utils.estimator_checks.parametrize_with_checks` feeds 2-D
+arrays only, so it skips estimators tagged ``two_d_array=False``. These checks cover the same
+contract on the inputs such estimators take: cloning and parameters, fit returning ``self``,
+``NotFittedError`` before fit, clear errors for wrong dimensions, NaN and empty input,
+identical results after pickling and refitting, no mutation of the input, feature names and
+pandas output for 2-D outputs, and the classifier API.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+
+INPUT_KINDS = ("constituents", "images")
+
+
+def make_constituents(n_jets: int = 40, n_slots: int = 16, random_state: int = 0):
+    """Physics-like zero-padded constituents (n, m, 4) and binary string labels.
+
+    Class "top" jets have more, softer constituents than "qcd" jets. The last jet has no
+    constituents at all, because every estimator must handle that.
+    """
+    rng = np.random.default_rng(random_state)
+    y = np.where(np.arange(n_jets) % 2 == 0, "top", "qcd")
+    X = np.zeros((n_jets, n_slots, 4), dtype=np.float32)
+    for i in range(n_jets):
+        mult = rng.integers(n_slots // 2, n_slots + 1) if y[i] == "top" else rng.integers(2, n_slots // 2)
+        pt = np.sort(rng.exponential(30.0 if y[i] == "top" else 60.0, mult))[::-1] + 1.0
+        eta = rng.normal(0.0, 0.3, mult)
+        phi = rng.normal(0.0, 0.3, mult)
+        px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+        X[i, :mult] = np.stack([np.sqrt(px**2 + py**2 + pz**2), px, py, pz], axis=1)
+    X[-1] = 0.0
+    return X, y
+
+
+def make_images(n_jets: int = 40, size: int = 8, random_state: int = 0):
+    """Non-negative images (n, 1, size, size) and binary string labels."""
+    rng = np.random.default_rng(random_state)
+    y = np.where(np.arange(n_jets) % 2 == 0, "top", "qcd")
+    X = rng.exponential(1.0, (n_jets, 1, size, size)).astype(np.float32)
+    X[y == "top", :, : size // 2] *= 3.0
+    return X, y
+
+
+def _make_input(kind: str):
+    if kind == "constituents":
+        return make_constituents()
+    if kind == "images":
+        return make_images()
+    raise ValueError(f"input kind must be one of {INPUT_KINDS}, got {kind!r}")
+
+
+def _output(estimator, X):
+    """What the estimator computes from X: probabilities for classifiers, else transform."""
+    if is_classifier(estimator):
+        return estimator.predict_proba(X)
+    return estimator.transform(X)
+
+
+def _methods(estimator) -> list[str]:
+    names = ("predict", "predict_proba", "decision_function", "transform")
+    return [m for m in names if hasattr(estimator, m)]
+
+
+def check_params_stored(name, estimator, X, y):
+    """``__init__`` stores parameters unchanged; clone and set_params round-trip."""
+    params = estimator.get_params(deep=False)
+    cloned = clone(estimator)
+    assert cloned.get_params(deep=False).keys() == params.keys()
+    for key, value in params.items():
+        assert cloned.get_params(deep=False)[key] is value or repr(
+            cloned.get_params(deep=False)[key]
+        ) == repr(value), f"{name}: clone changed parameter {key!r}"
+    cloned.set_params(**params)
+    assert not [a for a in vars(cloned) if a.endswith("_") and not a.startswith("_")], (
+        f"{name}: unfitted estimator has fitted attributes"
+    )
+
+
+def check_not_fitted(name, estimator, X, y):
+    """Every prediction method raises NotFittedError before fit."""
+    est = clone(estimator)
+    for method in _methods(est):
+        with pytest.raises(NotFittedError):
+            getattr(est, method)(X)
+
+
+def check_fit_returns_self(name, estimator, X, y):
+    """``fit`` returns the estimator and sets ``n_features_in_`` and trailing-underscore attributes."""
+    est = clone(estimator)
+    assert est.fit(X, y) is est, f"{name}.fit must return self"
+    assert hasattr(est, "n_features_in_"), f"{name} must set n_features_in_ in fit"
+    if is_classifier(est):
+        np.testing.assert_array_equal(est.classes_, np.unique(y))
+
+
+def check_rejects_2d(name, estimator, X, y):
+    """Flattened 2-D input gets a ValueError that names the expected dimensions."""
+    est = clone(estimator)
+    with pytest.raises(ValueError, match=r"\d-D"):
+        est.fit(X.reshape(len(X), -1), y)
+
+
+def check_rejects_nan(name, estimator, X, y):
+    """NaN and inf in the input are refused, not dropped."""
+    for bad in (np.nan, np.inf):
+        X_bad = X.copy()
+        X_bad.reshape(len(X), -1)[0, 0] = bad
+        with pytest.raises(ValueError, match=r"(?i)nan|inf"):
+            clone(estimator).fit(X_bad, y)
+
+
+def check_rejects_empty(name, estimator, X, y):
+    """Zero jets give a ValueError."""
+    with pytest.raises(ValueError):
+        clone(estimator).fit(X[:0], y[:0])
+
+
+def check_rejects_wrong_features_at_predict(name, estimator, X, y):
+    """A different last axis at predict/transform time than at fit gives a ValueError."""
+    est = clone(estimator).fit(X, y)
+    X_wrong = np.concatenate([X, X[..., :1]], axis=-1)
+    for method in _methods(est):
+        with pytest.raises(ValueError):
+            getattr(est, method)(X_wrong)
+
+
+def check_no_input_mutation(name, estimator, X, y):
+    """Neither fit nor prediction changes the caller's array."""
+    X_before = X.copy()
+    est = clone(estimator).fit(X, y)
+    for method in _methods(est):
+        getattr(est, method)(X)
+    np.testing.assert_array_equal(X, X_before)
+
+
+def check_pickle_round_trip(name, estimator, X, y):
+    """A pickled and restored estimator gives identical results."""
+    est = clone(estimator).fit(X, y)
+    restored = pickle.loads(pickle.dumps(est))
+    for method in _methods(est):
+        np.testing.assert_array_equal(getattr(est, method)(X), getattr(restored, method)(X))
+
+
+def check_fit_idempotent(name, estimator, X, y):
+    """Fitting twice on the same data gives the same results."""
+    est = clone(estimator)
+    first = _output(est.fit(X, y), X)
+    second = _output(est.fit(X, y), X)
+    np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-6)
+
+
+def check_finite_output(name, estimator, X, y):
+    """The output is finite, including for the jet with no constituents (the last one)."""
+    out = _output(clone(estimator).fit(X, y), X)
+    assert np.isfinite(np.asarray(out, dtype=np.float64)).all(), f"{name} gave non-finite output"
+
+
+def check_feature_names_and_pandas_output(name, estimator, X, y):
+    """2-D transformer output: ``get_feature_names_out`` matches, ``set_output`` gives a DataFrame."""
+    est = clone(estimator).fit(X, y)
+    out = est.transform(X)
+    if np.ndim(out) != 2:
+        return
+    names = est.get_feature_names_out()
+    assert len(names) == out.shape[1]
+    est_pd = clone(estimator).set_output(transform="pandas").fit(X, y)
+    frame = est_pd.transform(X)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(names)
+    np.testing.assert_allclose(frame.to_numpy(dtype=np.float64), np.asarray(out, dtype=np.float64))
+
+
+def check_classifier_api(name, estimator, X, y):
+    """String labels, probabilities summing to one, predictions among ``classes_``."""
+    est = clone(estimator).fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.shape == (len(X), len(est.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(np.unique(est.predict(X))) <= set(est.classes_)
+
+
+def check_classifier_single_class(name, estimator, X, y):
+    """A single class in y is refused with a message that says so."""
+    with pytest.raises(ValueError, match=r"(?i)class"):
+        clone(estimator).fit(X, np.full(len(X), y[0]))
+
+
+def yield_checks(estimator) -> Iterator[Callable]:
+    """Yield the checks that apply to ``estimator``."""
+    yield check_params_stored
+    yield check_not_fitted
+    yield check_fit_returns_self
+    yield check_rejects_2d
+    yield check_rejects_nan
+    yield check_rejects_empty
+    yield check_rejects_wrong_features_at_predict
+    yield check_no_input_mutation
+    yield check_pickle_round_trip
+    yield check_fit_idempotent
+    yield check_finite_output
+    if is_classifier(estimator):
+        yield check_classifier_api
+        yield check_classifier_single_class
+    elif hasattr(estimator, "get_feature_names_out"):
+        yield check_feature_names_and_pandas_output
+
+
+def parametrize_with_nd_checks(estimators, input_kinds=None, expected_failed_checks=None):
+    """``pytest.mark.parametrize`` over (estimator, check) for 3-D/4-D-input estimators.
+
+    Parameters
+    ----------
+    estimators : list of estimator instances
+    input_kinds : dict, optional
+        Class name -> ``"constituents"`` (default) or ``"images"``.
+    expected_failed_checks : dict, optional
+        Class name -> {check name: reason}; those checks are marked ``xfail`` with the reason.
+    """
+    input_kinds = input_kinds or {}
+    expected_failed_checks = expected_failed_checks or {}
+    params = []
+    for est in estimators:
+        cls = type(est).__name__
+        kind = input_kinds.get(cls, "constituents")
+        for check in yield_checks(est):
+            marks = ()
+            reason = expected_failed_checks.get(cls, {}).get(check.__name__)
+            if reason:
+                marks = (pytest.mark.xfail(reason=reason, strict=True),)
+            params.append(
+                pytest.param(est, partial(_run, check, kind), id=f"{est!r}-{check.__name__}", marks=marks)
+            )
+    return pytest.mark.parametrize("estimator, check", params)
+
+
+def _run(check, kind, estimator):
+    X, y = _make_input(kind)
+    check(type(estimator).__name__, estimator, X, y)

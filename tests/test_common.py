@@ -1,0 +1,46 @@
+"""scikit-learn's common checks over every public skjet estimator and transformer.
+
+2-D-input estimators go through :func:`sklearn.utils.estimator_checks.parametrize_with_checks`;
+estimators on constituents or images, which those checks cannot feed, go through
+:func:`skjet.utils.estimator_checks.parametrize_with_nd_checks`. Expected failures are listed per
+estimator, with the reason, in ``tests/common_config/<family>.py``.
+"""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skjet.utils.discovery import all_estimators
+from skjet.utils.estimator_checks import parametrize_with_nd_checks
+from tests.common_config import collect, takes_2d
+
+INSTANCES, EXPECTED_FAILED_CHECKS, INPUT_KINDS = collect()
+INSTANCES_2D = [est for est in INSTANCES if takes_2d(est)]
+INSTANCES_ND = [est for est in INSTANCES if not takes_2d(est)]
+
+
+def _expected_failed(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+def test_every_public_estimator_is_checked():
+    checked = {type(est).__name__ for est in INSTANCES}
+    missing = [name for name, _ in all_estimators() if name not in checked]
+    assert not missing, f"add instances of {missing} to tests/common_config/"
+
+
+def test_expected_failures_name_known_estimators():
+    names = {type(est).__name__ for est in INSTANCES}
+    assert set(EXPECTED_FAILED_CHECKS) <= names
+    for checks in EXPECTED_FAILED_CHECKS.values():
+        assert all(isinstance(reason, str) and reason for reason in checks.values())
+
+
+@parametrize_with_checks(INSTANCES_2D, expected_failed_checks=_expected_failed)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@parametrize_with_nd_checks(INSTANCES_ND, INPUT_KINDS, EXPECTED_FAILED_CHECKS)
+def test_constituent_estimator(estimator, check):
+    check(estimator)
