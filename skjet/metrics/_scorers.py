@@ -1,0 +1,306 @@
+"""Scorers for ``GridSearchCV(scoring=...)`` and ``cross_validate``.
+
+A physics scorer turns a classifier into a signal score -- the summed ``predict_proba``
+columns of the signal classes (a projection, for multiclass estimators), or the binary
+``decision_function`` -- and maps ``y`` to signal/background with the estimator's
+``classes_``. The scorers subclass sklearn's scorer base class, so they take
+``sample_weight`` in multi-metric scoring and ``set_score_request`` under metadata routing.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.metrics import get_scorer as _sklearn_get_scorer
+from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
+from sklearn.metrics import roc_auc_score
+from sklearn.metrics._scorer import _BaseScorer
+
+from ._projection import _signal_mask, _signal_targets
+from ._rejection import (
+    _as_1d,
+    _check_binary_scores,
+    _check_efficiency,
+    rejection_at_efficiency,
+)
+from ._significance import (
+    _CROSS_SECTION_ARGS,
+    SIGNIFICANCE_FORMULAS,
+    _check_cross_sections,
+    max_significance,
+)
+
+
+def _signal_scores(estimator, X, y_true, signal):
+    """Signal/background targets and the signal score of ``estimator`` on ``X``."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        raise AttributeError(
+            f"{type(estimator).__name__} has no classes_: a physics scorer needs a fitted "
+            "classifier."
+        )
+    classes = np.asarray(classes)
+    if signal is None:
+        if classes.size != 2:
+            raise ValueError(
+                f"{type(estimator).__name__} has {classes.size} classes {classes.tolist()}: "
+                "pass signal=... to the scorer to name the signal classes."
+            )
+        signal = classes[1]
+    mask = _signal_mask(classes, signal)
+    is_signal = _signal_targets(np.asarray(y_true), classes, mask)
+    if hasattr(estimator, "predict_proba"):
+        proba = np.asarray(estimator.predict_proba(X))
+        if proba.ndim != 2 or proba.shape[1] != classes.size:
+            raise ValueError(
+                f"{type(estimator).__name__}.predict_proba returned shape {proba.shape}, "
+                f"expected (n_samples, {classes.size})."
+            )
+        score = proba[:, mask].sum(axis=1)
+    elif hasattr(estimator, "decision_function") and classes.size == 2:
+        decision = _as_1d(np.asarray(estimator.decision_function(X)).reshape(-1), "decision")
+        # sklearn's binary decision_function is positive for classes_[1].
+        score = decision if mask[1] else -decision
+    else:
+        raise AttributeError(
+            f"{type(estimator).__name__} has no predict_proba"
+            + ("" if classes.size == 2 else " (needed to project a multiclass estimator)")
+            + " and no usable decision_function."
+        )
+    return is_signal, score
+
+
+class _SignalScorer(_BaseScorer):
+    """Scorer computing ``score_func(is_signal, signal_score, **kwargs)``."""
+
+    def __init__(self, score_func, kwargs, signal, description):
+        super().__init__(
+            score_func, 1, kwargs, response_method=("predict_proba", "decision_function")
+        )
+        self._signal = signal
+        self._description = description
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        # The method_caller cache is keyed by method name only and may hold another
+        # scorer's single pos_label column, so the estimator is called directly.
+        is_signal, score = _signal_scores(estimator, X, y_true, self._signal)
+        return float(self._sign * self._score_func(is_signal, score, **{**self._kwargs, **kwargs}))
+
+    def __repr__(self):
+        return self._description
+
+
+def _describe(factory: str, **params) -> str:
+    shown = ", ".join(f"{key}={value!r}" for key, value in params.items() if value is not None)
+    return f"{factory}({shown})"
+
+
+def _roc_auc(y_true, y_score, sample_weight=None):
+    is_signal, y_score, weight = _check_binary_scores(y_true, y_score, sample_weight=sample_weight)
+    return roc_auc_score(is_signal, y_score, sample_weight=weight)
+
+
+def _significance_score(
+    y_true,
+    y_score,
+    sample_weight=None,
+    formula="s/sqrt(s+b)",
+    signal_cross_section=None,
+    background_cross_section=None,
+    luminosity=None,
+):
+    return max_significance(
+        y_true,
+        y_score,
+        sample_weight=sample_weight,
+        signal_cross_section=signal_cross_section,
+        background_cross_section=background_cross_section,
+        luminosity=luminosity,
+        formula=formula,
+    ).significance
+
+
+def make_rejection_scorer(efficiency: float, signal=None):
+    r"""Scorer of the background rejection :math:`1/\epsilon_B` at a signal efficiency.
+
+    Parameters
+    ----------
+    efficiency : float in (0, 1]
+        Signal efficiency at which the rejection is read (see
+        :func:`rejection_at_efficiency`).
+    signal : label or list of labels, default=None
+        The estimator classes that count as signal; their ``predict_proba`` columns are
+        summed. ``None`` means ``classes_[1]`` and needs a binary estimator.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None) -> float``, greater is better.
+        Uses ``predict_proba``, or ``decision_function`` for binary estimators without it.
+
+    Notes
+    -----
+    Called directly, or by a multi-metric scorer (``check_scoring(est, {...})``), the
+    scorer uses ``sample_weight`` when given. ``cross_validate`` and ``GridSearchCV``
+    pass weights to scorers only under metadata routing:
+    ``sklearn.set_config(enable_metadata_routing=True)``, then
+    ``scorer.set_score_request(sample_weight=True)`` and
+    ``params={"sample_weight": w}``. The same holds for every skjet scorer.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import cross_val_score
+    >>> X, y = make_classification(n_samples=400, random_state=0)
+    >>> scores = cross_val_score(LogisticRegression(), X, y, cv=3,
+    ...                          scoring=make_rejection_scorer(0.5))
+    >>> bool((scores > 1).all())
+    True
+    """
+    if isinstance(efficiency, bool) or not isinstance(efficiency, numbers.Real):
+        raise ValueError(f"efficiency must be a single number in (0, 1], got {efficiency!r}.")
+    efficiency = float(_check_efficiency(efficiency))
+    return _SignalScorer(
+        rejection_at_efficiency,
+        {"efficiency": efficiency},
+        signal,
+        _describe("make_rejection_scorer", efficiency=efficiency, signal=signal),
+    )
+
+
+def make_projected_auc_scorer(signal):
+    """Scorer of the ROC AUC of the ``signal`` classes against all others.
+
+    For a binary estimator with ``signal=classes_[1]`` this is the ``"roc_auc"`` scorer.
+
+    Parameters
+    ----------
+    signal : label or list of labels
+        The estimator classes that count as signal; their ``predict_proba`` columns are
+        summed (:func:`project_proba`).
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None) -> float``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=500).fit(X, y)
+    >>> scorer = make_projected_auc_scorer(signal=[1, 2])  # versicolor or virginica
+    >>> scorer(clf, X, y)
+    1.0
+    """
+    return _SignalScorer(
+        _roc_auc, {}, signal, _describe("make_projected_auc_scorer", signal=signal)
+    )
+
+
+def make_significance_scorer(formula: str = "s/sqrt(s+b)", signal=None, **cross_section_kwargs):
+    """Scorer of the best significance over thresholds (:func:`max_significance`).
+
+    Parameters
+    ----------
+    formula : {"s/sqrt(s+b)", "s/sqrt(b)", "asimov"}, default="s/sqrt(s+b)"
+        See :func:`significance`.
+    signal : label or list of labels, default=None
+        The estimator classes that count as signal. ``None`` means ``classes_[1]`` and
+        needs a binary estimator.
+    **cross_section_kwargs
+        ``signal_cross_section``, ``background_cross_section`` and ``luminosity``, all
+        three or none. Without them the yields are the (weighted) event counts of the
+        scored fold, so they scale with the fold size.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None) -> float``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = make_classification(n_samples=400, random_state=0)
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> scorer = make_significance_scorer(signal_cross_section=1.0,
+    ...                                   background_cross_section=100.0, luminosity=50.0)
+    >>> scorer
+    make_significance_scorer(formula='s/sqrt(s+b)', signal_cross_section=1.0, background_cross_section=100.0, luminosity=50.0)
+    >>> bool(scorer(clf, X, y) > 50 / (50 + 5000) ** 0.5)  # better than no selection
+    True
+    """
+    if formula not in SIGNIFICANCE_FORMULAS:
+        raise ValueError(f"formula must be one of {SIGNIFICANCE_FORMULAS}, got {formula!r}.")
+    unknown = sorted(set(cross_section_kwargs) - set(_CROSS_SECTION_ARGS))
+    if unknown:
+        raise TypeError(
+            f"make_significance_scorer got unexpected keyword argument(s) {unknown}; "
+            f"expected {list(_CROSS_SECTION_ARGS)}."
+        )
+    _check_cross_sections(*(cross_section_kwargs.get(name) for name in _CROSS_SECTION_ARGS))
+    kwargs = {"formula": formula, **cross_section_kwargs}
+    return _SignalScorer(
+        _significance_score,
+        kwargs,
+        signal,
+        _describe("make_significance_scorer", **kwargs, signal=signal),
+    )
+
+
+# Names used by the approach comparison; each call builds a fresh scorer.
+_SCORERS = {
+    "r30": (make_rejection_scorer, {"efficiency": 0.3}),
+    "r50": (make_rejection_scorer, {"efficiency": 0.5}),
+    "r99": (make_rejection_scorer, {"efficiency": 0.99}),
+    "significance": (make_significance_scorer, {}),
+}
+
+
+def get_scorer(scoring):
+    """A scorer from a skjet or scikit-learn name.
+
+    Parameters
+    ----------
+    scoring : str or callable
+        ``"r30"``, ``"r50"``, ``"r99"`` (rejection at signal efficiency 0.3, 0.5, 0.99),
+        ``"significance"`` (best ``s/sqrt(s+b)`` over thresholds, event counts), any name of
+        :func:`sklearn.metrics.get_scorer` (``"accuracy"``, ``"roc_auc"``, ...), or a
+        callable, returned as is. The skjet scorers take ``classes_[1]`` as signal.
+
+    Returns
+    -------
+    scorer : callable
+
+    Examples
+    --------
+    >>> get_scorer("r50")
+    make_rejection_scorer(efficiency=0.5)
+    >>> get_scorer("accuracy")
+    make_scorer(accuracy_score, response_method='predict')
+    """
+    if isinstance(scoring, str) and scoring in _SCORERS:
+        factory, kwargs = _SCORERS[scoring]
+        return factory(**kwargs)
+    try:
+        return _sklearn_get_scorer(scoring)
+    except ValueError as exc:
+        raise ValueError(
+            f"{scoring!r} is not a valid scorer name: use one of skjet's {sorted(_SCORERS)} "
+            "or a name from skjet.metrics.get_scorer_names()."
+        ) from exc
+
+
+def get_scorer_names() -> list[str]:
+    """All names :func:`get_scorer` accepts: skjet's and scikit-learn's.
+
+    Examples
+    --------
+    >>> {"r50", "r99", "significance", "roc_auc"} <= set(get_scorer_names())
+    True
+    """
+    return sorted(set(_SCORERS) | set(_sklearn_get_scorer_names()))
