@@ -1,0 +1,340 @@
+"""Tests of generate_jets on small samples (a few hundred jets in all)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skjet.datasets import _generate, generate_jets
+from skjet.utils import n_constituents
+from skjet.utils._fourvec import eta, jet_four_momentum, mass, phi, pt
+
+HAVE_GENERATOR = all(importlib.util.find_spec(m) for m in ("pythia8mc", "fastjet"))
+needs_generator = pytest.mark.skipif(
+    not HAVE_GENERATOR, reason="pythia8mc and fastjet (skjet[generate]) not installed"
+)
+
+ALL = ("top", "qcd", "w", "z", "q", "g")
+N_PER_PROCESS = 120
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    if not HAVE_GENERATOR:
+        pytest.skip("pythia8mc and fastjet (skjet[generate]) not installed")
+    return generate_jets(
+        ALL,
+        n_jets=N_PER_PROCESS,
+        random_state=0,
+        progress=False,
+        cache=False,
+        data_home=tmp_path_factory.mktemp("skjet_data"),
+    )
+
+
+@pytest.fixture
+def data_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKJET_DATA_HOME", str(tmp_path))
+    return tmp_path
+
+
+def _fake_chunk(process, n_jets, seed, pt_range, eta_max, radius, max_constituents, *args):
+    """Stand-in worker: deterministic synthetic jets, no Pythia."""
+    rng = np.random.default_rng(seed)
+    constituents = np.zeros((n_jets, max_constituents, 4), dtype=np.float32)
+    constituents[:, 0] = rng.uniform(1, 2, size=(n_jets, 4))
+    table = np.zeros((n_jets, len(_generate._JET_COLUMNS)))
+    table[:, 0] = rng.uniform(*pt_range, size=n_jets)
+    table[:, 4:] = 1
+    return {"constituents": constituents, "table": table, "n_events": 2 * n_jets}
+
+
+# --- layout -------------------------------------------------------------------------------
+
+
+@needs_generator
+def test_bunch_layout(sample):
+    X = sample.constituents
+    n = N_PER_PROCESS * len(ALL)
+    assert X.dtype == np.float32
+    assert X.shape == (n, 200, 4)
+    assert isinstance(sample.target, np.ndarray) and sample.target.dtype.kind == "U"
+    assert list(sample.target_names) == list(ALL)
+    # Grouped by process, in the order requested.
+    assert list(sample.target) == [p for p in ALL for _ in range(N_PER_PROCESS)]
+    assert isinstance(sample.jets, pd.DataFrame)
+    assert list(sample.jets.columns) == [
+        "pt",
+        "eta",
+        "phi",
+        "mass",
+        "n_constituents",
+        "n_constituents_total",
+        "process",
+    ]
+    assert len(sample.jets) == n
+    np.testing.assert_array_equal(sample.jets["process"].to_numpy(), sample.target)
+    assert sample.settings["processes"] == list(ALL)
+    assert sample.settings["n_jets"] == dict.fromkeys(ALL, N_PER_PROCESS)
+    assert sample.settings["random_state"] == 0
+    assert set(sample.n_events) == set(ALL)
+    assert all(sample.n_events[p] >= N_PER_PROCESS / 2 for p in ALL)
+
+
+@needs_generator
+def test_padding_and_pt_order(sample):
+    X = sample.constituents
+    counts = sample.jets["n_constituents"].to_numpy()
+    np.testing.assert_array_equal(n_constituents(X), counts)
+    slots = np.arange(X.shape[1])
+    real = slots[None, :] < counts[:, None]
+    # Real rows are non-zero, padding rows all zero: the first zero row ends the jet.
+    assert np.all(np.any(X != 0, axis=-1) == real)
+    # Within the real rows, pT never increases.
+    assert np.all(np.diff(pt(X), axis=1)[real[:, 1:]] <= 0)
+    p_abs = np.linalg.norm(X[..., 1:].astype(np.float64), axis=-1)
+    assert np.all(X[..., 0] >= p_abs * (1 - 1e-5) - 1e-4)
+    assert np.all(counts <= 200)
+    assert np.all(counts >= 2)
+
+
+@needs_generator
+def test_constituents_sum_to_jet(sample):
+    jets = sample.jets
+    full = jets["n_constituents"] == jets["n_constituents_total"]
+    assert full.mean() > 0.99
+    p = jet_four_momentum(sample.constituents[full.to_numpy()])
+    sub = jets[full]
+    np.testing.assert_allclose(pt(p), sub["pt"], rtol=1e-4)
+    np.testing.assert_allclose(eta(p), sub["eta"], atol=1e-4)
+    np.testing.assert_allclose(np.cos(phi(p) - sub["phi"]), 1.0, atol=1e-6)
+    np.testing.assert_allclose(mass(p), sub["mass"], rtol=1e-2, atol=0.05)
+
+
+@needs_generator
+def test_kinematic_cuts(sample):
+    jets = sample.jets
+    assert jets["pt"].between(550, 650, inclusive="left").all()
+    assert (jets["eta"].abs() < 2.0).all()
+
+
+# --- physics ------------------------------------------------------------------------------
+
+
+@needs_generator
+def test_mass_medians(sample):
+    median = sample.jets.groupby("process")["mass"].median()
+    assert 150 < median["top"] < 195
+    assert 65 < median["w"] < 100
+    assert 75 < median["z"] < 105
+    assert median["z"] > median["w"]
+    # Measured at this size: qcd ~ 85, q ~ 57, g ~ 90 GeV.
+    for light in ("qcd", "q", "g"):
+        assert median[light] < 125, light
+        assert median[light] < median["top"] - 40, light
+
+
+@needs_generator
+def test_multiplicities(sample):
+    median = sample.jets.groupby("process")["n_constituents_total"].median()
+    # Hadron level, no detector: measured ~ top 73, g 70, qcd 60, z 45, w 42, q 38.
+    for process in ALL:
+        assert 20 < median[process] < 150, process
+    assert median["g"] > median["q"] + 10
+    assert median["top"] > median["w"] + 10
+
+
+# --- reproducibility, options -------------------------------------------------------------
+
+
+@needs_generator
+def test_n_jobs_does_not_change_the_sample(monkeypatch, data_home):
+    monkeypatch.setattr(_generate, "_CHUNK_SIZE", 8)  # 3 chunks for the workers to share
+    kwargs = dict(processes="qcd", n_jets=24, random_state=7, progress=False, cache=False)
+    serial = generate_jets(n_jobs=1, **kwargs)
+    parallel = generate_jets(n_jobs=2, **kwargs)
+    np.testing.assert_array_equal(serial.constituents, parallel.constituents)
+    pd.testing.assert_frame_equal(serial.jets, parallel.jets)
+    assert serial.n_events == parallel.n_events
+    other = generate_jets(n_jobs=1, **{**kwargs, "random_state": 8})
+    assert not np.array_equal(serial.constituents, other.constituents)
+
+
+@needs_generator
+def test_sample_is_independent_of_other_processes(sample, data_home):
+    # Seeds are keyed by process name and chunk: the first qcd jets do not depend on the
+    # other processes requested nor on how many jets are asked for.
+    alone = generate_jets("qcd", n_jets={"qcd": 10}, random_state=0, progress=False, cache=False)
+    first = sample.target == "qcd"
+    np.testing.assert_array_equal(alone.constituents, sample.constituents[first][:10])
+
+
+@needs_generator
+def test_t_is_an_alias_of_top(data_home):
+    kwargs = dict(n_jets=8, random_state=3, progress=False, cache=False)
+    top = generate_jets("top", **kwargs)
+    t = generate_jets(("t",), **kwargs)
+    np.testing.assert_array_equal(top.constituents, t.constituents)
+    assert set(t.target) == {"t"} and list(t.target_names) == ["t"]
+    assert set(top.target) == {"top"}
+
+
+@needs_generator
+def test_truncation_keeps_the_hardest(data_home):
+    kwargs = dict(processes="qcd", n_jets=10, random_state=4, progress=False, cache=False)
+    full = generate_jets(**kwargs)
+    short = generate_jets(max_constituents=10, **kwargs)
+    assert short.constituents.shape == (10, 10, 4)
+    np.testing.assert_array_equal(short.constituents, full.constituents[:, :10])
+    assert (short.jets["n_constituents"] == 10).all()
+    pd.testing.assert_series_equal(
+        short.jets["n_constituents_total"], full.jets["n_constituents_total"]
+    )
+    assert (short.jets["n_constituents_total"] > 10).all()
+    # Jet kinematics describe the whole jet, not the stored slots.
+    np.testing.assert_allclose(short.jets["mass"], full.jets["mass"])
+
+
+@needs_generator
+def test_cache_hit_returns_the_same_without_generating(monkeypatch, data_home):
+    kwargs = dict(
+        processes=("qcd", "w"), n_jets={"qcd": 6, "w": 4}, random_state=11, progress=False
+    )
+    first = generate_jets(**kwargs)
+    files = list((data_home / "generated").glob("*.npz"))
+    assert len(files) == 1
+
+    def boom(*args, **kwargs):
+        raise AssertionError("regenerated despite the cache")
+
+    monkeypatch.setattr(_generate, "_generate_chunk", boom)
+    second = generate_jets(**kwargs)
+    np.testing.assert_array_equal(first.constituents, second.constituents)
+    assert second.constituents.dtype == np.float32
+    np.testing.assert_array_equal(first.target, second.target)
+    np.testing.assert_array_equal(first.target_names, second.target_names)
+    pd.testing.assert_frame_equal(first.jets, second.jets)
+    assert first.settings == second.settings
+    assert first.n_events == second.n_events
+    X, y = generate_jets(return_X_y=True, **kwargs)
+    np.testing.assert_array_equal(X, first.constituents)
+    np.testing.assert_array_equal(y, first.target)
+    # Any changed setting is a different cache entry; cache=False never reads it.
+    with pytest.raises(AssertionError, match="regenerated"):
+        generate_jets(**{**kwargs, "radius": 0.4})
+    with pytest.raises(AssertionError, match="regenerated"):
+        generate_jets(cache=False, **kwargs)
+
+
+def test_no_cache_without_integer_seed(monkeypatch, data_home):
+    monkeypatch.setattr(_generate, "_generate_chunk", _fake_chunk)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+    generate_jets("qcd", n_jets=3, random_state=None, progress=False)
+    generate_jets("qcd", n_jets=3, random_state=np.random.RandomState(0), progress=False)
+    assert not list(data_home.rglob("*.npz"))
+    generate_jets("qcd", n_jets=3, random_state=1, progress=False)
+    assert len(list(data_home.rglob("*.npz"))) == 1
+
+
+def test_interrupted_cache_write_leaves_no_file(monkeypatch, data_home):
+    monkeypatch.setattr(_generate, "_generate_chunk", _fake_chunk)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+
+    def interrupted(fh, arrays):
+        fh.write(b"PK\x03\x04 half an archive")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_generate, "_save_npz", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        generate_jets("qcd", n_jets=3, random_state=2, progress=False)
+    assert not [p for p in data_home.rglob("*") if p.is_file()]
+    # The next call writes a complete file and a later call reads it back.
+    monkeypatch.undo()
+    monkeypatch.setenv("SKJET_DATA_HOME", str(data_home))
+    monkeypatch.setattr(_generate, "_generate_chunk", _fake_chunk)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+    made = generate_jets("qcd", n_jets=3, random_state=2, progress=False)
+    read = generate_jets("qcd", n_jets=3, random_state=2, progress=False)
+    np.testing.assert_array_equal(made.constituents, read.constituents)
+
+
+def test_progress_bar(monkeypatch, data_home, capsys):
+    monkeypatch.setattr(_generate, "_generate_chunk", _fake_chunk)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+    generate_jets(("w", "z"), n_jets=2, cache=False, progress=True)
+    err = capsys.readouterr().err
+    assert "generate_jets" in err and "w=2" in err and "z=2" in err
+    generate_jets(("w", "z"), n_jets=2, cache=False, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_chunks_and_seeds_do_not_depend_on_n_jobs(monkeypatch, data_home):
+    calls = []
+
+    def record(process, n_jets, seed, *args):
+        calls.append((process, n_jets, seed))
+        return _fake_chunk(process, n_jets, seed, *args)
+
+    monkeypatch.setattr(_generate, "_generate_chunk", record)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+    monkeypatch.setattr(_generate, "_CHUNK_SIZE", 4)
+    out = generate_jets(
+        ("t", "g"), n_jets={"t": 10, "g": 3}, random_state=5, cache=False, progress=False
+    )
+    assert [(p, n) for p, n, _ in calls] == [("top", 4), ("top", 4), ("top", 2), ("g", 3)]
+    assert len({s for _, _, s in calls}) == 4
+    assert all(1 <= s <= 900_000_000 for _, _, s in calls)
+    assert out.constituents.shape == (13, 200, 4)
+    assert list(out.target) == ["t"] * 10 + ["g"] * 3
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(processes=("top", "higgs")), r"Unknown process.*'higgs'.*valid names"),
+        (dict(processes=()), "processes is empty"),
+        (dict(processes=("t", "top")), "same process twice"),
+        (dict(n_jets=0), "n_jets must be a positive integer"),
+        (dict(n_jets=-5), "n_jets must be a positive integer"),
+        (dict(n_jets=2.5), "n_jets must be a positive integer"),
+        (dict(n_jets={"top": 5}), r"missing \['qcd'\]"),
+        (dict(n_jets={"top": 5, "qcd": 5, "w": 1}), r"unexpected \['w'\]"),
+        (dict(n_jets={"top": 5, "qcd": 0}), r"n_jets\['qcd'\] must be a positive integer"),
+        (dict(pt_range=(650, 550)), "0 < pt_min < pt_max"),
+        (dict(pt_range=(-10, 550)), "0 < pt_min < pt_max"),
+        (dict(pt_range=(550,)), "pair"),
+        (dict(pt_range=(550, np.inf)), "finite"),
+        (dict(pt_range=(8000, 9000)), "kinematic limit"),
+        (dict(radius=0), "radius must be a positive number"),
+        (dict(radius=-0.4), "radius must be a positive number"),
+        (dict(eta_max=0), "eta_max must be a positive number"),
+        (dict(max_constituents=0), "max_constituents must be a positive integer"),
+        (dict(sqrt_s=-1), "sqrt_s must be a positive number"),
+        (dict(n_jobs=0), "n_jobs must be a non-zero integer"),
+        (dict(random_state=-1), "random_state must be non-negative"),
+    ],
+)
+def test_argument_errors(kwargs, match, data_home):
+    with pytest.raises(ValueError, match=match):
+        generate_jets(**{"progress": False, **kwargs})
+
+
+def test_missing_extra_names_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pythia8mc", None)
+    with pytest.raises(ImportError, match=r"generate_jets.*skjet\[generate\]"):
+        generate_jets(n_jets=1, progress=False)
+
+
+@needs_generator
+def test_impossible_cuts_raise(monkeypatch, data_home):
+    monkeypatch.setattr(_generate, "_MIN_EVENTS_FOR_CHECK", 100)
+    # Top jets with every decay product inside R=0.05 essentially never happen.
+    with pytest.raises(RuntimeError, match="impossible"):
+        generate_jets("top", n_jets=1, radius=0.05, random_state=0, progress=False, cache=False)
