@@ -15,6 +15,8 @@ import json
 import numbers
 import os
 import sys
+import warnings
+import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -613,8 +615,15 @@ def generate_jets(
     use_cache = cache and reproducible
     path = _cache_file(data_home, settings) if use_cache else None
     if use_cache and path.exists():
-        bunch = _read_cache(path)
-        return (bunch.constituents, bunch.target) if return_X_y else bunch
+        try:
+            bunch = _read_cache(path)
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+            # A cache file this version cannot read (e.g. written by an older skjet) is
+            # regenerated and replaced, never trusted or silently returned half-read.
+            warnings.warn(f"ignoring unreadable cache file {path} ({exc}); regenerating it",
+                          RuntimeWarning, stacklevel=2)
+        else:
+            return (bunch.constituents, bunch.target) if return_X_y else bunch
 
     tasks = []
     for name in processes:

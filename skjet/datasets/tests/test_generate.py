@@ -338,3 +338,17 @@ def test_impossible_cuts_raise(monkeypatch, data_home):
     # Top jets with every decay product inside R=0.05 essentially never happen.
     with pytest.raises(RuntimeError, match="impossible"):
         generate_jets("top", n_jets=1, radius=0.05, random_state=0, progress=False, cache=False)
+
+
+def test_unreadable_cache_is_regenerated_with_a_warning(tmp_path, monkeypatch):
+    pytest.importorskip("pythia8mc")
+    pytest.importorskip("fastjet")
+    kwargs = dict(processes=("qcd",), n_jets=5, random_state=7, progress=False, data_home=tmp_path)
+    first = generate_jets(**kwargs)
+    (cache_file,) = (tmp_path / "generated").glob("*.npz")
+    cache_file.write_bytes(b"not a zip archive")
+    with pytest.warns(RuntimeWarning, match="unreadable cache"):
+        again = generate_jets(**kwargs)
+    np.testing.assert_array_equal(again.constituents, first.constituents)
+    # The broken file was replaced by a readable one.
+    np.testing.assert_array_equal(generate_jets(**kwargs).constituents, first.constituents)

@@ -1,0 +1,21 @@
+"""Constituent preprocessing: scaling, coordinates relative to the jet axis, reshaping and
+jet images.
+
+Constituents are zero-padded arrays (n_jets, n_constituents, n_features); for four-momenta
+the last axis is (E, px, py, pz). Every transformer here keeps padding rows at zero.
+"""
+
+from ._image import JetImage
+from ._relative import RELATIVE_FEATURE_NAMES, RelativeConstituents
+from ._reshape import FOUR_MOMENTUM_NAMES, FlattenConstituents, ReshapeConstituents
+from ._scaling import ConstituentScaler
+
+__all__ = [
+    "FOUR_MOMENTUM_NAMES",
+    "RELATIVE_FEATURE_NAMES",
+    "ConstituentScaler",
+    "FlattenConstituents",
+    "JetImage",
+    "RelativeConstituents",
+    "ReshapeConstituents",
+]

@@ -1,0 +1,166 @@
+"""Constituent coordinates relative to the jet axis (the inputs of Particle Flow Networks)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils import constituent_mask
+from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
+from ._base import _NDOutputTransformer
+
+RELATIVE_FEATURE_NAMES = (
+    "log_pt",
+    "log_e",
+    "log_pt_rel",
+    "log_e_rel",
+    "delta_eta",
+    "delta_phi",
+    "delta_r",
+)
+
+
+def _check_physical(rows, jets, slots, pj, who):
+    """Refuse real constituents (or jets) whose logarithms or angles are undefined."""
+    bad = (rows[:, 0] <= 0) | (pt(rows) <= 0)
+    if bad.any():
+        first = np.flatnonzero(bad)[0]
+        raise ValueError(
+            f"{who}: {int(bad.sum())} real constituent(s) have E <= 0 or pT = 0, where log E, "
+            f"log pT and eta are undefined; first at jet {jets[first]}, constituent "
+            f"{slots[first]}: {rows[first].tolist()}. Constituents are (E, px, py, pz) with E > 0."
+        )
+    filled = np.zeros(len(pj), dtype=bool)
+    filled[jets] = True
+    flat = filled & (pt(pj) <= 0)
+    if flat.any():
+        raise ValueError(
+            f"{who}: {int(flat.sum())} jet(s) have constituents but zero total pT (first: jet "
+            f"{int(np.flatnonzero(flat)[0])}), so the jet axis is undefined."
+        )
+
+
+class RelativeConstituents(_NDOutputTransformer):
+    """Turn (E, px, py, pz) constituents into features relative to the jet axis.
+
+    For every real constituent the output holds, in this order (see
+    :meth:`get_feature_names_out`):
+
+    ========== ==========================================================
+    log_pt     log pT
+    log_e      log E
+    log_pt_rel log(pT / pT_jet)
+    log_e_rel  log(E / E_jet)
+    delta_eta  eta - eta_jet
+    delta_phi  phi - phi_jet, wrapped to [-pi, pi)
+    delta_r    sqrt(delta_eta^2 + delta_phi^2)
+    ========== ==========================================================
+
+    The jet axis is the direction of the jet four-momentum, the sum of the constituents.
+    Padding rows stay exactly zero (no logarithm of zero is taken), and a jet with no
+    constituents gives an all-zero block. Energies in GeV give logarithms of GeV.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Always 4 (E, px, py, pz).
+
+    See Also
+    --------
+    ConstituentScaler : scale the seven features before a neural network.
+    FlattenConstituents : to a 2-D table; pass ``feature_names=RELATIVE_FEATURE_NAMES``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.zeros((1, 3, 4), dtype=np.float32)
+    >>> X[0, :2] = [[50, 30, 40, 0], [10, 6, 8, 0]]
+    >>> Xt = RelativeConstituents().fit_transform(X)
+    >>> Xt.shape
+    (1, 3, 7)
+    >>> np.round(Xt[0, 0, [0, 4, 5, 6]], 3)
+    array([3.912, 0.   , 0.   , 0.   ], dtype=float32)
+    >>> bool((Xt[0, 2] == 0).all())
+    True
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __init__(self):
+        pass
+
+    def fit(self, X, y=None):
+        """Check ``X`` and record the number of features per constituent (4).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_jets, n_constituents, 4)
+            Zero-padded (E, px, py, pz) constituents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_fit(X)
+        return self
+
+    def transform(self, X):
+        """Compute the seven relative features of every real constituent.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_jets, n_constituents, 4)
+            Zero-padded (E, px, py, pz) constituents.
+
+        Returns
+        -------
+        X_rel : ndarray of shape (n_jets, n_constituents, 7), float32
+            Padding rows are zero.
+
+        Raises
+        ------
+        ValueError
+            A real constituent with E <= 0 or pT = 0, or a jet with zero total pT.
+        """
+        X = self._validate_transform(X)
+        # Work on the real constituents only: padding is most of a 200-slot array.
+        jets, slots = np.nonzero(constituent_mask(X))
+        rows = X[jets, slots]
+        pj = jet_four_momentum(X)
+        _check_physical(rows, jets, slots, pj, type(self).__name__)
+
+        # Per-constituent work in float32 (the input precision); jet quantities in float64.
+        log_pt = np.log(pt(rows))
+        log_e = np.log(rows[:, 0])
+        features = np.empty((len(rows), len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
+        features[:, 0] = log_pt
+        features[:, 1] = log_e
+        with np.errstate(divide="ignore"):  # jets without constituents are never gathered
+            features[:, 2] = log_pt - np.log(pt(pj))[jets]
+            features[:, 3] = log_e - np.log(pj[:, 0])[jets]
+        features[:, 4] = eta(rows) - eta(pj).astype(np.float32)[jets]
+        features[:, 5] = delta_phi(phi(rows), phi(pj).astype(np.float32)[jets])
+        features[:, 6] = np.hypot(features[:, 4], features[:, 5])
+        out = np.zeros((*X.shape[:2], len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
+        out[jets, slots] = features
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the seven features along the last axis of the output.
+
+        The output is 3-D, so these name its last axis, not columns; they are what
+        :class:`FlattenConstituents` takes as ``feature_names`` to name a flat table.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str, shape (7,)
+        """
+        check_is_fitted(self, "n_features_in_")
+        return np.asarray(RELATIVE_FEATURE_NAMES, dtype=object)
