@@ -1,0 +1,447 @@
+"""XGBoost's gradient-boosted trees as a well-behaved skjet classifier."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import sys
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+# Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
+_WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state")
+
+
+@functools.lru_cache(maxsize=1)
+def _cuda_available() -> bool:
+    """Whether xgboost was built with CUDA and a CUDA device is visible."""
+    import xgboost
+
+    if not xgboost.build_info().get("USE_CUDA", False):
+        return False
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    # No NVIDIA driver, no GPU: decided without importing torch (seconds per process,
+    # paid again in every joblib worker).
+    if "torch" not in sys.modules and not (
+        os.path.exists("/dev/nvidiactl") or os.path.exists("/proc/driver/nvidia")
+    ):
+        return False
+    try:  # torch is a skjet dependency and a reliable probe for a usable device
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def resolve_device(device: str) -> str:
+    """``"auto"`` becomes ``"cuda"`` when a GPU is usable, else ``"cpu"``; others pass through."""
+    if device == "auto":
+        return "cuda" if _cuda_available() else "cpu"
+    return device
+
+
+def resolve_n_jobs(n_jobs: int | None) -> int:
+    """Threads for xgboost without oversubscribing the machine.
+
+    Inside a joblib worker (``cross_validate(n_jobs=...)``, ``GridSearchCV(n_jobs=...)``),
+    joblib marks the active backend with a nesting level >= 1 and its process-based
+    backends set ``OMP_NUM_THREADS`` to ``cpu_count // n_workers``: use that share, or 1
+    thread in a thread-based worker. Outside, use every CPU this process may run on
+    (``joblib.cpu_count()`` honours affinity and cgroup quotas), capped by
+    ``OMP_NUM_THREADS`` when the user set it. Negative values count back from the CPU
+    count as in joblib (-1: all).
+    """
+    import joblib
+
+    if n_jobs is not None:
+        return int(joblib.effective_n_jobs(n_jobs)) if n_jobs < 0 else int(n_jobs)
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    omp_threads = int(omp) if omp.isdigit() and int(omp) > 0 else None
+    backend, _ = joblib.parallel.get_active_backend()
+    if getattr(backend, "nesting_level", 0) >= 1:
+        return omp_threads or 1
+    cpus = joblib.cpu_count()
+    return min(cpus, omp_threads) if omp_threads else cpus
+
+
+class XGBoostClassifier(ClassifierMixin, BaseEstimator):
+    """Gradient-boosted decision trees (xgboost) that behave in scikit-learn pipelines.
+
+    Wraps :class:`xgboost.XGBClassifier` and adds what skjet's workflows need: any
+    labels (strings are encoded and decoded), early stopping that works inside
+    ``cross_validate`` and ``GridSearchCV`` (its evaluation set is split off each
+    training fold), ``class_weight``, automatic device and thread selection, and feature
+    names carried into the booster.
+
+    Every xgboost parameter is settable and grid-searchable: the common ones are
+    explicit below, any other (``max_leaves``, ``grow_policy``, ``scale_pos_weight``,
+    ``objective``, ``monotone_constraints``, ...) is accepted as a keyword argument and
+    then behaves like an explicit one in ``get_params``, ``set_params`` and ``clone``.
+    As in xgboost, unknown names are not rejected here; xgboost warns that it did not
+    use them.
+
+    Parameters
+    ----------
+    n_estimators : int, default=100
+        Maximum number of boosting rounds.
+    max_depth, learning_rate, subsample, colsample_bytree, reg_lambda, reg_alpha, \
+min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
+        As in :class:`xgboost.XGBClassifier`; ``None`` keeps xgboost's default.
+    early_stopping_rounds : int or None, default=None
+        Stop when the evaluation metric on the validation set has not improved for this
+        many rounds; predictions then use the best round. Without an ``eval_set`` at fit,
+        the validation set is a stratified ``validation_fraction`` of the training data,
+        which is then not trained on (at least one sample per class).
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping (ignored without
+        ``early_stopping_rounds`` or with an explicit ``eval_set``).
+    class_weight : dict, "balanced" or None, default=None
+        Per-class weights, by original label, multiplied into ``sample_weight``;
+        ``"balanced"`` weights classes inversely to their frequency.
+    device : str, default="auto"
+        ``"auto"`` uses ``"cuda"`` when xgboost has CUDA support and a GPU is visible,
+        else ``"cpu"``; any xgboost device string is passed through.
+    n_jobs : int or None, default=None
+        xgboost threads. ``None`` uses the CPUs available without oversubscribing:
+        all of them at top level, the worker's share inside joblib parallelism (see
+        :func:`resolve_n_jobs`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds xgboost and the validation split.
+    **kwargs
+        Any other :class:`xgboost.XGBClassifier` parameter.
+
+    Attributes
+    ----------
+    estimator_ : xgboost.XGBClassifier
+        The fitted xgboost model (trained on encoded labels 0..n_classes-1).
+    booster_ : xgboost.Booster
+        Its booster; ``booster_.feature_names`` are ``feature_names_in_`` when X was a
+        DataFrame.
+    classes_ : ndarray
+        The original class labels, sorted.
+    n_estimators_ : int
+        Boosting rounds actually trained.
+    best_iteration_ : int
+        Index of the round predictions use: the best round with early stopping, else the
+        last round.
+    evals_result_ : dict
+        The evaluation history (empty without an evaluation set).
+    device_ : str
+        The device used.
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        xgboost's importances, in column order (pair them with ``feature_names_in_``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when X at fit is a DataFrame with string column names.
+
+    Notes
+    -----
+    Missing values: NaN in X is xgboost's missing value (each tree learns a default
+    direction for it), so NaN is accepted; infinite values are rejected.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3))
+    >>> y = np.where(X[:, 0] + 0.5 * X[:, 1] > 0, "top", "qcd")
+    >>> clf = XGBoostClassifier(n_estimators=20, max_depth=2, n_jobs=1).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['qcd', 'top']
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "device": [str],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_estimators=100,
+        max_depth=None,
+        learning_rate=None,
+        subsample=None,
+        colsample_bytree=None,
+        reg_lambda=None,
+        reg_alpha=None,
+        min_child_weight=None,
+        gamma=None,
+        tree_method=None,
+        max_bin=None,
+        eval_metric=None,
+        early_stopping_rounds=None,
+        validation_fraction=0.1,
+        class_weight=None,
+        device="auto",
+        n_jobs=None,
+        random_state=None,
+        **kwargs,
+    ):
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.reg_lambda = reg_lambda
+        self.reg_alpha = reg_alpha
+        self.min_child_weight = min_child_weight
+        self.gamma = gamma
+        self.tree_method = tree_method
+        self.max_bin = max_bin
+        self.eval_metric = eval_metric
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.class_weight = class_weight
+        self.device = device
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        # Extra xgboost parameters become plain attributes, like the explicit ones.
+        self._set_extra_params(kwargs)
+
+    # --------------------------------------------------------------- parameters
+    @classmethod
+    def _explicit_param_names(cls) -> list[str]:
+        return [
+            name
+            for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name != "self" and p.kind != p.VAR_KEYWORD
+        ]
+
+    def _extra_param_names(self) -> list[str]:
+        # Public instance attributes that are neither explicit parameters nor fitted
+        # attributes (trailing underscore) are the extra xgboost parameters.
+        explicit = set(self._explicit_param_names())
+        return sorted(
+            k for k in vars(self) if not k.startswith("_") and not k.endswith("_") and k not in explicit
+        )
+
+    def _set_extra_params(self, params: dict) -> None:
+        for key, value in params.items():
+            if key.startswith("_") or key.endswith("_") or hasattr(type(self), key):
+                raise ValueError(
+                    f"Invalid parameter {key!r} for estimator {type(self).__name__}: it is "
+                    "not an xgboost parameter name."
+                )
+            setattr(self, key, value)
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Parameters of this estimator, the extra xgboost ones included.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Unused (no sub-estimators); kept for the scikit-learn signature.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        params.update({k: getattr(self, k) for k in self._extra_param_names()})
+        return params
+
+    def set_params(self, **params) -> XGBoostClassifier:
+        """Set parameters; names that are not explicit are taken as xgboost parameters.
+
+        Parameters
+        ----------
+        **params : dict
+
+        Returns
+        -------
+        self : XGBoostClassifier
+        """
+        explicit = set(self._explicit_param_names())
+        super().set_params(**{k: v for k, v in params.items() if k in explicit})
+        self._set_extra_params({k: v for k, v in params.items() if k not in explicit})
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # xgboost's missing value
+        return tags
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y, sample_weight=None, *, eval_set=None, sample_weight_eval_set=None,
+            verbose=False):
+        """Train the boosted trees.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_jets, n_features)
+        y : array-like of shape (n_jets,)
+            Any class labels.
+        sample_weight : array-like of shape (n_jets,), optional
+            Multiplied with the ``class_weight`` weights.
+        eval_set : list of (X, y) pairs, optional
+            Evaluation sets with original labels; the last one drives early stopping.
+            Without it and with ``early_stopping_rounds``, a ``validation_fraction``
+            split of the training data is used.
+        sample_weight_eval_set : list of array-like, optional
+            Weights of the evaluation sets.
+        verbose : bool or int, default=False
+            Print the evaluation metric (every ``verbose`` rounds if an int).
+
+        Returns
+        -------
+        self : XGBoostClassifier
+        """
+        import xgboost
+
+        self._validate_params()
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        check_classification_targets(y)
+        # Sorted classes and codes 0..n_classes-1 in one pass (what LabelEncoder does, faster).
+        self.classes_, y_enc = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least two classes; got only "
+                f"one class: {self.classes_[0]!r}."
+            )
+        weight = None  # unweighted stays unweighted: xgboost is faster without weights
+        if sample_weight is not None:
+            weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if self.class_weight is not None:
+            class_w = compute_sample_weight(self.class_weight, y)
+            weight = class_w if weight is None else weight * class_w
+
+        rng = check_random_state(self.random_state)
+        seed = self.random_state if isinstance(self.random_state, Integral) else int(
+            rng.randint(np.iinfo(np.int32).max)
+        )
+        evals, eval_weights = self._eval_sets(eval_set, sample_weight_eval_set)
+        if self.early_stopping_rounds is not None and not evals:
+            X, X_val, y_enc, y_val, weight, w_val = self._validation_split(X, y_enc, weight, seed)
+            evals, eval_weights = [(X_val, y_val)], [w_val]
+
+        self.device_ = resolve_device(self.device)
+        params = {k: v for k, v in self.get_params().items() if k not in _WRAPPER_PARAMS}
+        model = xgboost.XGBClassifier(
+            **params, device=self.device_, n_jobs=resolve_n_jobs(self.n_jobs), random_state=seed
+        )
+        model.fit(
+            X,
+            y_enc,
+            sample_weight=weight,
+            eval_set=evals or None,
+            sample_weight_eval_set=eval_weights if evals else None,
+            verbose=verbose,
+        )
+        self.estimator_ = model
+        self.booster_ = model.get_booster()
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            self.booster_.feature_names = [str(n) for n in names]
+        self.n_estimators_ = int(self.booster_.num_boosted_rounds())
+        if self.early_stopping_rounds is not None and evals:
+            self.best_iteration_ = int(model.best_iteration)
+        else:
+            self.best_iteration_ = self.n_estimators_ - 1
+        self.evals_result_ = model.evals_result() if evals else {}
+        return self
+
+    def _eval_sets(self, eval_set, sample_weight_eval_set):
+        if eval_set is None:
+            return [], []
+        evals = []
+        for i, (X_e, y_e) in enumerate(eval_set):
+            X_e = validate_data(self, X_e, ensure_all_finite="allow-nan", reset=False)
+            unseen = np.setdiff1d(np.unique(y_e), self.classes_)
+            if len(unseen):
+                raise ValueError(
+                    f"{type(self).__name__}: eval_set[{i}] has labels not seen in y: "
+                    f"{unseen.tolist()}."
+                )
+            evals.append((X_e, np.searchsorted(self.classes_, np.asarray(y_e))))
+        weights = sample_weight_eval_set or [None] * len(evals)
+        return evals, list(weights)
+
+    def _validation_split(self, X, y_enc, weight, seed):
+        # At least one validation sample per class, so tiny folds still stratify.
+        n_val = max(int(np.ceil(self.validation_fraction * len(y_enc))), len(self.classes_))
+        arrays = (X, y_enc) if weight is None else (X, y_enc, weight)
+        try:
+            parts = train_test_split(
+                *arrays, test_size=n_val, stratify=y_enc, random_state=seed
+            )
+        except ValueError as exc:
+            raise ValueError(
+                f"{type(self).__name__}: early stopping holds out a stratified "
+                f"validation_fraction={self.validation_fraction} of the {len(y_enc)} training "
+                f"samples, which failed: {exc} Use more data, a larger validation_fraction, "
+                "or pass eval_set."
+            ) from exc
+        return tuple(parts) if weight is not None else (*parts, None, None)
+
+    # --------------------------------------------------------------- prediction
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, columns in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_jets, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_jets, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class, as an original label.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_jets, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_jets,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_jets, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_jets, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def get_booster(self):
+        """The fitted :class:`xgboost.Booster` (same as ``booster_``)."""
+        check_is_fitted(self)
+        return self.booster_
+
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        """xgboost's feature importances in column order."""
+        check_is_fitted(self)
+        return self.estimator_.feature_importances_

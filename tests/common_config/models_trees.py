@@ -1,0 +1,20 @@
+"""Cut-and-count and XGBoost classifiers for tests/test_common.py."""
+
+from skjet.models import CutAndCountClassifier, XGBoostClassifier
+
+INSTANCES = [
+    CutAndCountClassifier(n_bins=10),
+    CutAndCountClassifier(topology="parallel", n_bins=10, objective="significance"),
+    XGBoostClassifier(n_estimators=5, max_depth=2, n_jobs=1),
+    XGBoostClassifier(n_estimators=20, early_stopping_rounds=2, n_jobs=1, random_state=0),
+]
+
+EXPECTED_FAILED_CHECKS = {
+    "XGBoostClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "with early_stopping_rounds the validation set is a random split of the rows, "
+            "which differs between repeated rows and integer weights (the instance without "
+            "early stopping passes)"
+        ),
+    },
+}
