@@ -12,15 +12,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skjet.utils.discovery import all_estimators
 from skjet.utils.estimator_checks import parametrize_with_nd_checks
-from tests.common_config import collect, takes_2d
+from tests.common_config import all_expected_failures, collect, takes_2d
 
-INSTANCES, EXPECTED_FAILED_CHECKS, INPUT_KINDS = collect()
+INSTANCES, expected_failed_checks, INPUT_KINDS = collect()
 INSTANCES_2D = [est for est in INSTANCES if takes_2d(est)]
 INSTANCES_ND = [est for est in INSTANCES if not takes_2d(est)]
-
-
-def _expected_failed(estimator):
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+EXPECTED_FAILED_CHECKS = all_expected_failures(INSTANCES, expected_failed_checks)
 
 
 def test_every_public_estimator_is_checked():
@@ -36,7 +33,7 @@ def test_expected_failures_name_known_estimators():
         assert all(isinstance(reason, str) and reason for reason in checks.values())
 
 
-@parametrize_with_checks(INSTANCES_2D, expected_failed_checks=_expected_failed)
+@parametrize_with_checks(INSTANCES_2D, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
