@@ -26,8 +26,10 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# One BLAS/OpenMP/torch thread per pytest worker: two workers on two cores, each
+# asking for every core, stall on OpenMP spin-waits (seconds per xgboost fit).
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: install
 	$(PY) -m skjet demo
