@@ -15,5 +15,6 @@ __getattr__, __dir__, __all__ = attach(
         "load_hls4ml": "._hls4ml",
         "fetch_hls4ml": "._hls4ml",
         "load_root": "._root",
+        "transform_top_tagging": "._stream",
     },
 )

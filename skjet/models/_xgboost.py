@@ -17,6 +17,14 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..utils._dask import (
+    dask_classes,
+    dask_encode,
+    dask_take,
+    get_dask_client,
+    is_dask_collection,
+)
+
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
 _WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state")
 
@@ -148,6 +156,21 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     -----
     Missing values: NaN in X is xgboost's missing value (each tree learns a default
     direction for it), so NaN is accepted; infinite values are rejected.
+
+    Dask: when X is a dask array or dask DataFrame (and y, ``sample_weight`` dask
+    collections partitioned like it), ``fit`` trains with
+    :class:`xgboost.dask.DaskXGBClassifier` on the current ``dask.distributed`` client,
+    each worker boosting on the partitions it holds; the data never has to fit in one
+    process. One extra pass over y finds the classes (and their counts for
+    ``class_weight``). Early stopping then needs an explicit ``eval_set`` of dask
+    collections. The fitted model is the same kind of object as after a local fit:
+    ``predict_proba`` on numpy data runs locally, on dask data lazily per partition.
+    Values of a dask X are checked by xgboost on the workers, not here. Training on 2
+    or more workers is not bitwise identical to a local fit (histograms are merged
+    across workers), but reaches the same quality.
+
+    GPU: ``device="cuda"`` trains on the GPU (``"auto"`` picks it when one is usable),
+    locally or on dask workers that have one.
 
     Examples
     --------
@@ -287,10 +310,12 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_jets, n_features)
+            A dask array or dask DataFrame trains through :mod:`xgboost.dask` on the
+            current ``dask.distributed`` client (see Notes).
         y : array-like of shape (n_jets,)
-            Any class labels.
+            Any class labels; a dask array or Series partitioned like X when X is one.
         sample_weight : array-like of shape (n_jets,), optional
-            Multiplied with the ``class_weight`` weights.
+            Multiplied with the ``class_weight`` weights; a dask collection with dask X.
         eval_set : list of (X, y) pairs, optional
             Evaluation sets with original labels; the last one drives early stopping.
             Without it and with ``early_stopping_rounds``, a ``validation_fraction``
@@ -307,6 +332,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         import xgboost
 
         self._validate_params()
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, sample_weight, eval_set, sample_weight_eval_set, verbose)
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         # Sorted classes and codes 0..n_classes-1 in one pass (what LabelEncoder does, faster).
@@ -323,10 +350,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             class_w = compute_sample_weight(self.class_weight, y)
             weight = class_w if weight is None else weight * class_w
 
-        rng = check_random_state(self.random_state)
-        seed = self.random_state if isinstance(self.random_state, Integral) else int(
-            rng.randint(np.iinfo(np.int32).max)
-        )
+        seed = self._seed()
         evals, eval_weights = self._eval_sets(eval_set, sample_weight_eval_set)
         if self.early_stopping_rounds is not None and not evals:
             X, X_val, y_enc, y_val, weight, w_val = self._validation_split(X, y_enc, weight, seed)
@@ -345,18 +369,137 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             sample_weight_eval_set=eval_weights if evals else None,
             verbose=verbose,
         )
+        return self._set_fitted(model, model.evals_result() if evals else {})
+
+    def _seed(self) -> int:
+        if isinstance(self.random_state, Integral):
+            return self.random_state
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _set_fitted(self, model, evals_result: dict):
         self.estimator_ = model
         self.booster_ = model.get_booster()
         names = getattr(self, "feature_names_in_", None)
         if names is not None:
             self.booster_.feature_names = [str(n) for n in names]
         self.n_estimators_ = int(self.booster_.num_boosted_rounds())
-        if self.early_stopping_rounds is not None and evals:
+        if self.early_stopping_rounds is not None and evals_result:
             self.best_iteration_ = int(model.best_iteration)
         else:
             self.best_iteration_ = self.n_estimators_ - 1
-        self.evals_result_ = model.evals_result() if evals else {}
+        self.evals_result_ = evals_result
         return self
+
+    def _fit_dask(self, X, y, sample_weight, eval_set, sample_weight_eval_set, verbose):
+        """Train with :class:`xgboost.dask.DaskXGBClassifier`, keep a local copy of the model.
+
+        The labels are encoded lazily after one pass that finds the classes and their
+        counts; the trained booster is then loaded into a plain ``xgboost.XGBClassifier``
+        so that prediction on in-memory data, pickling and every attribute work as after
+        a local fit.
+        """
+        import xgboost
+        import xgboost.dask as dxgb
+
+        who = type(self).__name__
+        client = get_dask_client(who)
+        X = self._check_dask_X(X, reset=True)
+        if not is_dask_collection(y):
+            raise ValueError(
+                f"{who}: X is a dask collection but y is a {type(y).__name__}; pass y as a "
+                "dask array or Series partitioned like X (e.g. both from the same "
+                "dask DataFrame)."
+            )
+        classes, counts = dask_classes(y)
+        check_classification_targets(classes)
+        if len(classes) < 2:
+            raise ValueError(
+                f"{who} needs samples of at least two classes; got only one class: "
+                f"{classes[0]!r}."
+            )
+        self.classes_ = classes
+        y_enc = dask_encode(y, classes)
+        weight = sample_weight
+        if sample_weight is not None and not is_dask_collection(sample_weight):
+            raise ValueError(f"{who}: with dask X, sample_weight must be a dask collection too.")
+        if self.class_weight is not None:
+            if self.class_weight == "balanced":  # as sklearn: n_samples / (n_classes * count)
+                per_class = counts.sum() / (len(classes) * counts.astype(np.float64))
+            else:
+                from sklearn.utils.class_weight import compute_class_weight
+
+                per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
+            class_w = dask_take(y_enc, per_class.astype(np.float64))
+            weight = class_w if weight is None else weight * class_w
+        evals, eval_weights = [], []
+        for i, (X_e, y_e) in enumerate(eval_set or []):
+            if not (is_dask_collection(X_e) and is_dask_collection(y_e)):
+                raise ValueError(f"{who}: with dask X, eval_set[{i}] must hold dask collections.")
+            unseen = np.setdiff1d(dask_classes(y_e)[0], classes)
+            if len(unseen):
+                raise ValueError(
+                    f"{who}: eval_set[{i}] has labels not seen in y: {unseen.tolist()}."
+                )
+            evals.append((self._check_dask_X(X_e, reset=False), dask_encode(y_e, classes)))
+        if evals:
+            eval_weights = sample_weight_eval_set or [None] * len(evals)
+        elif self.early_stopping_rounds is not None:
+            raise ValueError(
+                f"{who}: early stopping on a dask collection needs an explicit eval_set of dask "
+                "collections; the stratified validation_fraction split is only made for "
+                "in-memory data."
+            )
+
+        seed = self._seed()
+        self.device_ = resolve_device(self.device)
+        params = {k: v for k, v in self.get_params().items() if k not in _WRAPPER_PARAMS}
+        # n_jobs=None lets every dask worker use its own thread count.
+        model = dxgb.DaskXGBClassifier(
+            **params, device=self.device_, n_jobs=self.n_jobs, random_state=seed
+        )
+        model.client = client
+        model.fit(
+            X,
+            y_enc,
+            sample_weight=weight,
+            eval_set=evals or None,
+            sample_weight_eval_set=eval_weights or None,
+            verbose=verbose,
+        )
+        local = xgboost.XGBClassifier(
+            **params, device=self.device_, n_jobs=resolve_n_jobs(self.n_jobs), random_state=seed
+        )
+        local.load_model(bytearray(model.get_booster().save_raw("json")))
+        return self._set_fitted(local, model.evals_result() if evals else {})
+
+    def _check_dask_X(self, X, *, reset: bool):
+        """Shape and column checks of a dask X (values are checked by xgboost on the workers)."""
+        import dask.array as da
+
+        who = type(self).__name__
+        if isinstance(X, da.Array):
+            if X.ndim != 2:
+                raise ValueError(f"{who}: X must be 2-D, got a dask array of shape {X.shape}.")
+            n_features, names = X.shape[1], None
+        elif hasattr(X, "columns"):
+            n_features = len(X.columns)
+            names = np.asarray(X.columns, dtype=object)
+            if not all(isinstance(c, str) for c in names):
+                names = None
+        else:
+            raise ValueError(f"{who}: unsupported dask collection {type(X).__name__} for X.")
+        if reset:
+            self.n_features_in_ = n_features
+            if names is not None:
+                self.feature_names_in_ = names
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        elif n_features != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_features} features, but {who} is expecting {self.n_features_in_} "
+                "features as input."
+            )
+        return X
 
     def _eval_sets(self, eval_set, sample_weight_eval_set):
         if eval_set is None:
@@ -398,12 +541,15 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         Parameters
         ----------
         X : array-like of shape (n_jets, n_features)
+            A dask array or DataFrame gives a lazy dask result, one block per partition.
 
         Returns
         -------
         proba : ndarray of shape (n_jets, n_classes)
         """
         check_is_fitted(self)
+        if is_dask_collection(X):
+            return self._predict_dask(X, proba=True)
         X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
         return self.estimator_.predict_proba(X)
 
@@ -418,8 +564,29 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         -------
         y : ndarray of shape (n_jets,)
         """
+        if is_dask_collection(X):
+            check_is_fitted(self)
+            return self._predict_dask(X, proba=False)
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def _predict_dask(self, X, *, proba: bool):
+        # Each partition is predicted by the fitted model on the worker holding it.
+        import dask.array as da
+
+        X = self._check_dask_X(X, reset=False)
+        if isinstance(X, da.Array):
+            X = X.rechunk({1: -1})
+            if proba:
+                return X.map_blocks(
+                    _proba_block, self, dtype=np.float32,
+                    chunks=(X.chunks[0], (len(self.classes_),)),
+                )
+            return X.map_blocks(_predict_block, self, dtype=self.classes_.dtype, drop_axis=1)
+        if proba:
+            meta = {str(c): np.float32 for c in self.classes_}
+            return X.map_partitions(_proba_partition, self, meta=meta)
+        return X.map_partitions(_predict_partition, self, meta=(None, self.classes_.dtype))
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
@@ -445,3 +612,24 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         """xgboost's feature importances in column order."""
         check_is_fitted(self)
         return self.estimator_.feature_importances_
+
+
+def _proba_block(block, estimator):
+    return estimator.predict_proba(block).astype(np.float32, copy=False)
+
+
+def _predict_block(block, estimator):
+    return estimator.predict(block)
+
+
+def _proba_partition(frame, estimator):
+    import pandas as pd
+
+    proba = _proba_block(frame, estimator)
+    return pd.DataFrame(proba, index=frame.index, columns=[str(c) for c in estimator.classes_])
+
+
+def _predict_partition(frame, estimator):
+    import pandas as pd
+
+    return pd.Series(estimator.predict(frame), index=frame.index)

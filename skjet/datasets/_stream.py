@@ -1,0 +1,301 @@
+"""Out-of-core feature extraction: a Top Quark Tagging file to features, chunk by chunk.
+
+The public training file holds 1.2M jets (3.9 GB of constituents as float32); the
+jet-level features computed from it are a few hundred bytes per jet. Reading the file
+``chunk_size`` rows at a time into one reused buffer, transforming each chunk and copying
+the result into a preallocated output keeps peak memory at one chunk plus the output,
+whatever the size of the file. With ``output="features.npy"`` the output itself is a
+memory-mapped file, so even per-constituent outputs (images, relative features) of the
+whole file never have to fit in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import nullcontext
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import Bunch
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import atomic_path
+from ._top_tagging import DEFAULT_CHUNK_SIZE, TARGET_NAMES, _check_chunk_size, _Reader
+
+
+def _learns_nothing(transformer) -> bool:
+    """Whether ``fit`` only validates its input, so fitting on any chunk is exact.
+
+    True for skjet's feature transformers and preprocessing of constituents, for
+    :class:`~sklearn.preprocessing.FunctionTransformer`, and for a Pipeline or
+    FeatureUnion made only of those. Anything else may learn statistics of its training
+    data (``ConstituentScaler``, ``StandardScaler``, ...) and must be fitted beforehand.
+    """
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from ..features import JetKinematics, JetMass, Multiplicity, Substructure
+    from ..preprocessing import JetImage, RelativeConstituents
+
+    if isinstance(transformer, str) and transformer in ("drop", "passthrough"):
+        return True
+    if isinstance(transformer, Pipeline | FeatureUnion):
+        steps = transformer.steps if isinstance(transformer, Pipeline) else transformer.transformer_list
+        return all(_learns_nothing(step) for _, step in steps if step is not None)
+    stateless = (
+        JetMass,
+        Multiplicity,
+        JetKinematics,
+        Substructure,
+        RelativeConstituents,
+        JetImage,
+        FunctionTransformer,
+    )
+    return isinstance(transformer, stateless)
+
+
+def _is_fitted(transformer) -> bool:
+    try:
+        check_is_fitted(transformer)
+    except NotFittedError:
+        return False
+    return True
+
+
+def _feature_names(transformer, n_columns: int) -> list[str] | None:
+    if not hasattr(transformer, "get_feature_names_out"):
+        return None
+    try:
+        names = [str(n) for n in transformer.get_feature_names_out()]
+    except (AttributeError, NotFittedError, ValueError, TypeError):
+        return None  # e.g. a FunctionTransformer without feature_names_out
+    return names if len(names) == n_columns else None
+
+
+class _Output:
+    """The preallocated result, filled chunk by chunk: in memory or a ``.npy`` memmap."""
+
+    def __init__(self, first, n_rows: int, file: Path | None, names: list[str] | None):
+        self.n_rows = n_rows
+        self.file = file
+        self.frame_dtypes = None
+        self.names = names
+        if isinstance(first, pd.DataFrame) and file is None:
+            # keep each column's dtype (an int column stays int)
+            self.names = [str(c) for c in first.columns]
+            self.frame_dtypes = first.dtypes.to_dict()
+            self.columns = [np.empty(n_rows, dtype=first[c].dtype) for c in first.columns]
+            self.shape = (n_rows, first.shape[1])
+            self.dtype = None
+            return
+        first = np.asarray(first)
+        self.shape = (n_rows,) + first.shape[1:]
+        self.dtype = first.dtype
+        if first.dtype.kind not in "biufc":
+            raise ValueError(
+                f"the transformer returned dtype {first.dtype}; only numeric outputs can be "
+                "collected chunk by chunk."
+            )
+        if file is None:
+            self.array = np.empty(self.shape, dtype=self.dtype)
+        else:
+            self.array = np.lib.format.open_memmap(file, mode="w+", dtype=self.dtype, shape=self.shape)
+
+    def write(self, a: int, b: int, chunk, rows: tuple[int, int]) -> None:
+        where = f"rows {rows[0]} to {rows[1]} of the file"
+        if len(chunk) != b - a:
+            raise ValueError(
+                f"the transformer returned {len(chunk)} rows for {b - a} jets ({where}); "
+                "transform_top_tagging needs one output row per jet."
+            )
+        if self.dtype is None:
+            if not isinstance(chunk, pd.DataFrame) or [str(c) for c in chunk.columns] != self.names:
+                raise ValueError(
+                    f"the transformer's output changed between chunks ({where}): expected a "
+                    f"DataFrame with columns {self.names}."
+                )
+            for out, col in zip(self.columns, chunk.columns):
+                out[a:b] = chunk[col].to_numpy()
+            return
+        chunk = np.asarray(chunk)
+        if chunk.shape[1:] != self.shape[1:]:
+            raise ValueError(
+                f"the transformer returned shape {chunk.shape} for {where}; earlier chunks gave "
+                f"(n, {', '.join(map(str, self.shape[1:]))})."
+            )
+        self.array[a:b] = chunk
+
+    def result(self, start: int):
+        index = pd.RangeIndex(start, start + self.n_rows)
+        if self.dtype is None:
+            # copy=False: the columns become the frame, not a second copy of the output
+            return pd.DataFrame(dict(zip(self.names, self.columns)), index=index, copy=False)
+        if self.names is not None and self.array.ndim == 2:
+            return pd.DataFrame(self.array, columns=self.names, index=index, copy=False)
+        return self.array
+
+
+def transform_top_tagging(
+    path: str | os.PathLike,
+    transformer,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    start: int | None = None,
+    stop: int | None = None,
+    output: str | os.PathLike | None = None,
+    key: str = "table",
+    allow_nan: bool = False,
+    return_X_y: bool = False,
+):
+    """Transform the jets of a Top Quark Tagging layout file, chunk by chunk.
+
+    Streams the constituents ``chunk_size`` jets at a time (as
+    :func:`iter_top_tagging`), applies ``transformer.transform`` to each chunk and
+    collects the results in one preallocated output. Peak memory is one chunk (about
+    3.2 kB per jet in the buffer plus the transformer's temporaries) plus the output,
+    never the whole file; with ``output`` set to a ``.npy`` path the output is a
+    memory-mapped file and memory is bounded by the chunk alone.
+
+    Parameters
+    ----------
+    path : path-like
+        An HDF5 file in the Top Quark Tagging layout (see :func:`load_top_tagging`).
+    transformer : transformer
+        Any object with ``transform`` taking (n_jets, n_constituents, 4) constituents and
+        returning one row per jet (2-D features, or an N-D array such as images).
+        It must be fitted, unless its ``fit`` learns nothing from the data: skjet's
+        ``JetMass``, ``Multiplicity``, ``JetKinematics``, ``Substructure``,
+        ``RelativeConstituents``, ``JetImage``, scikit-learn's ``FunctionTransformer``
+        and Pipelines or FeatureUnions of those; an unfitted one of these is cloned and
+        fitted on the first chunk (the argument itself is left untouched). A transformer
+        that learns statistics (``ConstituentScaler``, a Pipeline ending in a scaler)
+        must be fitted beforehand, e.g. on the first chunk of :func:`iter_top_tagging`
+        or a random subset; chunk-wise fitting would silently change its result.
+    chunk_size : int, default=10000
+        Jets read and transformed per step. Only memory and speed depend on it.
+    start, stop : int, optional
+        Row range, with Python slice semantics.
+    output : path-like, optional
+        A ``.npy`` file to write the features to, as a memory-mapped array; it appears
+        only once complete. By default the result is kept in memory.
+    key : str, default="table"
+        The key of the frame in the file.
+    allow_nan : bool, default=False
+        As in :func:`load_top_tagging`.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    result : Bunch
+        - ``data``: the features. A DataFrame indexed by file row when the output is
+          2-D and the transformer names its columns (``get_feature_names_out``, or a
+          transformer set to pandas output); else an ndarray (a read-only memmap
+          with ``output``).
+        - ``target``: int64 ``is_signal_new`` (1 top, 0 QCD); ``target_names``.
+        - ``feature_names``: the column names, or None.
+        - ``transformer``: the transformer used (the fitted clone, if it was fitted here).
+        - ``filename``, ``output``.
+    (data, target) : tuple if ``return_X_y``.
+
+    Raises
+    ------
+    FileNotFoundError, KeyError, ValueError
+        As :func:`load_top_tagging` for the file; ValueError also for an empty row range
+        or an output whose length or shape varies between chunks.
+    sklearn.exceptions.NotFittedError
+        An unfitted transformer that learns from its training data.
+
+    See Also
+    --------
+    iter_top_tagging : the underlying stream of (constituents, target) chunks.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> from skjet.datasets import save_top_tagging
+    >>> from skjet.features import JetMass
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "jets.h5"
+    >>> X = np.zeros((5, 3, 4), dtype=np.float32)
+    >>> X[:, 0] = [100.0, 80.0, 60.0, 0.0]; X[:, 1] = [100.0, 80.0, -60.0, 0.0]
+    >>> save_top_tagging(path, X, [0, 1, 0, 1, 1])
+    >>> jets = transform_top_tagging(path, JetMass(), chunk_size=2)
+    >>> jets.data.round(1)
+        mass
+    0  120.0
+    1  120.0
+    2  120.0
+    3  120.0
+    4  120.0
+    >>> jets.target.tolist()
+    [0, 1, 0, 1, 1]
+    """
+    chunk_size = _check_chunk_size(chunk_size)
+    if not hasattr(transformer, "transform"):
+        raise TypeError(
+            f"transformer must have a transform method, got {type(transformer).__name__}."
+        )
+    file = None
+    if output is not None:
+        file = Path(output)
+        if file.suffix != ".npy":
+            raise ValueError(f"output must be a .npy file, got {str(output)!r}.")
+    fit_here = not _is_fitted(transformer)
+    if fit_here and not _learns_nothing(transformer):
+        raise NotFittedError(
+            f"{type(transformer).__name__} is not fitted and learns from its training data, "
+            "so transform_top_tagging cannot fit it chunk by chunk. Fit it first, e.g. on "
+            "the first chunk: X0, _ = next(iter_top_tagging(path)); transformer.fit(X0)."
+        )
+
+    with _Reader(path, key) as reader:
+        lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
+        n = max(hi - lo, 0)
+        if n == 0:
+            raise ValueError(
+                f"{reader.path}: no jets in rows start={start}, stop={stop} of "
+                f"{reader.frame.n_rows}; nothing to transform."
+            )
+        m = reader.layout.n_constituents
+        buffer = reader.allocate(min(chunk_size, n))  # reused for every chunk
+        if fit_here:
+            transformer = clone(transformer)
+        with atomic_path(file) if file is not None else nullcontext() as tmp:
+            out = None
+            for a in range(lo, hi, chunk_size):
+                b = min(a + chunk_size, hi)
+                views = {k: v[: b - a] for k, v in buffer.items()}
+                reader.read_into(a, b, views, allow_nan)
+                X = views["X"].reshape(b - a, m, 4)
+                if out is None:
+                    if fit_here:
+                        transformer.fit(X)
+                    Xt = transformer.transform(X)
+                    names = _feature_names(transformer, Xt.shape[1]) if np.ndim(Xt) == 2 else None
+                    out = _Output(Xt, n, tmp, names)
+                    target = np.empty(n, dtype=np.int64)
+                else:
+                    Xt = transformer.transform(X)
+                out.write(a - lo, b - lo, Xt, (a, b))
+                target[a - lo : b - lo] = views["y"][:, 0]
+            if tmp is not None:  # close the memmap on the temporary name; reopened below
+                out.array.flush()
+                del out.array
+        data = np.load(file, mmap_mode="r") if file is not None else out.result(lo)
+        filename = str(reader.path)
+
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        target_names=np.array(TARGET_NAMES),
+        feature_names=out.names if data.ndim == 2 else None,
+        transformer=transformer,
+        filename=filename,
+        output=str(file) if file is not None else None,
+    )
+
