@@ -40,5 +40,13 @@ lint: install
 bench: install
 	$(PY) benchmarks/run_all.py
 
+DOCS_STAMP := $(VENV)/.skjet-docs-installed
+$(DOCS_STAMP): pyproject.toml | $(STAMP)
+	$(PIP) install -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: install $(DOCS_STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) .pytest_cache build dist
