@@ -1,0 +1,538 @@
+"""The one base class of skjet's neural classifiers.
+
+Design: a plain scikit-learn estimator (``ClassifierMixin, BaseEstimator``) whose ``__init__``
+stores explicit parameters, and which builds a skorch ``NeuralNetClassifier`` (``net_``) in
+``fit``. Wrapping rather than subclassing skorch keeps ``get_params``/``clone``/``GridSearchCV``
+to exactly the documented parameters (no ``module__*`` prefixes, no skorch-only parameters in
+the grid), lets skjet own input validation, label encoding and sample weights, and passes
+scikit-learn's common checks. skorch still runs the training loop, the callbacks (learning
+rate schedules, early stopping with best-weight restoring, logging) and the history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.dataset import Dataset as SkorchDataset
+from skorch.helper import predefined_split
+
+from ...utils import check_finite
+from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
+
+_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_SCHEDULES = {
+    "exponential": ("ExponentialLR", {"gamma": 0.9}),
+    "plateau": ("ReduceLROnPlateau", {"factor": 0.1, "patience": 2}),
+    "cosine": ("CosineAnnealingLR", {}),
+}
+_HISTORY_COLUMNS = [
+    "epoch",
+    "train_loss",
+    "valid_loss",
+    "train_accuracy",
+    "valid_accuracy",
+    "lr",
+    "dur",
+    "valid_loss_best",
+]
+
+SHARED_PARAMS_DOC = """\
+    max_epochs : int, default=20
+        Number of passes over the training data (fewer with early stopping).
+    batch_size : int, default=256
+        Jets per mini-batch, for training and for streaming predictions.
+    lr : float, default=1e-3
+        Initial learning rate.
+    optimizer : {"adam", "adamw", "sgd"} or torch.optim.Optimizer class, default="adam"
+    optimizer_params : dict, default=None
+        Extra keyword arguments of the optimizer, e.g. ``{"weight_decay": 1e-4}``.
+    lr_schedule : {None, "exponential", "plateau", "cosine"}, default=None
+        Learning-rate schedule stepped once per epoch (skorch ``LRScheduler``):
+        ``ExponentialLR(gamma=0.9)``, ``ReduceLROnPlateau(factor=0.1, patience=2)`` on the
+        validation loss (training loss without validation) or ``CosineAnnealingLR(T_max=
+        max_epochs)``. A torch scheduler class is also accepted.
+    lr_schedule_params : dict, default=None
+        Overrides of the schedule's keyword arguments.
+    early_stopping : bool, default=False
+        Stop when the validation loss has not improved for ``patience`` epochs and restore
+        the weights of the best epoch. Without ``train_split``, a stratified
+        ``validation_fraction`` of the training data is held out.
+    validation_fraction : float, default=0.1
+        Held-out fraction for early stopping when ``train_split`` is None.
+    patience : int, default=5
+        Epochs without improvement of the validation loss before stopping.
+    train_split : None, (X_val, y_val) tuple or callable, default=None
+        A predefined validation set, or a skorch split such as
+        ``skorch.helper.predefined_split(skorch.dataset.Dataset(X_val, y_val))`` or
+        ``skorch.dataset.ValidSplit(5)``. Its loss and accuracy are recorded every epoch and
+        early stopping monitors it.
+    class_weight : None, "balanced" or dict, default=None
+        Per-class loss weights (``{label: weight}``; "balanced" is ``n / (n_classes *
+        count)``), multiplied with ``sample_weight``.
+    callbacks : list of skorch callbacks, default=None
+        Extra callbacks for the skorch net.
+    device : {"auto", "cpu", "cuda"} or str, default="auto"
+        "auto" uses CUDA when available.
+    warm_start : bool, default=False
+        Refitting continues training the fitted network (and optimizer state) for
+        ``max_epochs`` more epochs; the architecture and optimizer are kept from the first fit.
+    verbose : int, default=0
+        0 silent, 1 one line per epoch, 2 also a progress bar per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation split: the same
+        value gives identical results on CPU. The global torch RNG is left untouched.
+
+    Notes
+    -----
+    The loss is the cross-entropy, each sample's term multiplied by its weight
+    ``w_i = class_weight[y_i] * sample_weight_i``, with the weights rescaled to mean 1 over the
+    fit data; a batch loss is the mean over its samples of ``w_i * CE_i``. The epoch losses in
+    ``history_`` are therefore sums of weighted losses divided by the number of samples (mean
+    loss per sample), comparable between training and validation sets of any size.
+    Accuracies are unweighted fractions of correct predictions."""
+
+
+def _format_labels(labels) -> str:
+    return "[" + ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels) + "]"
+
+
+@contextlib.contextmanager
+def _seeded_torch(seed: int, device: str):
+    """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
+    devices = []
+    if torch.device(device).type == "cuda":
+        devices = [torch.device(device).index or torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
+    """Shared fit/predict logic; subclasses define the input validation and the module.
+
+    Subclasses implement ``_validate_X(X, reset)`` (returns a float32 ndarray and sets
+    ``n_features_in_`` when ``reset``) and ``_module(X, n_classes)`` (returns the module class
+    and its keyword arguments), and may set ``_trim_padding = True`` for zero-padded
+    constituent input.
+    """
+
+    _trim_padding = False
+
+    def __init__(
+        self,
+        *,
+        max_epochs=20,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        optimizer_params=None,
+        lr_schedule=None,
+        lr_schedule_params=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
+        train_split=None,
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
+        self.lr_schedule = lr_schedule
+        self.lr_schedule_params = lr_schedule_params
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.train_split = train_split
+        self.class_weight = class_weight
+        self.callbacks = callbacks
+        self.device = device
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # -- hooks for subclasses -------------------------------------------------------------
+    def _validate_X(self, X, *, reset: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def _module(self, X: np.ndarray, n_classes: int):
+        raise NotImplementedError
+
+    def _validate_X_y(self, X, y):
+        """Validate X with ``_validate_X`` and y as a finite 1-D target of the same length."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X = self._validate_X(X, reset=True)
+        y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
+        check_consistent_length(X, y)
+        return X, y
+
+    # -- parameter checks -----------------------------------------------------------------
+    def _check_params(self):
+        name = type(self).__name__
+        for param in ("max_epochs", "batch_size", "patience"):
+            value = getattr(self, param)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name}: {param} must be a positive int, got {value!r}.")
+        if not (isinstance(self.lr, int | float) and self.lr > 0):
+            raise ValueError(f"{name}: lr must be a positive float, got {self.lr!r}.")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"{name}: validation_fraction must be in (0, 1), got {self.validation_fraction!r}."
+            )
+        if self.verbose not in (0, 1, 2, False, True):
+            raise ValueError(f"{name}: verbose must be 0, 1 or 2, got {self.verbose!r}.")
+
+    def _optimizer_class(self):
+        opt = self.optimizer
+        if isinstance(opt, str):
+            try:
+                return _OPTIMIZERS[opt.lower()]
+            except KeyError:
+                pass
+        elif isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer):
+            return opt
+        raise ValueError(
+            f"{type(self).__name__}: optimizer must be one of {sorted(_OPTIMIZERS)} or a "
+            f"torch.optim.Optimizer class, got {opt!r}."
+        )
+
+    def _device(self) -> str:
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            torch.device(self.device)
+        except (RuntimeError, TypeError):
+            raise ValueError(
+                f"{type(self).__name__}: device must be 'auto', 'cpu', 'cuda' or a torch device "
+                f"string, got {self.device!r}."
+            ) from None
+        return self.device
+
+    def _callbacks(self, has_valid: bool):
+        callbacks = []
+        schedule = self.lr_schedule
+        if schedule is not None:
+            if isinstance(schedule, str) and schedule in _SCHEDULES:
+                policy, kwargs = _SCHEDULES[schedule]
+                kwargs = dict(kwargs)
+                if schedule == "cosine":
+                    kwargs["T_max"] = self.max_epochs
+            elif isinstance(schedule, type):
+                policy, kwargs = schedule, {}
+            else:
+                raise ValueError(
+                    f"{type(self).__name__}: lr_schedule must be None, one of "
+                    f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
+                )
+            kwargs.update(self.lr_schedule_params or {})
+            monitor = "valid_loss" if has_valid else "train_loss"
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(policy=policy, monitor=monitor, event_name=None, **kwargs),
+                )
+            )
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
+        if self.verbose == 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks + list(self.callbacks or [])
+
+    # -- labels and weights ---------------------------------------------------------------
+    def _encode(self, y, what: str = "y", classes=None) -> np.ndarray:
+        """Class indices of ``y``; labels outside ``classes`` (default ``classes_``) raise a
+        ValueError naming them."""
+        classes = self.classes_ if classes is None else classes
+        y = np.asarray(y)
+        try:
+            unseen = np.setdiff1d(np.unique(y), classes)
+        except TypeError:  # mixed label types: compare as objects
+            unseen = [v for v in pd.unique(y.ravel()) if v not in set(classes.tolist())]
+        if len(unseen):
+            raise ValueError(
+                f"{type(self).__name__}: {what} contains labels not seen in fit: "
+                f"{_format_labels(unseen)}; known classes are {_format_labels(classes)}."
+            )
+        return np.searchsorted(classes, y).astype(np.int64)
+
+    def _class_weights(self, y_enc: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        cw = self.class_weight
+        if isinstance(cw, str) and cw != "balanced":
+            raise ValueError(
+                f"{type(self).__name__}: class_weight must be None, 'balanced' or a dict, "
+                f"got {cw!r}."
+            )
+        present = np.unique(y_enc)
+        weights = np.ones(len(classes))
+        if isinstance(cw, dict):
+            unknown = [k for k in cw if k not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"{type(self).__name__}: class_weight has labels not in y: "
+                    f"{_format_labels(unknown)}; classes are {_format_labels(classes)}."
+                )
+            weights[:] = [cw.get(c, 1.0) for c in classes]
+        else:
+            weights[present] = compute_class_weight(cw, classes=present, y=y_enc)
+        return weights
+
+    # -- fit ------------------------------------------------------------------------------
+    def fit(self, X, y, sample_weight=None):
+        """Train the network.
+
+        Parameters
+        ----------
+        X : array-like
+            Training input; the shape depends on the classifier.
+        y : array-like of shape (n_samples,)
+            Class labels of any type scikit-learn accepts (strings, ints).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights, multiplied with ``class_weight``.
+
+        Returns
+        -------
+        self
+        """
+        # every check comes before any fitted attribute is set or replaced
+        self._check_params()
+        optimizer = self._optimizer_class()
+        device = self._device()
+        X, y = self._validate_X_y(X, y)
+        check_classification_targets(y)
+        warm = self.warm_start and hasattr(self, "net_")
+        if warm:
+            classes = self.classes_
+            y_enc = self._encode(y)
+        else:
+            classes, y_enc = np.unique(y, return_inverse=True)
+            if len(classes) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                    f"got 1 class: {_format_labels(classes)}."
+                )
+            module, module_params = self._module(X, len(classes))
+        y_enc = y_enc.astype(np.int64)
+
+        class_weights = self._class_weights(y_enc, classes)
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        if class_weights is not None:
+            weight = class_weights[y_enc] * (1.0 if weight is None else weight)
+        norm = 1.0
+        if weight is not None:
+            norm = weight.mean()
+            if not norm > 0:
+                raise ValueError(
+                    f"{type(self).__name__}: the sample weights (times class weights) are all "
+                    "zero; nothing to train on."
+                )
+            weight = weight / norm
+            if np.all(weight == 1.0):
+                weight = None  # identical to no weights, and cheaper
+
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        dataset = TensorBatches(X, y_enc, weight, trim=self._trim_padding)
+        train_ds, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, norm)
+        callbacks = self._callbacks(valid_ds is not None)
+        self.classes_ = classes
+
+        with _seeded_torch(seed, device):
+            if warm:
+                self.net_.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
+                self.net_.train_split = None if valid_ds is None else predefined_split(valid_ds)
+                # a fresh shuffling stream per continuation (set_params would re-initialise)
+                self.net_.iterator_train__seed = seed + len(self.net_.history)
+                self.net_.partial_fit(train_ds, None)
+            else:
+                self.net_ = SkjetNet(
+                    module,
+                    criterion=WeightedCrossEntropy,
+                    optimizer=optimizer,
+                    lr=self.lr,
+                    max_epochs=self.max_epochs,
+                    batch_size=self.batch_size,
+                    iterator_train=BatchLoader,
+                    iterator_valid=BatchLoader,
+                    iterator_train__shuffle=True,
+                    iterator_train__seed=seed,
+                    train_split=None if valid_ds is None else predefined_split(valid_ds),
+                    callbacks=callbacks,
+                    classes=list(range(len(self.classes_))),
+                    verbose=int(self.verbose),
+                    device=device,
+                    **{f"module__{k}": v for k, v in module_params.items()},
+                    **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
+                )
+                self.net_.fit(train_ds, None)
+        # the validation data is not part of the fitted model (and not pickled with it)
+        self.net_.train_split = None
+        self.history_ = self._history_frame()
+        return self
+
+    def _split(self, dataset, y_enc, seed, classes, class_weights, norm):
+        """(train, valid) TensorBatches from ``train_split`` or the early-stopping hold-out."""
+        split = self.train_split
+        if split is None:
+            if not self.early_stopping:
+                return dataset, None
+            index = np.arange(len(dataset))
+            counts = np.bincount(y_enc)
+            n_valid = int(np.ceil(self.validation_fraction * len(index)))
+            stratify = y_enc if counts[counts > 0].min() >= 2 and n_valid >= len(counts) else None
+            try:
+                train_idx, valid_idx = train_test_split(
+                    index,
+                    test_size=self.validation_fraction,
+                    stratify=stratify,
+                    random_state=seed,
+                )
+            except ValueError as exc:
+                raise ValueError(
+                    f"{type(self).__name__}: cannot hold out validation_fraction="
+                    f"{self.validation_fraction} of {len(index)} samples for early stopping: {exc}"
+                ) from exc
+            return dataset.subset(train_idx), dataset.subset(valid_idx)
+        if isinstance(split, tuple):
+            if len(split) != 2:
+                raise ValueError(
+                    f"{type(self).__name__}: train_split as a tuple must be (X_val, y_val), "
+                    f"got a tuple of length {len(split)}."
+                )
+            return dataset, self._external_valid(*split, classes, class_weights, norm)
+        if callable(split):
+            train, valid = split(dataset, y_enc)
+            return (
+                self._coerce_split(train, classes),
+                self._coerce_split(valid, classes, class_weights, norm),
+            )
+        raise ValueError(
+            f"{type(self).__name__}: train_split must be None, a (X_val, y_val) tuple or a "
+            f"callable such as skorch.helper.predefined_split, got {split!r}."
+        )
+
+    def _external_valid(self, X_val, y_val, classes, class_weights, norm) -> TensorBatches:
+        X_val = self._validate_X(X_val, reset=False)
+        y_val = column_or_1d(np.asarray(y_val), warn=True)
+        check_consistent_length(X_val, y_val)
+        y_enc = self._encode(y_val, what="the validation labels", classes=classes)
+        weight = None if class_weights is None else class_weights[y_enc] / norm
+        return TensorBatches(X_val, y_enc, weight, trim=self._trim_padding)
+
+    def _coerce_split(self, part, classes, class_weights=None, norm=1.0):
+        """Bring what a skorch-style split returned back to a TensorBatches."""
+        if part is None or isinstance(part, TensorBatches):
+            return part
+        if isinstance(part, torch.utils.data.Subset) and isinstance(part.dataset, TensorBatches):
+            return part.dataset.subset(part.indices)
+        if isinstance(part, SkorchDataset):
+            return self._external_valid(part.X, part.y, classes, class_weights, norm)
+        raise TypeError(
+            f"{type(self).__name__}: train_split returned a {type(part).__name__}; expected a "
+            "subset of the training data or a skorch.dataset.Dataset(X_val, y_val)."
+        )
+
+    def _history_frame(self) -> pd.DataFrame:
+        rows = [
+            {key: epoch.get(key, np.nan) for key in _HISTORY_COLUMNS} for epoch in self.net_.history
+        ]
+        frame = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+        frame["valid_loss_best"] = frame["valid_loss_best"].eq(True)
+        return frame
+
+    # -- prediction -----------------------------------------------------------------------
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "net_")
+
+    @property
+    def module_(self) -> torch.nn.Module:
+        """The trained torch module."""
+        check_is_fitted(self)
+        return self.net_.module_
+
+    def _stream(self, X, method: str | None, width: int) -> np.ndarray:
+        """Run the module on ``X`` batch by batch into one preallocated float64 array."""
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        loader = BatchLoader(TensorBatches(X, trim=self._trim_padding), self.batch_size)
+        module = self.net_.module_
+        fn = module if method is None else getattr(module, method)
+        out = np.empty((len(X), width), dtype=np.float64)
+        start = 0
+        module.eval()
+        with torch.no_grad():
+            for xb, _ in loader:
+                res = fn(xb.to(self.net_.device)).to("cpu", torch.float64)
+                if method is None:
+                    res = torch.softmax(res, dim=1)  # in float64: rows sum to 1 tightly
+                out[start : start + len(res)] = res.numpy()
+                start += len(res)
+        return out
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns ordered as ``classes_``.
+
+        Computed batch by batch: memory beyond the output does not grow with ``len(X)``.
+        """
+        check_is_fitted(self)
+        return self._stream(X, None, len(self.classes_))
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class label per sample."""
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy; labels in ``y`` that were not seen in fit raise a ValueError naming them."""
+        check_is_fitted(self)
+        self._encode(column_or_1d(np.asarray(y), warn=True))
+        return super().score(X, y, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+def check_float32_finite(X: np.ndarray, estimator, name: str = "X") -> np.ndarray:
+    """float32 C-contiguous copy-if-needed of ``X``; values overflowing float32 are refused."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow is reported below
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+    check_finite(X32, name=f"{type(estimator).__name__}: {name} (as float32)")
+    return X32

@@ -1,0 +1,164 @@
+"""Deep Sets / Particle Flow Network on zero-padded constituents."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ...utils import check_constituents
+from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
+from ._mlp import check_dropout
+from ._modules import DeepSetsModule, check_sizes, make_activation
+
+_POOLINGS = ("sum", "mean")
+
+
+class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
+    __doc__ = f"""Deep Sets (Particle Flow Network) classifier on constituents, trained with skorch.
+
+    A per-constituent network phi maps every real constituent to a latent vector; the vectors
+    are pooled (sum or mean) over the real constituents of each jet, and a jet network F maps
+    the pooled vector to class scores. Padding rows (all zeros, at the end of each jet as in the
+    pT-sorted convention) are masked, so no separate mask is needed in a Pipeline. Training
+    and prediction batches are trimmed to their longest jet and phi runs only on the real
+    constituents. A jet with no constituents pools to zeros and gets finite probabilities.
+
+    Parameters
+    ----------
+    phi_sizes : tuple of int, default=(100, 100, 128)
+        Widths of the per-constituent network; the last one is the latent dimension.
+    f_sizes : tuple of int, default=(100, 100, 100)
+        Widths of the hidden layers of the jet network.
+    pooling : {{"sum", "mean"}}, default="sum"
+        Sum (energy-flow style) or mean over the real constituents.
+    activation : str or torch.nn.Module class, default="relu"
+        Activation after every layer of phi and F (not the output).
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer of F.
+{SHARED_PARAMS_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Features per constituent (size of the last axis of X).
+    net_ : skorch.NeuralNetClassifier
+    module_ : torch.nn.Module
+    history_ : pandas.DataFrame
+        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (mean loss per sample),
+        ``train_accuracy``, ``valid_accuracy``, ``lr``, ``dur`` (seconds), ``valid_loss_best``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skjet.models import DeepSetsClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.zeros((100, 20, 3), dtype=np.float32)
+    >>> y = np.where(np.arange(100) % 2 == 0, "top", "qcd")
+    >>> for i in range(100):
+    ...     X[i, : 5 + 10 * (y[i] == "top")] = rng.exponential(size=(5 + 10 * (y[i] == "top"), 3))
+    >>> clf = DeepSetsClassifier(phi_sizes=(16, 8), f_sizes=(16,), max_epochs=3,
+    ...                          random_state=0).fit(X, y)
+    >>> clf.transform(X).shape
+    (100, 8)
+    """
+
+    _trim_padding = True
+
+    def __init__(
+        self,
+        phi_sizes=(100, 100, 128),
+        f_sizes=(100, 100, 100),
+        pooling="sum",
+        activation="relu",
+        dropout=0.0,
+        *,
+        max_epochs=20,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        optimizer_params=None,
+        lr_schedule=None,
+        lr_schedule_params=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
+        train_split=None,
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
+            lr_schedule=lr_schedule,
+            lr_schedule_params=lr_schedule_params,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            train_split=train_split,
+            class_weight=class_weight,
+            callbacks=callbacks,
+            device=device,
+            warm_start=warm_start,
+            verbose=verbose,
+            random_state=random_state,
+        )
+        self.phi_sizes = phi_sizes
+        self.f_sizes = f_sizes
+        self.pooling = pooling
+        self.activation = activation
+        self.dropout = dropout
+
+    def _validate_X(self, X, *, reset):
+        X = check_constituents(X, n_features=None, name="X", estimator=self)
+        if reset:
+            self.n_features_in_ = X.shape[2]
+        elif X.shape[2] != self.n_features_in_:
+            raise ValueError(
+                f"{type(self).__name__}: X has {X.shape[2]} features per constituent, but the "
+                f"classifier was fitted with {self.n_features_in_} (shape {X.shape})."
+            )
+        return X
+
+    def _module(self, X, n_classes):
+        if self.pooling not in _POOLINGS:
+            raise ValueError(
+                f"{type(self).__name__}: pooling must be one of {_POOLINGS}, got {self.pooling!r}."
+            )
+        make_activation(self.activation)
+        return DeepSetsModule, dict(
+            n_features=X.shape[2],
+            n_classes=n_classes,
+            phi_sizes=check_sizes(self.phi_sizes, "phi_sizes", allow_empty=False),
+            f_sizes=check_sizes(self.f_sizes, "f_sizes"),
+            activation=self.activation,
+            dropout=check_dropout(self.dropout, self),
+            pooling=self.pooling,
+        )
+
+    def transform(self, X) -> np.ndarray:
+        """Pooled latent vector of each jet, shape (n_jets, phi_sizes[-1]).
+
+        This is the jet representation F sees (seed 002's latent-space inspection).
+        """
+        check_is_fitted(self)
+        return self._stream(X, "latent", self.module_.latent_dim)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``latent0``, ``latent1``, ... one per latent dimension."""
+        check_is_fitted(self)
+        return np.asarray([f"latent{i}" for i in range(self.module_.latent_dim)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags

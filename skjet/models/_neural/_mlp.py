@@ -1,0 +1,131 @@
+"""Multi-layer perceptron on jet-level features."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase, check_float32_finite
+from ._modules import MLPModule, check_sizes, make_activation
+
+
+def check_dropout(dropout, estimator) -> float:
+    if not (isinstance(dropout, int | float) and 0 <= dropout < 1):
+        raise ValueError(f"{type(estimator).__name__}: dropout must be in [0, 1), got {dropout!r}.")
+    return float(dropout)
+
+
+class MLPClassifier(NeuralClassifierBase):
+    __doc__ = f"""Fully connected neural network classifier on jet features, trained with skorch.
+
+    Input and output sizes come from the data: with the defaults, 16 features and 5 classes
+    give the hls4ml network 16 -> 32 -> 32 -> 32 -> 5 (ReLU after every hidden layer).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(32, 32, 32)
+        Widths of the hidden layers.
+    activation : str or torch.nn.Module class, default="relu"
+        "relu", "leaky_relu", "elu", "gelu", "silu", "tanh" or "sigmoid".
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+    batch_norm : bool, default=False
+        Batch normalisation after each hidden linear layer.
+{SHARED_PARAMS_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame.
+    net_ : skorch.NeuralNetClassifier
+        The trained skorch net (``net_.history`` holds the batch-level history too).
+    module_ : torch.nn.Module
+        The trained network, ``net_.module_``.
+    history_ : pandas.DataFrame
+        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss`` (mean loss per sample),
+        ``train_accuracy``, ``valid_accuracy``, ``lr``, ``dur`` (seconds) and
+        ``valid_loss_best``. Validation columns are NaN without a validation set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skjet.models import MLPClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 16))
+    >>> y = np.where(X[:, 0] > 0, "w", "q")
+    >>> clf = MLPClassifier(max_epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    >>> list(clf.history_.columns[:3])
+    ['epoch', 'train_loss', 'valid_loss']
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(32, 32, 32),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        *,
+        max_epochs=20,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        optimizer_params=None,
+        lr_schedule=None,
+        lr_schedule_params=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=5,
+        train_split=None,
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            lr=lr,
+            optimizer=optimizer,
+            optimizer_params=optimizer_params,
+            lr_schedule=lr_schedule,
+            lr_schedule_params=lr_schedule_params,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            train_split=train_split,
+            class_weight=class_weight,
+            callbacks=callbacks,
+            device=device,
+            warm_start=warm_start,
+            verbose=verbose,
+            random_state=random_state,
+        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+
+    def _validate_X(self, X, *, reset):
+        X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+        return check_float32_finite(X, self)
+
+    def _validate_X_y(self, X, y):
+        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+        return check_float32_finite(X, self), y
+
+    def _module(self, X, n_classes):
+        make_activation(self.activation)  # fail early with the parameter's name
+        return MLPModule, dict(
+            n_features=X.shape[1],
+            n_classes=n_classes,
+            hidden_layer_sizes=check_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),
+            activation=self.activation,
+            dropout=check_dropout(self.dropout, self),
+            batch_norm=bool(self.batch_norm),
+        )
