@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 
+import matplotlib
 import numpy as np
 import pytest
+
+# Tests and docstring examples draw figures without a display.
+matplotlib.use("Agg")
 
 # Small enough for CI on 2 cores, large enough for medians and AUCs to be stable.
 N_TOP_QCD = int(os.environ.get("SKJET_TEST_N_TOP_QCD", "800"))
