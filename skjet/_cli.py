@@ -165,11 +165,14 @@ def write_outputs(result, out: Path, *, inputs=None, y=None) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from .datasets import generate_jets
 
-    n_jets = args.n_jets or (600 if args.quick else 3000)
+    # --quick uses the size of the test suite's sample, so a machine that ran the tests
+    # finds it in the cache.
+    n_jets = args.n_jets or (800 if args.quick else 10_000)
     _log(f"generating {n_jets} top and {n_jets} QCD jets (Pythia8 + FastJet; cached)")
+    # Generation parallelises perfectly over processes; the sample does not depend on it.
     sample = generate_jets(
         processes=("top", "qcd"), n_jets=n_jets, random_state=args.random_state,
-        n_jobs=args.n_jobs, progress=not args.no_progress,
+        n_jobs=args.n_jobs or -1, progress=not args.no_progress,
     )
     print(summarize_sample(sample.jets).to_string())
     out = Path(args.out)
@@ -202,7 +205,9 @@ def _generate(args: argparse.Namespace) -> int:
         processes=tuple(args.processes), n_jets=args.n_jets, random_state=args.random_state,
         n_jobs=args.n_jobs, pt_range=tuple(args.pt_range), progress=not args.no_progress,
     )
-    save_top_tagging(args.out, sample.constituents, sample.target)
+    # The layout has one flag, is_signal_new: the first process is the signal.
+    is_signal = (sample.target == sample.target_names[0]).astype(np.int64)
+    save_top_tagging(args.out, sample.constituents, is_signal)
     print(summarize_sample(sample.jets).to_string())
     _log(f"wrote {len(sample.target)} jets in the Top Quark Tagging layout to {args.out}")
     return 0
@@ -273,14 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(demo, "skjet-demo")
     demo.add_argument("--n-jets", type=int, default=None,
-                      help="jets per class (default 3000, 600 with --quick)")
+                      help="jets per class (default 10000, 800 with --quick)")
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
     demo.add_argument("--no-progress", action="store_true")
     demo.set_defaults(func=_demo)
 
     gen = sub.add_parser("generate", help="write a generated sample in the Top Quark Tagging layout")
     common(gen, "skjet-sample.h5")
-    gen.add_argument("--processes", nargs=2, default=["top", "qcd"], metavar="PROCESS")
+    gen.add_argument("--processes", nargs=2, default=["top", "qcd"],
+                     metavar=("SIGNAL", "BACKGROUND"),
+                     help="signal (is_signal_new=1) and background processes (default top qcd)")
     gen.add_argument("--n-jets", type=int, default=1000, help="jets per process")
     gen.add_argument("--pt-range", type=float, nargs=2, default=[550.0, 650.0])
     gen.add_argument("--no-progress", action="store_true")

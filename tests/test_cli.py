@@ -1,0 +1,94 @@
+"""The ``skjet`` command: demo, generate and compare, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skjet.__main__ import main
+
+APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
+
+
+def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, capsys):
+    # top_qcd_sample has put the --quick sample in the cache.
+    out = tmp_path / "demo"
+    assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1"]) == 0
+    table = pd.read_csv(out / "comparison.csv", index_col=0)
+    assert list(table.index) == APPROACHES
+    assert ((table["roc_auc_mean"] > 0.5) & (table["roc_auc_mean"] <= 1)).all()
+    # Every tagger beats a random guess by far on top vs QCD.
+    assert (table["r30_mean"] > 1 / 0.3).all()
+    for name in ("comparison.md", "roc.png", "rejection.png", "cuts.png", "history_mlp.png"):
+        assert (out / name).stat().st_size > 0, name
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["n_jets_per_class"] == 800 and settings["quick"] is True
+    printed = capsys.readouterr().out
+    assert "median_mass" in printed and "DeepSets" in printed
+
+
+def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsys):
+    pytest.importorskip("pythia8mc")
+    path = tmp_path / "w_vs_qcd.h5"
+    rc = main(["generate", "--processes", "w", "qcd", "--n-jets", "40", "--out", str(path),
+               "--no-progress", "--random-state", "3"])
+    assert rc == 0
+    frame = pd.read_hdf(path, "table")
+    assert frame.shape == (80, 806)
+    assert frame["is_signal_new"].sum() == 40  # w is the signal
+    # Signal jets are W jets: their summed constituents peak near the W mass.
+    E, px, py, pz = (frame.filter(regex=f"^{c}_\\d+$").sum(axis=1) for c in ("E", "PX", "PY", "PZ"))
+    mass = np.sqrt(np.maximum(E**2 - px**2 - py**2 - pz**2, 0))
+    assert 60 < mass[frame["is_signal_new"] == 1].median() < 100
+
+    out = tmp_path / "cmp"
+    assert main(["compare", str(path), "--quick", "--out", str(out)]) == 0
+    assert list(pd.read_csv(out / "comparison.csv", index_col=0).index) == APPROACHES
+
+
+def test_compare_hls4ml_table(tmp_path, five_class_sample):
+    from skjet.features import HLS4ML_FEATURES, Substructure
+
+    features = Substructure(features=HLS4ML_FEATURES).set_output(transform="pandas")
+    table = features.fit_transform(five_class_sample.constituents)
+    table["jet_type"] = five_class_sample.target
+    path = tmp_path / "hls4ml.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(path), "--quick", "--out", str(out)]) == 0
+    result = pd.read_csv(out / "comparison.csv", index_col=0)
+    assert list(result.index) == ["logistic", "XGBoost", "MLP"]
+    # Heavy (t, w, z) vs light (g, q) from substructure is far from random.
+    assert (result["roc_auc_mean"] > 0.75).all()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "does-not-exist.h5"], "no such file"),
+        (["generate", "--processes", "top", "photon", "--n-jets", "5"], "photon"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert err.strip().count("\n") == 0
+
+
+def test_compare_on_a_file_of_the_wrong_layout(tmp_path, capsys):
+    path = tmp_path / "wrong.h5"
+    pd.DataFrame({"a": [1.0, 2.0]}).to_hdf(path, key="other")
+    assert main(["compare", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert str(path) in err and "Traceback" not in err
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().out
