@@ -9,26 +9,11 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..features._substructure import HLS4ML_FEATURES
 from ._base import get_data_home
 
-FEATURE_NAMES = [
-    "zlogz",
-    "c1_b0_mmdt",
-    "c1_b1_mmdt",
-    "c1_b2_mmdt",
-    "c2_b1_mmdt",
-    "c2_b2_mmdt",
-    "d2_b1_mmdt",
-    "d2_b2_mmdt",
-    "d2_a1_b1_mmdt",
-    "d2_a1_b2_mmdt",
-    "m2_b1_mmdt",
-    "m2_b2_mmdt",
-    "n2_b1_mmdt",
-    "n2_b2_mmdt",
-    "mass_mmdt",
-    "multiplicity",
-]
+# One definition of the 16 columns, shared with the transformer that computes them.
+FEATURE_NAMES = list(HLS4ML_FEATURES)
 TARGET_NAMES = ["g", "q", "t", "w", "z"]
 TARGET_COLUMNS = ("jet_type", "class")
 OPENML_ID = 42468  # "hls4ml_lhc_jets_hlf"
