@@ -8,13 +8,10 @@ cached on disk under ``get_data_home() / "generated"``.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import json
 import numbers
 import os
-import sys
 import warnings
 import zipfile
 import zlib
@@ -26,6 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
 from ._base import atomic_path, get_data_home
 
@@ -182,24 +180,16 @@ def _visible_final(event) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(-1, 4)
 
 
-_BANNER_DONE = False
 
 
 def _cluster(fastjet, ak, jetdef, events: list[np.ndarray], min_pt: float):
     """Cluster a batch of events; return per-event lists of constituent index arrays."""
-    global _BANNER_DONE
     counts = np.array([len(e) for e in events], dtype=np.int64)
     flat = np.concatenate(events) if events else np.zeros((0, 4))
     arr = ak.unflatten(
         ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3], "E": flat[:, 0]}), counts
     )
-    if not _BANNER_DONE:
-        # FastJet prints a banner from C++ on its first clustering in each process.
-        with _stdout_to_devnull():
-            sequence = fastjet.ClusterSequence(arr, jetdef)
-            index = sequence.constituent_index(min_pt=min_pt)
-        _BANNER_DONE = True
-    else:
+    with no_fastjet_banner():
         sequence = fastjet.ClusterSequence(arr, jetdef)
         index = sequence.constituent_index(min_pt=min_pt)
     n_jets = ak.to_numpy(ak.num(index, axis=1))
@@ -211,25 +201,6 @@ def _cluster(fastjet, ak, jetdef, events: list[np.ndarray], min_pt: float):
         out.append(per_jet[start : start + n])
         start += n
     return out
-
-
-@contextlib.contextmanager
-def _stdout_to_devnull():
-    """Redirect file descriptor 1 (C and C++ stdout) to /dev/null for the duration."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.close(devnull)
-    try:
-        yield
-    finally:
-        try:
-            ctypes.CDLL(None).fflush(None)  # C stdio buffers C++ cout when not a terminal
-        except (OSError, AttributeError):
-            pass
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _kinematics(p: np.ndarray):

@@ -17,6 +17,7 @@ from numbers import Real
 import numpy as np
 
 from ..utils import import_optional
+from ..utils._fastjet import no_fastjet_banner
 from ..utils._fourvec import delta_phi, mass
 from ._kinematics import _check_feature_names, _JetFeatureTransformer, _multiplicity
 
@@ -94,7 +95,7 @@ def _quiet_fastjet() -> Iterator[None]:
     """
     formatwarning = warnings.formatwarning
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), no_fastjet_banner():
             warnings.filterwarnings("ignore", message="dcut and exclusive jets")
             yield
     finally:
@@ -166,8 +167,8 @@ class _Batch:
             fj = self.fj
             scheme = fj.WTA_pt_scheme if self.params["axes"] == "wta_kt" else fj.E_scheme
             jetdef = fj.JetDefinition(fj.kt_algorithm, _ALL_IN_ONE_R, scheme)
-            cs = self._cached(("kt", scheme), lambda: fj.ClusterSequence(self.events, jetdef))
             with _quiet_fastjet():
+                cs = self._cached(("kt", scheme), lambda: fj.ClusterSequence(self.events, jetdef))
                 return cs.exclusive_jets_up_to(n_axes)
 
         return self._cached(("axes", n_axes), compute)
@@ -210,8 +211,8 @@ class _Batch:
         def compute():
             fj = self.fj
             jetdef = fj.JetDefinition(fj.cambridge_algorithm, _ALL_IN_ONE_R)
-            cs = self._cached("ca", lambda: fj.ClusterSequence(self.events, jetdef))
             with _quiet_fastjet():
+                cs = self._cached("ca", lambda: fj.ClusterSequence(self.events, jetdef))
                 result = cs.exclusive_jets_softdrop_grooming(
                     njets=1,
                     beta=float(beta),
@@ -237,12 +238,10 @@ class _Batch:
         def compute():
             fj = self.fj
             jetdef = fj.JetDefinition(fj.cambridge_algorithm, _ALL_IN_ONE_R)
-            cs = self._cached(
-                "mmdt_cs",
-                lambda: fj.ClusterSequence(self.groomed(_MMDT_BETA, _MMDT_ZCUT), jetdef),
-            )
+            groomed = self.groomed(_MMDT_BETA, _MMDT_ZCUT)
             npoint, angles = _ECF_KINDS[kind]
             with _quiet_fastjet():
+                cs = self._cached("mmdt_cs", lambda: fj.ClusterSequence(groomed, jetdef))
                 values = cs.exclusive_jets_energy_correlator(
                     njets=1,
                     func="generalized",
