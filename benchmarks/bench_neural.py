@@ -14,7 +14,8 @@ batch 1024. DeepSets: phi (100, 100, 128), F (100, 100, 100) on 50,000 jets x 20
 features with 20-120 real constituents, batch 256. The DeepSets plain loops feed full 200-slot
 batches (untrimmed); one also uses the dense masked network of the seed notebooks (phi on every
 slot, padding masked in the sum). The time per epoch is the minimum over repeated epochs,
-because the machine may be shared.
+because the machine may be shared. With a CUDA device, every contender also runs on it and
+the table gets a GPU column next to the CPU one (the CPU ratios stay the reference).
 
 Usage: python benchmarks/bench_neural.py [--quick] [--threads N] [--epochs N]
 """
@@ -56,12 +57,14 @@ def constituent_data(n: int, m: int, f: int, rng) -> tuple[np.ndarray, np.ndarra
 class PlainLoop:
     """The hand-written loop: a permutation, one gather per batch, forward, backward, step."""
 
-    def __init__(self, module, X, y, batch_size, lr):
+    def __init__(self, module, X, y, batch_size, lr, device="cpu"):
         torch.manual_seed(0)
-        self.model = module
+        self.model = module.to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=lr)
+        # the data lives where skjet keeps it (host memory); batches move to the device
         self.X, self.y = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
         self.batch_size = batch_size
+        self.device = device
         self.generator = torch.Generator().manual_seed(0)
 
     def epoch(self) -> float:
@@ -71,7 +74,7 @@ class PlainLoop:
         total = 0.0
         for i in range(0, len(self.X), self.batch_size):
             idx = order[i : i + self.batch_size]
-            xb, yb = self.X[idx], self.y[idx]
+            xb, yb = self.X[idx].to(self.device), self.y[idx].to(self.device)
             loss = F.cross_entropy(self.model(xb), yb)
             self.opt.zero_grad()
             loss.backward()
@@ -103,7 +106,7 @@ class SkjetEpochs:
 class SkorchEpochs:
     """skorch's NeuralNetClassifier with its defaults (DataLoader), one epoch per call."""
 
-    def __init__(self, module, module_params, X, y, batch_size, lr):
+    def __init__(self, module, module_params, X, y, batch_size, lr, device="cpu"):
         torch.manual_seed(0)
         self.net = NeuralNetClassifier(
             module,
@@ -115,6 +118,7 @@ class SkorchEpochs:
             train_split=None,
             iterator_train__shuffle=True,
             verbose=0,
+            device=device,
             **{f"module__{k}": v for k, v in module_params.items()},
         )
         self.net.initialize()
@@ -135,12 +139,24 @@ def race(contenders: dict, rounds: int) -> dict[str, float]:
     return {name: min(t) for name, t in times.items()}
 
 
-def report(title: str, times: dict[str, float], reference: str) -> None:
+def report(title: str, times: dict[str, float], reference: str, gpu: dict | None) -> None:
+    """CPU seconds per epoch and ratio to skjet; GPU seconds per epoch when there is one."""
     ref = times[reference]
     print(f"\n{title}")
-    print(f"{'contender':<44} {'s/epoch':>9} {'ratio to skjet':>15}")
+    gpu_header = f" {'GPU s/epoch':>12}" if gpu else ""
+    print(f"{'contender':<44} {'CPU s/epoch':>12} {'ratio to skjet':>15}{gpu_header}")
     for name, seconds in times.items():
-        print(f"{name:<44} {seconds:>9.3f} {seconds / ref:>15.2f}")
+        gpu_col = f" {gpu[name]:>12.3f}" if gpu else ""
+        print(f"{name:<44} {seconds:>12.3f} {seconds / ref:>15.2f}{gpu_col}")
+    if gpu is None:
+        print("(no CUDA device: GPU column skipped)")
+
+
+def race_on_devices(make, rounds: int) -> tuple[dict[str, float], dict[str, float] | None]:
+    """``race`` the contenders ``make(device)`` builds on the CPU, and on CUDA if present."""
+    cpu = race(make("cpu"), rounds)
+    gpu = race(make("cuda"), rounds) if torch.cuda.is_available() else None
+    return cpu, gpu
 
 
 def main() -> None:
@@ -158,21 +174,26 @@ def main() -> None:
     n_mlp = 66_400 if args.quick else 664_000
     X, y = mlp_data(n_mlp, rng)
     bs = 1024
-    contenders = {
-        "plain PyTorch loop": PlainLoop(MLPModule(16, 5), X, y, bs, lr),
-        "skjet MLPClassifier": SkjetEpochs(
-            MLPClassifier(batch_size=bs, lr=lr, random_state=0, device="cpu"), X, y
-        ),
-    }
-    if not args.skip_skorch:
-        contenders["skorch defaults (DataLoader)"] = SkorchEpochs(
-            MLPModule, {"n_features": 16, "n_classes": 5}, X, y, bs, lr
-        )
-    times = race(contenders, args.epochs)
+
+    def mlp_contenders(device):
+        contenders = {
+            "plain PyTorch loop": PlainLoop(MLPModule(16, 5), X, y, bs, lr, device),
+            "skjet MLPClassifier": SkjetEpochs(
+                MLPClassifier(batch_size=bs, lr=lr, random_state=0, device=device), X, y
+            ),
+        }
+        if not args.skip_skorch:
+            contenders["skorch defaults (DataLoader)"] = SkorchEpochs(
+                MLPModule, {"n_features": 16, "n_classes": 5}, X, y, bs, lr, device
+            )
+        return contenders
+
+    times, gpu_times = race_on_devices(mlp_contenders, args.epochs)
     report(
         f"MLP 16-32-32-32-5, {n_mlp:,} x 16, batch {bs}, {args.threads} thread(s)",
         times,
         "skjet MLPClassifier",
+        gpu_times,
     )
     print(
         f"skjet / plain loop = {times['skjet MLPClassifier'] / times['plain PyTorch loop']:.2f}"
@@ -186,18 +207,22 @@ def main() -> None:
     params = {"n_features": 4, "n_classes": 2}
     skjet_name = "skjet DeepSetsClassifier (trimmed)"
     same, dense = "plain loop, untrimmed, same network", "plain loop, untrimmed, dense masked phi"
-    contenders = {
-        same: PlainLoop(DeepSetsModule(**params), Xc, yc, bs, lr),
-        dense: PlainLoop(DenseDeepSets(**params), Xc, yc, bs, lr),
-        skjet_name: SkjetEpochs(
-            DeepSetsClassifier(batch_size=bs, lr=lr, random_state=0, device="cpu"), Xc, yc
-        ),
-    }
-    if not args.skip_skorch:
-        contenders["skorch defaults (DataLoader), same network"] = SkorchEpochs(
-            DeepSetsModule, params, Xc, yc, bs, lr
-        )
-    times = race(contenders, args.epochs)
+
+    def deepsets_contenders(device):
+        contenders = {
+            same: PlainLoop(DeepSetsModule(**params), Xc, yc, bs, lr, device),
+            dense: PlainLoop(DenseDeepSets(**params), Xc, yc, bs, lr, device),
+            skjet_name: SkjetEpochs(
+                DeepSetsClassifier(batch_size=bs, lr=lr, random_state=0, device=device), Xc, yc
+            ),
+        }
+        if not args.skip_skorch:
+            contenders["skorch defaults (DataLoader), same network"] = SkorchEpochs(
+                DeepSetsModule, params, Xc, yc, bs, lr, device
+            )
+        return contenders
+
+    times, gpu_times = race_on_devices(deepsets_contenders, args.epochs)
     mult = (Xc != 0).any(-1).sum(1)
     report(
         f"DeepSets phi(100,100,128) F(100,100,100), {n_ds:,} jets x 200 x 4 "
@@ -205,6 +230,7 @@ def main() -> None:
         f"{args.threads} thread(s)",
         times,
         skjet_name,
+        gpu_times,
     )
     print(
         f"skjet / plain loop (same network) = {times[skjet_name] / times[same]:.2f} (target <= 1.2)"

@@ -16,5 +16,6 @@ __getattr__, __dir__, __all__ = attach(
         "fetch_hls4ml": "._hls4ml",
         "load_root": "._root",
         "transform_top_tagging": "._stream",
+        "partial_fit_top_tagging": "._stream",
     },
 )

@@ -1,4 +1,4 @@
-"""Out-of-core feature extraction: a Top Quark Tagging file to features, chunk by chunk.
+"""Out-of-core work on a Top Quark Tagging file, chunk by chunk: features and training.
 
 The public training file holds 1.2M jets (3.9 GB of constituents as float32); the
 jet-level features computed from it are a few hundred bytes per jet. Reading the file
@@ -6,7 +6,8 @@ jet-level features computed from it are a few hundred bytes per jet. Reading the
 the result into a preallocated output keeps peak memory at one chunk plus the output,
 whatever the size of the file. With ``output="features.npy"`` the output itself is a
 memory-mapped file, so even per-constituent outputs (images, relative features) of the
-whole file never have to fit in memory.
+whole file never have to fit in memory. ``partial_fit_top_tagging`` feeds the same chunks
+to an estimator's ``partial_fit`` instead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import atomic_path
@@ -43,7 +44,9 @@ def _learns_nothing(transformer) -> bool:
     if isinstance(transformer, str) and transformer in ("drop", "passthrough"):
         return True
     if isinstance(transformer, Pipeline | FeatureUnion):
-        steps = transformer.steps if isinstance(transformer, Pipeline) else transformer.transformer_list
+        steps = (
+            transformer.steps if isinstance(transformer, Pipeline) else transformer.transformer_list
+        )
         return all(_learns_nothing(step) for _, step in steps if step is not None)
     stateless = (
         JetMass,
@@ -75,6 +78,24 @@ def _feature_names(transformer, n_columns: int) -> list[str] | None:
     return names if len(names) == n_columns else None
 
 
+def _needs_fit(transformer, caller: str) -> bool:
+    """Whether a clone of ``transformer`` is to be fitted on the first chunk.
+
+    Always for one that learns nothing: that is exact, and ``check_is_fitted`` cannot tell
+    for a Pipeline of those (it only looks at the last step). An unfitted transformer that
+    learns from its data is refused.
+    """
+    if _learns_nothing(transformer):
+        return True
+    if not _is_fitted(transformer):
+        raise NotFittedError(
+            f"{type(transformer).__name__} is not fitted and learns from its training data, "
+            f"so {caller} cannot fit it chunk by chunk. Fit it first, e.g. on "
+            "the first chunk: X0, _ = next(iter_top_tagging(path)); transformer.fit(X0)."
+        )
+    return False
+
+
 class _Output:
     """The preallocated result, filled chunk by chunk: in memory or a ``.npy`` memmap."""
 
@@ -102,7 +123,9 @@ class _Output:
         if file is None:
             self.array = np.empty(self.shape, dtype=self.dtype)
         else:
-            self.array = np.lib.format.open_memmap(file, mode="w+", dtype=self.dtype, shape=self.shape)
+            self.array = np.lib.format.open_memmap(
+                file, mode="w+", dtype=self.dtype, shape=self.shape
+            )
 
     def write(self, a: int, b: int, chunk, rows: tuple[int, int]) -> None:
         where = f"rows {rows[0]} to {rows[1]} of the file"
@@ -243,13 +266,7 @@ def transform_top_tagging(
         file = Path(output)
         if file.suffix != ".npy":
             raise ValueError(f"output must be a .npy file, got {str(output)!r}.")
-    fit_here = not _is_fitted(transformer)
-    if fit_here and not _learns_nothing(transformer):
-        raise NotFittedError(
-            f"{type(transformer).__name__} is not fitted and learns from its training data, "
-            "so transform_top_tagging cannot fit it chunk by chunk. Fit it first, e.g. on "
-            "the first chunk: X0, _ = next(iter_top_tagging(path)); transformer.fit(X0)."
-        )
+    fit_here = _needs_fit(transformer, "transform_top_tagging")
 
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
@@ -299,3 +316,141 @@ def transform_top_tagging(
         output=str(file) if file is not None else None,
     )
 
+
+def partial_fit_top_tagging(
+    estimator,
+    path: str | os.PathLike,
+    transformer=None,
+    *,
+    epochs: int = 1,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    shuffle: bool = True,
+    random_state=None,
+    start: int | None = None,
+    stop: int | None = None,
+    key: str = "table",
+    allow_nan: bool = False,
+):
+    """Train an estimator on a Top Quark Tagging layout file, chunk by chunk.
+
+    Reads ``chunk_size`` jets at a time into one reused buffer, applies
+    ``transformer.transform`` (if given) and calls
+    ``estimator.partial_fit(X_chunk, y_chunk, classes=[0, 1])``, for ``epochs`` passes
+    over the file. Peak memory is one chunk, its transform and the estimator's work on it,
+    whatever the size of the file. Equivalent to the loop::
+
+        for epoch in range(epochs):
+            for X, y in iter_top_tagging(path, chunk_size):   # (in a shuffled chunk order)
+                estimator.partial_fit(transformer.transform(X), y, classes=[0, 1])
+
+    Parameters
+    ----------
+    estimator : classifier with ``partial_fit``
+        skjet's ``MLPClassifier``, ``DeepSetsClassifier`` and ``CNNClassifier`` (one epoch
+        per chunk), or any scikit-learn incremental classifier (``SGDClassifier``, ...).
+        It is trained in place: a fitted one continues from its current state.
+    path : path-like
+        An HDF5 file in the Top Quark Tagging layout (see :func:`load_top_tagging`).
+    transformer : transformer, optional
+        Applied to each chunk of (n_jets, n_constituents, 4) constituents, e.g.
+        ``JetImage`` for a ``CNNClassifier`` or jet features for an ``MLPClassifier``.
+        The same rules as in :func:`transform_top_tagging`: fitted, or one whose ``fit``
+        learns nothing (a clone is then fitted on the first chunk).
+    epochs : int, default=1
+        Passes over the file.
+    chunk_size : int, default=10000
+        Jets per ``partial_fit`` call. Bounds memory; for a neural network it is also the
+        data of one epoch of ``history_``.
+    shuffle : bool, default=True
+        Visit the chunks in a new random order in every pass, so that a file sorted by
+        class or by any other property does not bias the last updates. Jets within a chunk
+        are shuffled by the estimator (skjet's neural classifiers do).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the chunk order.
+    start, stop : int, optional
+        Row range of the file, with Python slice semantics (e.g. keep the last rows for
+        testing).
+    key : str, default="table"
+        The key of the frame in the file.
+    allow_nan : bool, default=False
+        As in :func:`load_top_tagging`.
+
+    Returns
+    -------
+    estimator
+        The estimator passed, trained; its labels are the file's ``is_signal_new``
+        (0 QCD, 1 top).
+
+    Raises
+    ------
+    TypeError
+        An estimator without ``partial_fit`` or a transformer without ``transform``.
+    FileNotFoundError, KeyError, ValueError
+        As :func:`load_top_tagging`; ValueError also for an empty row range or a
+        non-positive ``epochs``.
+    sklearn.exceptions.NotFittedError
+        An unfitted transformer that learns from its training data.
+
+    See Also
+    --------
+    iter_top_tagging : the stream of chunks, for a hand-written loop.
+    transform_top_tagging : a file to features, chunk by chunk.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from skjet.datasets import save_top_tagging
+    >>> from skjet.features import JetMass
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "jets.h5"
+    >>> X = np.zeros((6, 3, 4), dtype=np.float32)
+    >>> X[:, 0] = [100.0, 80.0, 60.0, 0.0]; X[:, 1] = [100.0, 80.0, -60.0, 0.0]
+    >>> save_top_tagging(path, X, [0, 1, 0, 1, 1, 0])
+    >>> clf = partial_fit_top_tagging(SGDClassifier(random_state=0), path, JetMass(),
+    ...                               chunk_size=2, epochs=2, random_state=0)
+    >>> clf.classes_.tolist()
+    [0, 1]
+    """
+    chunk_size = _check_chunk_size(chunk_size)
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    if not hasattr(estimator, "partial_fit"):
+        raise TypeError(
+            f"estimator must have a partial_fit method, got {type(estimator).__name__}; "
+            "for one without, compute features with transform_top_tagging and call fit."
+        )
+    fit_here = False
+    if transformer is not None:
+        if not hasattr(transformer, "transform"):
+            raise TypeError(
+                f"transformer must have a transform method, got {type(transformer).__name__}."
+            )
+        fit_here = _needs_fit(transformer, "partial_fit_top_tagging")
+        if fit_here:
+            transformer = clone(transformer)
+    rng = check_random_state(random_state)
+    classes = np.arange(len(TARGET_NAMES))
+
+    with _Reader(path, key) as reader:
+        lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
+        if hi <= lo:
+            raise ValueError(
+                f"{reader.path}: no jets in rows start={start}, stop={stop} of "
+                f"{reader.frame.n_rows}; nothing to train on."
+            )
+        m = reader.layout.n_constituents
+        starts = np.arange(lo, hi, chunk_size)
+        buffer = reader.allocate(min(chunk_size, hi - lo))  # reused for every chunk
+        for _ in range(epochs):
+            for a in rng.permutation(starts) if shuffle else starts:
+                b = min(int(a) + chunk_size, hi)
+                views = {k: v[: b - a] for k, v in buffer.items()}
+                reader.read_into(a, b, views, allow_nan)
+                X = views["X"].reshape(b - a, m, 4)
+                if fit_here:
+                    transformer.fit(X)
+                    fit_here = False
+                if transformer is not None:
+                    X = transformer.transform(X)
+                estimator.partial_fit(X, views["y"][:, 0], classes=classes)
+    return estimator

@@ -55,7 +55,8 @@ _HISTORY_COLUMNS = [
 
 SHARED_PARAMS_DOC = """\
     max_epochs : int, default=20
-        Number of passes over the training data (fewer with early stopping).
+        Number of passes over the training data in ``fit`` (fewer with early stopping);
+        ``partial_fit`` makes one pass per call.
     batch_size : int, default=256
         Jets per mini-batch, for training and for streaming predictions.
     lr : float, default=1e-3
@@ -73,7 +74,8 @@ SHARED_PARAMS_DOC = """\
     early_stopping : bool, default=False
         Stop when the validation loss has not improved for ``patience`` epochs and restore
         the weights of the best epoch. Without ``train_split``, a stratified
-        ``validation_fraction`` of the training data is held out.
+        ``validation_fraction`` of the training data is held out. Not used by
+        ``partial_fit``.
     validation_fraction : float, default=0.1
         Held-out fraction for early stopping when ``train_split`` is None.
     patience : int, default=5
@@ -122,6 +124,28 @@ def _seeded_torch(seed: int, device: str):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+@contextlib.contextmanager
+def _epoch_callbacks(net, valid_ds):
+    """Callbacks of a net built by ``fit`` adapted to one ``partial_fit`` epoch.
+
+    Early stopping is left out (it needs a validation loss and would restore old weights),
+    and a schedule watching the validation loss watches the training loss when this call
+    has no validation set.
+    """
+    saved_callbacks = net.callbacks_
+    schedule = dict(saved_callbacks).get("lr_schedule")
+    saved_monitor = getattr(schedule, "monitor", None)
+    net.callbacks_ = [(n, cb) for n, cb in saved_callbacks if n != "early_stopping"]
+    if valid_ds is None and saved_monitor == "valid_loss":
+        schedule.monitor = "train_loss"
+    try:
+        yield
+    finally:
+        net.callbacks_ = saved_callbacks
+        if schedule is not None:
+            schedule.monitor = saved_monitor
 
 
 class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
@@ -181,13 +205,13 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
     def _module(self, X: np.ndarray, n_classes: int):
         raise NotImplementedError
 
-    def _validate_X_y(self, X, y):
+    def _validate_X_y(self, X, y, *, reset: bool = True):
         """Validate X with ``_validate_X`` and y as a finite 1-D target of the same length."""
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        X = self._validate_X(X, reset=True)
+        X = self._validate_X(X, reset=reset)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_consistent_length(X, y)
         return X, y
@@ -234,7 +258,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             ) from None
         return self.device
 
-    def _callbacks(self, has_valid: bool):
+    def _callbacks(self, has_valid: bool, early_stopping: bool = True):
         callbacks = []
         schedule = self.lr_schedule
         if schedule is not None:
@@ -258,7 +282,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                     LRScheduler(policy=policy, monitor=monitor, event_name=None, **kwargs),
                 )
             )
-        if self.early_stopping:
+        if self.early_stopping and early_stopping:
             callbacks.append(
                 (
                     "early_stopping",
@@ -270,7 +294,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         return callbacks + list(self.callbacks or [])
 
     # -- labels and weights ---------------------------------------------------------------
-    def _encode(self, y, what: str = "y", classes=None) -> np.ndarray:
+    def _encode(self, y, what: str = "y", classes=None, known: str = "seen in fit") -> np.ndarray:
         """Class indices of ``y``; labels outside ``classes`` (default ``classes_``) raise a
         ValueError naming them."""
         classes = self.classes_ if classes is None else classes
@@ -281,7 +305,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             unseen = [v for v in pd.unique(y.ravel()) if v not in set(classes.tolist())]
         if len(unseen):
             raise ValueError(
-                f"{type(self).__name__}: {what} contains labels not seen in fit: "
+                f"{type(self).__name__}: {what} contains labels not {known}: "
                 f"{_format_labels(unseen)}; known classes are {_format_labels(classes)}."
             )
         return np.searchsorted(classes, y).astype(np.int64)
@@ -380,27 +404,160 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                 self.net_.iterator_train__seed = seed + len(self.net_.history)
                 self.net_.partial_fit(train_ds, None)
             else:
-                self.net_ = SkjetNet(
-                    module,
-                    criterion=WeightedCrossEntropy,
-                    optimizer=optimizer,
-                    lr=self.lr,
-                    max_epochs=self.max_epochs,
-                    batch_size=self.batch_size,
-                    iterator_train=BatchLoader,
-                    iterator_valid=BatchLoader,
-                    iterator_train__shuffle=True,
-                    iterator_train__seed=seed,
-                    train_split=None if valid_ds is None else predefined_split(valid_ds),
-                    callbacks=callbacks,
-                    classes=list(range(len(self.classes_))),
-                    verbose=int(self.verbose),
-                    device=device,
-                    **{f"module__{k}": v for k, v in module_params.items()},
-                    **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
+                self.net_ = self._build_net(
+                    module, module_params, optimizer, device, seed, callbacks, valid_ds
                 )
                 self.net_.fit(train_ds, None)
         # the validation data is not part of the fitted model (and not pickled with it)
+        self.net_.train_split = None
+        self.history_ = self._history_frame()
+        return self
+
+    def _build_net(self, module, module_params, optimizer, device, seed, callbacks, valid_ds):
+        return SkjetNet(
+            module,
+            criterion=WeightedCrossEntropy,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchLoader,
+            iterator_valid=BatchLoader,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            train_split=None if valid_ds is None else predefined_split(valid_ds),
+            callbacks=callbacks,
+            classes=list(range(len(self.classes_))),
+            verbose=int(self.verbose),
+            device=device,
+            **{f"module__{k}": v for k, v in module_params.items()},
+            **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
+        )
+
+    # -- incremental training -------------------------------------------------------------
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train the network for one epoch on one chunk of data.
+
+        For data that does not fit in memory: call it once per chunk (for instance per
+        chunk of :func:`skjet.datasets.iter_top_tagging`, or through
+        :func:`skjet.datasets.partial_fit_top_tagging`); peak memory is bounded by the
+        chunk. The first call builds the network, later calls continue training it with
+        the same optimizer state and learning-rate schedule. After ``fit``, ``partial_fit``
+        continues training the fitted network.
+
+        Parameters
+        ----------
+        X : array-like
+            One chunk of training input; the shape depends on the classifier. Later calls
+            must have the same number of features (``n_features_in_``).
+        y : array-like of shape (n_samples,)
+            The labels of the chunk; a chunk may hold a single class.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole data set. Required on the first call (as in
+            scikit-learn's ``partial_fit``); later calls may omit it or pass the same.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample loss weights, multiplied with a ``class_weight`` dict. Used as given:
+            unlike in ``fit`` they are not rescaled to mean 1 per call, which would change
+            the relative weight of the chunks; scale them to mean about 1 over the data set
+            so that ``lr`` means the same as in ``fit``.
+
+        Returns
+        -------
+        self
+
+        Notes
+        -----
+        Each call is one epoch over the chunk (shuffled batches of ``batch_size``),
+        whatever ``max_epochs``; ``history_`` gets one row per call, and an ``lr_schedule``
+        steps once per call (``"cosine"`` anneals over ``max_epochs`` calls;
+        ``"plateau"`` watches the chunk's training loss unless there is a validation
+        set). ``early_stopping`` and ``validation_fraction`` do not apply (the caller
+        decides when to stop); a ``train_split`` validation set is evaluated after every
+        call. ``class_weight="balanced"`` is refused, as by scikit-learn's
+        ``SGDClassifier.partial_fit``, because one chunk does not give the class
+        frequencies of the data set: compute them once (e.g.
+        ``compute_class_weight("balanced", classes=classes, y=y_sample)``) and pass a
+        dict. With an int ``random_state`` the same sequence of calls gives identical
+        results on CPU.
+        """
+        name = type(self).__name__
+        self._check_params()
+        first = not hasattr(self, "net_")
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise ValueError(
+                f"{name}: class_weight='balanced' is not supported by partial_fit: one chunk "
+                "does not give the class frequencies of the whole data set. Compute them once, "
+                "e.g. dict(zip(classes, sklearn.utils.class_weight.compute_class_weight("
+                "'balanced', classes=classes, y=y_sample))) on a large enough sample of the "
+                "labels, and pass the dict as class_weight."
+            )
+        if classes is not None:
+            classes = np.unique(column_or_1d(np.asarray(classes), warn=True))
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"{name}: classes={_format_labels(classes)} differs from the classes of "
+                    f"the first call, {_format_labels(self.classes_)}."
+                )
+        elif first:
+            raise ValueError(
+                f"{name}: classes must be passed on the first call to partial_fit (every "
+                "class of the whole data set, e.g. classes=[0, 1]); a chunk may not hold "
+                "them all."
+            )
+        if first:
+            optimizer = self._optimizer_class()
+            device = self._device()
+            if len(classes) < 2:
+                raise ValueError(
+                    f"{name} needs at least 2 classes; got classes={_format_labels(classes)}."
+                )
+        else:
+            classes = self.classes_
+            device = str(self.net_.device)
+        X, y = self._validate_X_y(X, y, reset=first)
+        check_classification_targets(y)
+        known = "in classes" if first else "in classes_ (set by the first partial_fit call)"
+        y_enc = self._encode(y, classes=classes, known=known)
+        if first:
+            module, module_params = self._module(X, len(classes))
+
+        class_weights = self._class_weights(y_enc, classes)
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        if class_weights is not None:
+            weight = class_weights[y_enc] * (1.0 if weight is None else weight)
+        if weight is not None and np.all(weight == 1.0):
+            weight = None
+
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        dataset = TensorBatches(X, y_enc, weight, trim=self._trim_padding)
+        valid_ds = None
+        if self.train_split is not None:
+            dataset, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, 1.0)
+        if first:
+            self.classes_ = classes
+            with _seeded_torch(seed, device):
+                self.net_ = self._build_net(
+                    module,
+                    module_params,
+                    optimizer,
+                    device,
+                    seed,
+                    self._callbacks(valid_ds is not None, early_stopping=False),
+                    valid_ds,
+                )
+                self.net_.partial_fit(dataset, None, epochs=1)
+        else:
+            # a fresh stream of shuffling and dropout per call, reproducible for the sequence
+            step_seed = seed + len(self.net_.history)
+            self.net_.set_params(verbose=int(self.verbose))
+            self.net_.train_split = None if valid_ds is None else predefined_split(valid_ds)
+            self.net_.iterator_train__seed = step_seed
+            with _seeded_torch(step_seed, device), _epoch_callbacks(self.net_, valid_ds):
+                self.net_.partial_fit(dataset, None, epochs=1)
         self.net_.train_split = None
         self.history_ = self._history_frame()
         return self

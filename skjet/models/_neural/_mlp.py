@@ -115,8 +115,8 @@ class MLPClassifier(NeuralClassifierBase):
         X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
         return check_float32_finite(X, self)
 
-    def _validate_X_y(self, X, y):
-        X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
+    def _validate_X_y(self, X, y, *, reset=True):
+        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float32, np.float64])
         return check_float32_finite(X, self), y
 
     def _module(self, X, n_classes):
