@@ -71,7 +71,7 @@ SHARED_PARAMS_DOC = """\
         max_epochs)``. A torch scheduler class is also accepted.
     lr_schedule_params : dict, default=None
         Overrides of the schedule's keyword arguments.
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Stop when the validation loss has not improved for ``patience`` epochs and restore
         the weights of the best epoch. Without ``train_split``, a stratified
         ``validation_fraction`` of the training data is held out. Not used by
@@ -169,7 +169,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         optimizer_params=None,
         lr_schedule=None,
         lr_schedule_params=None,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
         patience=5,
         train_split=None,

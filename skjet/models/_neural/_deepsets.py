@@ -81,7 +81,7 @@ class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
         optimizer_params=None,
         lr_schedule=None,
         lr_schedule_params=None,
-        early_stopping=False,
+        early_stopping=True,
         validation_fraction=0.1,
         patience=5,
         train_split=None,

@@ -174,7 +174,9 @@ def test_weighted_history_loss_is_mean_per_sample():
     norm = np.mean([w[v] for v in y])
     sw = np.array([w[v] for v in y_val]) / norm
     expected = log_loss(y_val, clf.predict_proba(X_val), sample_weight=sw) * sw.sum() / len(sw)
-    assert clf.history_["valid_loss"].iloc[-1] == pytest.approx(expected, rel=1e-4)
+    # early stopping (the default) restored the weights of the best epoch
+    best = clf.history_[clf.history_["valid_loss_best"]].iloc[-1]
+    assert best["valid_loss"] == pytest.approx(expected, rel=1e-4)
 
 
 # -- training control -----------------------------------------------------------------------
@@ -253,7 +255,7 @@ def test_predefined_train_split():
         X, labels[y]
     )
     pd.testing.assert_frame_equal(a.history_.drop(columns="dur"), b.history_.drop(columns="dur"))
-    last = a.history_.iloc[-1]
+    last = a.history_[a.history_["valid_loss_best"]].iloc[-1]  # the restored best epoch
     assert last["valid_loss"] == pytest.approx(
         log_loss(labels[y_val], a.predict_proba(X_val)), rel=1e-4
     )
@@ -272,9 +274,18 @@ def test_skorch_valid_split():
     assert clf.history_["valid_loss"].notna().all()
 
 
-def test_history_fields():
+def test_default_holds_out_a_validation_fraction():
     X, y = tabular()
     clf = small(MLPClassifier, max_epochs=3).fit(X, y)
+    assert clf.early_stopping is True
+    assert clf.history_["valid_loss"].notna().all()
+    batches = clf.net_.history[-1, "batches"]
+    assert sum(b.get("valid_batch_size", 0) for b in batches) == round(0.1 * len(X))
+
+
+def test_history_fields():
+    X, y = tabular()
+    clf = small(MLPClassifier, max_epochs=3, early_stopping=False).fit(X, y)
     hist = clf.history_
     assert list(hist.columns) == [
         "epoch",
