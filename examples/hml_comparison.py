@@ -36,7 +36,7 @@ import joblib  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.pipeline import make_pipeline, make_union  # noqa: E402
 from sklearn.preprocessing import MinMaxScaler  # noqa: E402
 
 from skjet.features import JetKinematics, Substructure  # noqa: E402
@@ -89,11 +89,12 @@ def load_jets(args):
 
 
 def observables(constituents) -> pd.DataFrame:
-    kinematics = JetKinematics(features=("pt", "mass", "multiplicity", "mean_pt"))
-    substructure = Substructure(features=("tau21", "tau32", "sd_mass"))
-    return pd.concat([kinematics.set_output(transform="pandas").fit_transform(constituents),
-                      substructure.set_output(transform="pandas").fit_transform(constituents)],
-                     axis=1)
+    """Kinematic and substructure observables of each jet, as one DataFrame."""
+    return make_union(
+        JetKinematics(features=("pt", "mass", "multiplicity", "mean_pt")),
+        Substructure(features=("tau21", "tau32", "sd_mass")),
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas").fit_transform(constituents)
 
 
 def main(argv=None) -> int:
@@ -152,7 +153,7 @@ def main(argv=None) -> int:
         if not np.array_equal(reloaded.predict_proba(test_X), model.predict_proba(test_X)):
             raise RuntimeError(f"{name}: the reloaded model predicts differently")
     print(f"saved and reloaded {len(result.estimators)} approaches (identical predictions)")
-    print(f"table, figures and models written to {out}/")
+    print(f"table, figures ({', '.join(FIGURES)}) and models written to {out}/")
     return 0
 
 

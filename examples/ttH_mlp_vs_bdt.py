@@ -35,7 +35,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 from sklearn.ensemble import AdaBoostClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -71,6 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def write_generated_root(path: Path, args) -> None:
     """Generated top (signal, 1 in 4 kept) and QCD jets as a flat TTree ``events``."""
     import uproot
+    from sklearn.pipeline import make_union
 
     from skjet.datasets import generate_jets
     from skjet.features import JetKinematics, Substructure
@@ -83,12 +83,12 @@ def write_generated_root(path: Path, args) -> None:
     is_top = sample.target == "top"
     keep = ~is_top | (rng.random(len(is_top)) < 0.25)
     constituents = sample.constituents[keep]
-    kinematics = JetKinematics().set_output(transform="pandas")
-    substructure = Substructure(
-        features=("tau1", "tau2", "tau3", "tau21", "tau32", "sd_mass")
+    features = make_union(
+        JetKinematics(),
+        Substructure(features=("tau1", "tau2", "tau3", "tau21", "tau32", "sd_mass")),
+        verbose_feature_names_out=False,
     ).set_output(transform="pandas")
-    table = pd.concat([kinematics.fit_transform(constituents),
-                       substructure.fit_transform(constituents)], axis=1)
+    table = features.fit_transform(constituents)
     branches = {name: table[name].to_numpy() for name in table.columns}
     branches["is_signal"] = is_top[keep].astype(np.int32)
     with uproot.recreate(path) as f:

@@ -13,6 +13,8 @@ import pandas as pd
 # Jet-level features every feature-based approach of the demo eats.
 JET_FEATURES_KINEMATIC = ("pt", "eta", "mass", "multiplicity", "mean_pt", "leading_pt_fraction")
 JET_FEATURES_SUBSTRUCTURE = ("tau1", "tau2", "tau3", "tau21", "tau32", "sd_mass")
+# ``compare`` reads these (any case) as Top Quark Tagging HDF5, everything else as hls4ml.
+HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 
 
 def summarize_sample(jets: pd.DataFrame) -> pd.DataFrame:
@@ -38,15 +40,6 @@ def summarize_sample(jets: pd.DataFrame) -> pd.DataFrame:
 
 def _log(message: str) -> None:
     print(f"[skjet {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def jet_features(constituents: np.ndarray) -> pd.DataFrame:
-    """Kinematic and substructure features of each jet as one DataFrame."""
-    from .features import JetKinematics, Substructure
-
-    kin = JetKinematics(features=JET_FEATURES_KINEMATIC).set_output(transform="pandas")
-    sub = Substructure(features=JET_FEATURES_SUBSTRUCTURE).set_output(transform="pandas")
-    return pd.concat([kin.fit_transform(constituents), sub.fit_transform(constituents)], axis=1)
 
 
 def standard_approaches(*, quick: bool, random_state: int):
@@ -91,28 +84,33 @@ def standard_approaches(*, quick: bool, random_state: int):
     }
 
 
-def prepare_inputs(constituents: np.ndarray, *, with_constituents: bool = True) -> dict:
+def prepare_inputs(constituents: np.ndarray) -> dict:
     """Stateless views of the jets that the standard approaches take.
 
     These transformers learn nothing from the data, so computing them once before the
     splits is equivalent to computing them inside every fold, and much cheaper.
     """
+    from sklearn.pipeline import make_union
+
+    from .features import JetKinematics, Substructure
     from .preprocessing import JetImage, RelativeConstituents
 
-    feats = jet_features(constituents)
-    inputs = {
+    feats = make_union(
+        JetKinematics(features=JET_FEATURES_KINEMATIC),
+        Substructure(features=JET_FEATURES_SUBSTRUCTURE),
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas").fit_transform(constituents)
+    return {
         "jet_features": feats,
         "mass_mean_pt": feats[["mass", "mean_pt"]],
         "cut_features": feats[["mass", "tau32", "multiplicity"]],
-    }
-    if with_constituents:
-        inputs["relative"] = RelativeConstituents().fit_transform(constituents)
+        "relative": RelativeConstituents().fit_transform(constituents),
         # log(1 + pT) pixels keep the soft structure visible to the CNN (seed 004's choice).
-        inputs["images"] = JetImage(size=33, normalize="log").fit_transform(constituents)
-    return inputs
+        "images": JetImage(size=33, normalize="log").fit_transform(constituents),
+    }
 
 
-def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, signal=None):
+def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path):
     """Compare the standard approaches on constituents and write table, plots and settings."""
     from .model_selection import compare
 
@@ -124,8 +122,8 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
     scoring = ("accuracy", "roc_auc", "r30", "r50", "significance")
     _log(f"comparing {len(estimators)} approaches on {len(y)} jets (held-out 30 %)")
     result = compare(
-        estimators, X, y, test_size=0.3, scoring=scoring, signal=signal,
-        random_state=random_state, n_jobs=n_jobs, return_estimators=True, verbose=1,
+        estimators, X, y, test_size=0.3, scoring=scoring, random_state=random_state,
+        n_jobs=n_jobs, return_estimators=True, verbose=1,
     )
     write_outputs(result, out, inputs=inputs, y=y)
     return result
@@ -220,8 +218,8 @@ def _compare(args: argparse.Namespace) -> int:
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
     out = Path(args.out)
-    if path.suffix in (".parquet", ".csv", ".gz"):
-        return _compare_hls4ml(path, args, out)
+    if path.suffix.lower() not in HDF5_SUFFIXES:
+        return _compare_hls4ml(path, args, out)  # load_hls4ml names the formats it reads
     from .datasets import load_top_tagging
 
     data = load_top_tagging(path, stop=args.max_jets)
@@ -246,8 +244,7 @@ def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
     from .models import MLPClassifier, XGBoostClassifier
 
     X, y = load_hls4ml(path, return_X_y=True)
-    if args.max_jets:
-        X, y = X.iloc[: args.max_jets], y.iloc[: args.max_jets]
+    X, y = X.iloc[: args.max_jets], y.iloc[: args.max_jets]
     y = np.asarray(y, dtype=object)
     estimators = {
         "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)),
@@ -264,21 +261,39 @@ def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1.
+
+    Examples
+    --------
+    >>> positive_int("20")
+    20
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skjet", description="Compare jet-tagging approaches as scikit-learn estimators."
     )
     sub = parser.add_subparsers(dest="command")
 
-    def common(p, out_default):
+    def common(p, out_default, n_jobs_help="parallel jobs (default 1)"):
         p.add_argument("--out", default=out_default, help=f"output (default {out_default})")
         p.add_argument("--random-state", type=int, default=0)
-        p.add_argument("--n-jobs", type=int, default=None, help="parallel jobs (default 1)")
+        p.add_argument("--n-jobs", type=int, default=None, help=n_jobs_help)
 
     demo = sub.add_parser(
         "demo", help="generate top vs QCD jets and compare every standard approach on them"
     )
-    common(demo, "skjet-demo")
+    common(demo, "skjet-demo", n_jobs_help="parallel jobs (default: all cores to generate the "
+           "jets, 1 to compare)")
     demo.add_argument("--n-jets", type=int, default=None,
                       help="jets per class (default 10000, 800 with --quick)")
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
@@ -297,11 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser(
         "compare", help="compare the standard approaches on a Top Quark Tagging HDF5 file "
-        "or an hls4ml table (.parquet/.csv)"
+        "(.h5/.hdf5/.hdf) or an hls4ml table (.parquet/.pq/.csv, optionally compressed)"
     )
     cmp_.add_argument("data", help="path to the data file")
     common(cmp_, "skjet-compare")
-    cmp_.add_argument("--max-jets", type=int, default=None, help="read at most this many jets")
+    cmp_.add_argument("--max-jets", type=positive_int, default=None,
+                      help="read at most this many jets (default all)")
     cmp_.add_argument("--quick", action="store_true")
     cmp_.set_defaults(func=_compare)
     return parser

@@ -68,6 +68,46 @@ def test_compare_hls4ml_table(tmp_path, five_class_sample):
     assert (result["roc_auc_mean"] > 0.75).all()
 
 
+def test_compare_routes_any_table_suffix_to_hls4ml(tmp_path, monkeypatch):
+    # A parquet file named .PQ (neither .parquet nor lower case) is an hls4ml table.
+    import skjet.model_selection
+    from skjet.features import HLS4ML_FEATURES
+
+    rng = np.random.default_rng(0)
+    labels = np.array(["g", "q", "t", "w", "z"])[np.arange(300) % 5]
+    table = pd.DataFrame(rng.normal(size=(300, len(HLS4ML_FEATURES))), columns=HLS4ML_FEATURES)
+    table["zlogz"] += 2.0 * np.isin(labels, ["t", "w", "z"])
+    table["jet_type"] = labels
+    path = tmp_path / "hls4ml.PQ"
+    table.to_parquet(path)
+    seen = {}
+    real_compare = skjet.model_selection.compare
+
+    def spy(estimators, X, y, **kwargs):
+        seen["n_jets"] = len(y)
+        return real_compare(estimators, X, y, **kwargs)
+
+    monkeypatch.setattr(skjet.model_selection, "compare", spy)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(path), "--quick", "--max-jets", "200", "--out", str(out)]) == 0
+    assert seen["n_jets"] == 200
+    result = pd.read_csv(out / "comparison.csv", index_col=0)
+    assert list(result.index) == ["logistic", "XGBoost", "MLP"]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten"])
+def test_max_jets_must_be_positive(value, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["compare", "jets.h5", "--max-jets", value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    # argparse prints the usage, then the error on one line.
+    assert err.strip().splitlines()[-1] == (
+        f"skjet compare: error: argument --max-jets: must be a positive integer, got {value!r}"
+    )
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

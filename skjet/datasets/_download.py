@@ -7,6 +7,7 @@ every check passed, so the cache never holds a truncated or corrupted copy.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import urllib.request
@@ -95,15 +96,23 @@ def download(
 
                 bar = tqdm(total=total, unit="B", unit_scale=True, desc=path.name)
             n_bytes = 0
-            while block := response.read(_BLOCK):
-                out.write(block)
-                n_bytes += len(block)
-                if hasher is not None:
-                    hasher.update(block)
+            try:
+                while block := response.read(_BLOCK):
+                    out.write(block)
+                    n_bytes += len(block)
+                    if hasher is not None:
+                        hasher.update(block)
+                    if bar is not None:
+                        bar.update(len(block))
+            # a reset connection or timeout mid-transfer; IncompleteRead is an HTTPException
+            except (OSError, http.client.HTTPException) as exc:
+                raise OSError(
+                    f"Download of {url} failed after {n_bytes} bytes: {exc}; nothing was "
+                    f"cached at {path}. Retry."
+                ) from exc
+            finally:
                 if bar is not None:
-                    bar.update(len(block))
-            if bar is not None:
-                bar.close()
+                    bar.close()
         if size is not None and n_bytes != size:
             raise OSError(
                 f"Download of {url} is {n_bytes} bytes, expected {size}; nothing was cached "

@@ -23,6 +23,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.utils import Bunch, check_random_state
 
+from ..utils import _fourvec
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
 from ._base import atomic_path, get_data_home
@@ -123,7 +124,7 @@ def _chunk_seed(entropy: int, process: str, chunk: int) -> int:
 
 
 def _delta_r2(y1, phi1, y2, phi2):
-    dphi = (np.asarray(phi1) - phi2 + np.pi) % (2 * np.pi) - np.pi
+    dphi = _fourvec.delta_phi(np.asarray(phi1), phi2)
     return (np.asarray(y1) - y2) ** 2 + dphi**2
 
 
@@ -180,8 +181,6 @@ def _visible_final(event) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(-1, 4)
 
 
-
-
 def _cluster(fastjet, ak, jetdef, events: list[np.ndarray], min_pt: float):
     """Cluster a batch of events; return per-event lists of constituent index arrays."""
     counts = np.array([len(e) for e in events], dtype=np.int64)
@@ -201,15 +200,6 @@ def _cluster(fastjet, ak, jetdef, events: list[np.ndarray], min_pt: float):
         out.append(per_jet[start : start + n])
         start += n
     return out
-
-
-def _kinematics(p: np.ndarray):
-    """pt, eta, phi, mass of one four-momentum (E, px, py, pz) in float64."""
-    pt = float(np.hypot(p[1], p[2]))
-    eta = float(np.arcsinh(p[3] / pt)) if pt > 0 else 0.0
-    phi = float(np.arctan2(p[2], p[1]))
-    mass = float(np.sqrt(max(p[0] ** 2 - p[1] ** 2 - p[2] ** 2 - p[3] ** 2, 0.0)))
-    return pt, eta, phi, mass
 
 
 def _accept(process, truth, radius, jet_y, jet_phi) -> bool:
@@ -278,10 +268,13 @@ def _generate_chunk(
         ):
             n_events += 1
             momenta = np.array([particles[j].sum(axis=0) for j in jets]).reshape(-1, 4)
-            order = np.argsort(-np.hypot(momenta[:, 1], momenta[:, 2]), kind="stable")
+            jet_pt, jet_eta = _fourvec.pt(momenta), _fourvec.eta(momenta)
+            jet_phi, jet_mass = _fourvec.phi(momenta), _fourvec.mass(momenta)
+            order = np.argsort(-jet_pt, kind="stable")
             # The two leading jets of the event are the candidates (a dijet-style selection).
             for k in order[:2]:
-                pt, eta, phi, mass = _kinematics(momenta[k])
+                pt, eta, phi = float(jet_pt[k]), float(jet_eta[k]), float(jet_phi[k])
+                mass = float(jet_mass[k])
                 if not (pt_lo <= pt < pt_hi and abs(eta) < eta_max):
                     continue
                 jet_y = float(_rapidity(momenta[k, 0], momenta[k, 3]))
@@ -591,8 +584,11 @@ def generate_jets(
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
             # A cache file this version cannot read (e.g. written by an older skjet) is
             # regenerated and replaced, never trusted or silently returned half-read.
-            warnings.warn(f"ignoring unreadable cache file {path} ({exc}); regenerating it",
-                          RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"ignoring unreadable cache file {path} ({exc}); regenerating it",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         else:
             return (bunch.constituents, bunch.target) if return_X_y else bunch
 

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ..features._substructure import HLS4ML_FEATURES
+from ..utils._validation import is_finite
 from ._base import get_data_home
 
 # One definition of the 16 columns, shared with the transformer that computes them.
@@ -66,7 +67,7 @@ def _frame_to_bunch(frame: pd.DataFrame, source: str, dtype, return_X_y: bool):
             f"{ {c: str(frame[c].dtype) for c in non_numeric} }."
         )
     data = frame[FEATURE_NAMES].astype(dtype)
-    bad = [c for c in FEATURE_NAMES if not np.isfinite(data[c].to_numpy()).all()]
+    bad = [c for c in FEATURE_NAMES if not is_finite(data[c].to_numpy())]
     if bad:
         counts = {c: int((~np.isfinite(data[c].to_numpy())).sum()) for c in bad}
         raise ValueError(

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..utils._validation import is_finite
+
 
 def _unreadable(ttree, names) -> dict[str, str]:
     """TTree branches uproot cannot turn into numbers or strings (custom classes)."""
@@ -78,7 +80,7 @@ def _open_tree(path: Path, tree: str):
 
 
 def _check_finite(path, tree, name, values) -> None:
-    if values.dtype.kind == "f" and not np.isfinite(values).all():
+    if not is_finite(values):
         n_bad = int((~np.isfinite(values)).sum())
         raise ValueError(
             f"{path}:{tree}: branch {name!r} holds {n_bad} NaN or infinite value(s). "
@@ -169,8 +171,10 @@ def load_root(
     if isinstance(branches, str) or isinstance(stack, str):
         raise TypeError("branches and stack take a list of branch names, not a single string.")
     stack = list(stack) if stack is not None else []
-    file, ttree = _open_tree(path, tree)
     where = f"{path}:{tree}"
+    if len(set(stack)) != len(stack):
+        raise ValueError(f"{where}: stack names a branch twice: {stack}.")
+    file, ttree = _open_tree(path, tree)
     try:
         if isinstance(ttree, uproot.TTree):
             available = ttree.keys(filter_branch=lambda b: len(b.branches) == 0)
@@ -199,8 +203,6 @@ def load_root(
         not_jagged = [s for s in stack if kinds[s] != "jagged"]
         if not_jagged:
             raise ValueError(f"{where}: stack needs jagged branches; {not_jagged} are not.")
-        if len(set(stack)) != len(stack):
-            raise ValueError(f"{where}: stack names a branch twice: {stack}.")
 
         frame = pd.DataFrame(
             {
@@ -243,7 +245,7 @@ def load_root(
                     f"{len(differ)} entries (first: entry {differ[0]}, {ref[differ[0]]} vs "
                     f"{counts[s][differ[0]]})."
                 )
-        constituents = np.stack([jagged[s] for s in stack], axis=-1).astype(np.float32)
+        constituents = np.stack([jagged[s] for s in stack], axis=-1, dtype=np.float32)
     return Bunch(
         frame=frame,
         jagged=jagged,

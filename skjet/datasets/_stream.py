@@ -30,16 +30,14 @@ from ._top_tagging import DEFAULT_CHUNK_SIZE, TARGET_NAMES, _check_chunk_size, _
 def _learns_nothing(transformer) -> bool:
     """Whether ``fit`` only validates its input, so fitting on any chunk is exact.
 
-    True for skjet's feature transformers and preprocessing of constituents, for
+    True for a transformer whose class sets ``_stateless = True`` (skjet's jet-feature
+    transformers and its constituent preprocessing other than ``ConstituentScaler``), for
     :class:`~sklearn.preprocessing.FunctionTransformer`, and for a Pipeline or
     FeatureUnion made only of those. Anything else may learn statistics of its training
     data (``ConstituentScaler``, ``StandardScaler``, ...) and must be fitted beforehand.
     """
     from sklearn.pipeline import FeatureUnion, Pipeline
     from sklearn.preprocessing import FunctionTransformer
-
-    from ..features import JetKinematics, JetMass, Multiplicity, Substructure
-    from ..preprocessing import JetImage, RelativeConstituents
 
     if isinstance(transformer, str) and transformer in ("drop", "passthrough"):
         return True
@@ -48,16 +46,9 @@ def _learns_nothing(transformer) -> bool:
             transformer.steps if isinstance(transformer, Pipeline) else transformer.transformer_list
         )
         return all(_learns_nothing(step) for _, step in steps if step is not None)
-    stateless = (
-        JetMass,
-        Multiplicity,
-        JetKinematics,
-        Substructure,
-        RelativeConstituents,
-        JetImage,
-        FunctionTransformer,
-    )
-    return isinstance(transformer, stateless)
+    if isinstance(transformer, FunctionTransformer):
+        return True
+    return bool(getattr(type(transformer), "_stateless", False))
 
 
 def _is_fitted(transformer) -> bool:
@@ -191,7 +182,8 @@ def transform_top_tagging(
         returning one row per jet (2-D features, or an N-D array such as images).
         It must be fitted, unless its ``fit`` learns nothing from the data: skjet's
         ``JetMass``, ``Multiplicity``, ``JetKinematics``, ``Substructure``,
-        ``RelativeConstituents``, ``JetImage``, scikit-learn's ``FunctionTransformer``
+        ``RelativeConstituents``, ``JetImage``, ``FlattenConstituents``,
+        ``ReshapeConstituents``, scikit-learn's ``FunctionTransformer``
         and Pipelines or FeatureUnions of those; an unfitted one of these is cloned and
         fitted on the first chunk (the argument itself is left untouched). A transformer
         that learns statistics (``ConstituentScaler``, a Pipeline ending in a scaler)
@@ -276,17 +268,13 @@ def transform_top_tagging(
                 f"{reader.path}: no jets in rows start={start}, stop={stop} of "
                 f"{reader.frame.n_rows}; nothing to transform."
             )
-        m = reader.layout.n_constituents
         buffer = reader.allocate(min(chunk_size, n))  # reused for every chunk
+        chunks = reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan, buffer)
         if fit_here:
             transformer = clone(transformer)
         with atomic_path(file) if file is not None else nullcontext() as tmp:
             out = None
-            for a in range(lo, hi, chunk_size):
-                b = min(a + chunk_size, hi)
-                views = {k: v[: b - a] for k, v in buffer.items()}
-                reader.read_into(a, b, views, allow_nan)
-                X = views["X"].reshape(b - a, m, 4)
+            for a, b, X, y in chunks:
                 if out is None:
                     if fit_here:
                         transformer.fit(X)
@@ -297,7 +285,7 @@ def transform_top_tagging(
                 else:
                     Xt = transformer.transform(X)
                 out.write(a - lo, b - lo, Xt, (a, b))
-                target[a - lo : b - lo] = views["y"][:, 0]
+                target[a - lo : b - lo] = y
             if tmp is not None:  # close the memmap on the temporary name; reopened below
                 out.array.flush()
                 del out.array
@@ -438,19 +426,15 @@ def partial_fit_top_tagging(
                 f"{reader.path}: no jets in rows start={start}, stop={stop} of "
                 f"{reader.frame.n_rows}; nothing to train on."
             )
-        m = reader.layout.n_constituents
         starts = np.arange(lo, hi, chunk_size)
         buffer = reader.allocate(min(chunk_size, hi - lo))  # reused for every chunk
         for _ in range(epochs):
-            for a in rng.permutation(starts) if shuffle else starts:
-                b = min(int(a) + chunk_size, hi)
-                views = {k: v[: b - a] for k, v in buffer.items()}
-                reader.read_into(a, b, views, allow_nan)
-                X = views["X"].reshape(b - a, m, 4)
+            order = rng.permutation(starts) if shuffle else starts
+            for _, _, X, y in reader.chunks(order, hi, chunk_size, allow_nan, buffer):
                 if fit_here:
                     transformer.fit(X)
                     fit_here = False
                 if transformer is not None:
                     X = transformer.transform(X)
-                estimator.partial_fit(X, views["y"][:, 0], classes=classes)
+                estimator.partial_fit(X, y, classes=classes)
     return estimator

@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
+from ..utils._validation import is_finite
 from ._base import atomic_path, get_data_home
 from ._download import download, read_json, zenodo_file_info
 
 N_CONSTITUENTS = 200
-FEATURES = ("E", "PX", "PY", "PZ")
+FEATURES = FOUR_MOMENTUM_NAMES  # column prefixes E_i, PX_i, PY_i, PZ_i
 TRUTH_COLUMNS = ("truthE", "truthPX", "truthPY", "truthPZ")
 TTV_COLUMN = "ttv"
 LABEL_COLUMN = "is_signal_new"
@@ -122,6 +124,15 @@ def _check_columns(path, columns: list[str], dtypes: dict[str, np.dtype]) -> _La
             f"{path}: non-numeric column(s) {_names(non_numeric)} "
             f"(dtype {np.dtype(dtypes[non_numeric[0]])})."
         )
+    # Labels and the ttv flag are read into int64 buffers: a float column would be
+    # truncated silently (0.7 -> 0) and a NaN would become a huge negative integer.
+    for c in (LABEL_COLUMN, TTV_COLUMN):
+        if c in present and np.dtype(dtypes[c]).kind not in "biu":
+            raise ValueError(
+                f"{path}: column {c!r} must hold integers (or booleans), got dtype "
+                f"{np.dtype(dtypes[c])}; convert it with .astype('int64') after checking "
+                "that every value is a whole number."
+            )
     return _Layout(
         constituents=expected,
         truth=list(TRUTH_COLUMNS) if truth_present else None,
@@ -281,9 +292,10 @@ class _Reader:
         self.frame.read_into(start, stop, out)
         if not allow_nan:
             for name, cols in (("X", self.layout.constituents), ("truth", self.layout.truth)):
-                if name in out and not np.isfinite(out[name]).all():
-                    bad = ~np.isfinite(out[name]).all(axis=0)
-                    rows = np.flatnonzero(~np.isfinite(out[name]).all(axis=1))
+                if name in out and not is_finite(out[name]):
+                    finite = np.isfinite(out[name])
+                    bad = ~finite.all(axis=0)
+                    rows = np.flatnonzero(~finite.all(axis=1))
                     raise ValueError(
                         f"{self.path}: NaN or infinite values in column(s) "
                         f"{_names(np.asarray(cols)[bad].tolist())} (first at row {start + rows[0]}). "
@@ -297,6 +309,26 @@ class _Reader:
                 f"{self.path}: {LABEL_COLUMN} must be 0 (QCD) or 1 (top); found "
                 f"{np.unique(y[bad]).tolist()} (first at row {start + rows[0]})."
             )
+
+    def chunks(self, starts, stop: int, chunk_size: int, allow_nan: bool, out=None, offset=None):
+        """Read rows ``[a, min(a + chunk_size, stop))`` for each ``a`` of ``starts``, in order.
+
+        Yields ``(a, b, X, y)``: constituents (b - a, m, 4) and labels (b - a,). Without
+        ``out`` every chunk is a fresh allocation. With ``out`` (from :meth:`allocate`) the
+        rows go into ``out`` at ``a - offset``, or, if ``offset`` is None, at its start:
+        a buffer reused for every chunk, so each yield is valid only until the next.
+        """
+        m = self.layout.n_constituents
+        for a in starts:
+            a = int(a)
+            b = min(a + chunk_size, stop)
+            if out is None:
+                views = self.allocate(b - a)
+            else:
+                at = 0 if offset is None else a - offset
+                views = {k: v[at : at + b - a] for k, v in out.items()}
+            self.read_into(a, b, views, allow_nan)
+            yield a, b, views["X"].reshape(b - a, m, 4), views["y"][:, 0]
 
     def close(self) -> None:
         if self._store is not None:
@@ -408,9 +440,8 @@ def load_top_tagging(
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
         hi = max(hi, lo)
         out = reader.allocate(hi - lo)
-        for a in range(lo, hi, chunk_size):
-            b = min(a + chunk_size, hi)
-            reader.read_into(a, b, {k: v[a - lo : b - lo] for k, v in out.items()}, allow_nan)
+        for _ in reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan, out, lo):
+            pass
         bunch = _bunch(reader, out)
     if return_X_y:
         return bunch.constituents, bunch.target
@@ -442,13 +473,9 @@ def iter_top_tagging(
     """
     chunk_size = _check_chunk_size(chunk_size)
     with _Reader(path, key) as reader:
-        m = reader.layout.n_constituents
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
-        for a in range(lo, hi, chunk_size):
-            b = min(a + chunk_size, hi)
-            out = reader.allocate(b - a)
-            reader.read_into(a, b, out, allow_nan)
-            yield out["X"].reshape(-1, m, 4), out["y"][:, 0]
+        for _, _, X, y in reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan):
+            yield X, y
 
 
 def _encode_labels(y, n: int) -> np.ndarray:
@@ -569,7 +596,7 @@ def save_top_tagging(
     if ttv.dtype.kind not in "biu":
         raise ValueError(f"ttv must hold integers, got dtype {ttv.dtype}.")
     for name, arr in (("X", X), ("truth", truth)):
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        if not is_finite(arr):
             raise ValueError(f"{name} contains NaN or infinite values; clean it before saving.")
 
     columns = top_tagging_columns()

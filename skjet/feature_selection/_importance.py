@@ -167,6 +167,14 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} needs at least 2 samples to hold some out, got "
                 f"n_samples={len(X)}."
             )
+        n_features = X.shape[1]
+        k = self.n_features_to_select
+        if isinstance(k, Integral) and k > n_features:
+            # Fail before any clone is fitted; a fraction never exceeds n_features.
+            raise ValueError(
+                f"{type(self).__name__}: n_features_to_select={k} but X has only "
+                f"{n_features} feature(s)."
+            )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         rng = check_random_state(self.random_state)
@@ -201,8 +209,9 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
         pooled = np.hstack(repeats)
         mean, std = pooled.mean(axis=1), pooled.std(axis=1)
-        self.support_ = self._select(mean)
+        # Most important first; ties keep the earlier column.
         order = np.argsort(-mean, kind="stable")
+        self.support_ = self._select(mean, order)
         names = self._feature_names()
         self.importances_ = pd.DataFrame(
             {
@@ -219,18 +228,14 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             return np.asarray(self.feature_names_in_, dtype=object)
         return np.asarray([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
 
-    def _select(self, mean):
+    def _select(self, mean, order):
+        """Support mask from the mean importances and their decreasing ``order``."""
         n = len(mean)
-        order = np.argsort(-mean, kind="stable")
         if self.n_features_to_select is not None:
+            # An int larger than n was refused in fit, before fitting anything.
             k = self.n_features_to_select
             if isinstance(k, Real) and not isinstance(k, Integral):
                 k = max(1, int(k * n))
-            if k > n:
-                raise ValueError(
-                    f"{type(self).__name__}: n_features_to_select={k} but X has only "
-                    f"{n} feature(s)."
-                )
         elif self.threshold is not None:
             return mean >= self.threshold
         else:

@@ -16,10 +16,10 @@ from numbers import Real
 
 import numpy as np
 
-from ..utils import import_optional
+from ..utils import constituent_mask, import_optional
 from ..utils._fastjet import no_fastjet_banner
-from ..utils._fourvec import delta_phi, mass
-from ._kinematics import _check_feature_names, _JetFeatureTransformer, _multiplicity
+from ..utils._fourvec import delta_phi, mass, rapidity
+from ._kinematics import _check_feature_names, _JetFeatureTransformer
 
 NSUBJETTINESS_FEATURES = ("tau1", "tau2", "tau3", "tau21", "tau32")
 
@@ -102,16 +102,6 @@ def _quiet_fastjet() -> Iterator[None]:
         warnings.formatwarning = formatwarning
 
 
-def _rapidity(E, px, py, pz):
-    """Rapidity as FastJet computes it: stable for massless particles, +-1e5 along the beam."""
-    kt2 = px * px + py * py
-    m2 = np.maximum(E * E - kt2 - pz * pz, 0.0)
-    denominator = (E + np.abs(pz)) ** 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rap = -0.5 * np.sign(pz) * np.log((kt2 + m2) / denominator)
-    return np.where(kt2 + m2 > 0, rap, np.sign(pz) * 1e5)
-
-
 def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num / den, and 0 where den is 0 (a jet too small for the observable)."""
     return np.divide(num, den, out=np.zeros_like(num, dtype=np.float64), where=den > 0)
@@ -122,16 +112,19 @@ def _as_numpy(array) -> np.ndarray:
 
 
 class _Batch:
-    """One batch of non-empty jets and the FastJet objects built from it, computed lazily."""
+    """One batch of non-empty jets and the FastJet objects built from it, computed lazily.
 
-    def __init__(self, fastjet, X: np.ndarray, counts: np.ndarray, params: dict):
+    ``flat`` holds the real constituents of the jets in jet order, (sum(counts), 4) float64,
+    and ``counts`` (all > 0) how many belong to each jet.
+    """
+
+    def __init__(self, fastjet, flat: np.ndarray, counts: np.ndarray, params: dict):
         import awkward as ak
 
         self.ak, self.fj, self.params = ak, fastjet, params
         self.counts = counts
         self._cache: dict = {}
-        # Real constituents in jet order, float64; padding may sit anywhere in a jet's slots.
-        flat = X[np.any(X != 0, axis=-1)].astype(np.float64)
+        self.flat = flat
         self.E, self.px, self.py, self.pz = flat.T
         self.events = ak.unflatten(
             ak.zip({"px": self.px, "py": self.py, "pz": self.pz, "E": self.E}), counts
@@ -157,7 +150,8 @@ class _Batch:
 
     def zlogz(self) -> np.ndarray:
         pts = self.constituent_pt()
-        z = pts / pts.sum(axis=1, keepdims=True)
+        # z = 0 for every constituent of a jet with zero total pT: zlogz = 0.
+        z = _safe_divide(pts, pts.sum(axis=1, keepdims=True))
         with np.errstate(divide="ignore", invalid="ignore"):
             terms = np.where(z > 0, z * np.log(z), 0.0)
         return terms.sum(axis=1)
@@ -176,7 +170,8 @@ class _Batch:
     def tau(self, n_axes: int) -> np.ndarray:
         """Normalised N-subjettiness: sum_i pT_i min_k dR_ik^beta / (sum_i pT_i R0^beta).
 
-        With at most N constituents each one is its own axis, so tau_N = 0.
+        With at most N constituents each one is its own axis, so tau_N = 0; a jet whose
+        constituents have zero total pT (all along the beam) has tau_N = 0 too.
         """
 
         def compute():
@@ -188,11 +183,9 @@ class _Batch:
 
             a_E, a_px, a_py, a_pz = (padded(axes[f]) for f in ("E", "px", "py", "pz"))
             valid = np.arange(n_axes) < ak.to_numpy(ak.num(axes))[:, None]
-            a_rap = _rapidity(a_E, a_px, a_py, a_pz)
+            a_rap = rapidity(np.stack([a_E, a_px, a_py, a_pz], axis=-1))
             a_phi = np.arctan2(a_py, a_px)
-            rap = self._cached(
-                "rap", lambda: self._dense(_rapidity(self.E, self.px, self.py, self.pz))
-            )
+            rap = self._cached("rap", lambda: self._dense(rapidity(self.flat)))
             phi = self._cached("phi", lambda: self._dense(np.arctan2(self.py, self.px)))
             dr2 = (rap[:, :, None] - a_rap[:, None, :]) ** 2 + delta_phi(
                 phi[:, :, None], a_phi[:, None, :]
@@ -201,7 +194,7 @@ class _Batch:
             beta = self.params["nsubjettiness_beta"]
             pts = self.constituent_pt()  # 0 on padding, so padding adds nothing
             numerator = (pts * dr2 ** (beta / 2)).sum(axis=1)
-            return numerator / (pts.sum(axis=1) * self.params["radius"] ** beta)
+            return _safe_divide(numerator, pts.sum(axis=1) * self.params["radius"] ** beta)
 
         return self._cached(("tau", n_axes), compute)
 
@@ -421,15 +414,18 @@ class Substructure(_JetFeatureTransformer):
             "nsubjettiness_beta": float(self.nsubjettiness_beta),
             "axes": self.axes,
         }
-        counts = _multiplicity(X)
         out = np.zeros((len(X), len(self.features_)), dtype=np.float64)
         for start in range(0, len(X), _BATCH):
-            block_counts = counts[start : start + _BATCH]
+            block = X[start : start + _BATCH]
+            mask = constituent_mask(block)
+            block_counts = mask.sum(axis=1, dtype=np.int64)
             # Jets without constituents keep their row of zeros: FastJet cannot cluster them.
             keep = np.flatnonzero(block_counts > 0)
             if keep.size == 0:
                 continue
-            batch = _Batch(fastjet, X[start + keep], block_counts[keep], params)
+            # Real constituents in jet order (padding may sit anywhere in a jet's slots).
+            flat = block[mask].astype(np.float64)
+            batch = _Batch(fastjet, flat, block_counts[keep], params)
             for j, name in enumerate(self.features_):
                 out[start + keep, j] = batch.feature(name)
         return out

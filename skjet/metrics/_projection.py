@@ -255,3 +255,86 @@ def projected_confusion_matrix(
             [weight[~predicted & is_signal].sum(), weight[~predicted & ~is_signal].sum()],
         ]
     )
+
+
+def _estimator_signal(estimator, signal=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes_, signal mask)`` of a fitted classifier; ``signal=None`` is ``classes_[1]``."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None:
+        raise AttributeError(
+            f"{type(estimator).__name__} has no classes_: a signal score needs a fitted "
+            "classifier."
+        )
+    classes = _check_classes(classes)
+    if signal is None:
+        if classes.size != 2:
+            raise ValueError(
+                f"{type(estimator).__name__} has {classes.size} classes {classes.tolist()}: "
+                "pass signal=... to name the signal classes (the summed probabilities of "
+                "these classes are the signal score)."
+            )
+        signal = classes[1]
+    return classes, _signal_mask(classes, signal)
+
+
+def signal_score(estimator, X, signal=None) -> np.ndarray:
+    """The signal score of a fitted classifier on ``X``: larger means more signal-like.
+
+    The summed ``predict_proba`` columns of the ``signal`` classes (:func:`project_proba`);
+    for a binary classifier without ``predict_proba``, its ``decision_function`` (negated
+    when the signal is ``classes_[0]``).
+
+    Parameters
+    ----------
+    estimator : fitted classifier
+        Anything with ``classes_`` and ``predict_proba`` (or, binary, ``decision_function``).
+    X : array-like
+        The estimator's input.
+    signal : label or list of labels, default=None
+        The classes that count as signal. ``None`` means ``classes_[1]`` (sklearn's
+        positive class) and needs a binary classifier.
+
+    Returns
+    -------
+    score : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=500).fit(X, y)
+    >>> score = signal_score(clf, X, signal=[1, 2])
+    >>> bool(((score > 0.5) == (y > 0)).all())
+    True
+    """
+    return _masked_signal_score(estimator, X, *_estimator_signal(estimator, signal))
+
+
+def _masked_signal_score(estimator, X, classes: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """:func:`signal_score` for validated ``classes_`` and signal ``mask``."""
+    name = type(estimator).__name__
+    if hasattr(estimator, "predict_proba"):
+        proba = np.asarray(estimator.predict_proba(X))
+        if proba.ndim != 2 or proba.shape[1] != classes.size:
+            raise ValueError(
+                f"{name}.predict_proba returned shape {proba.shape}, expected "
+                f"(n_samples, {classes.size}) for classes_ {classes.tolist()}."
+            )
+        return project_proba(proba, classes, classes[mask])
+    if classes.size == 2 and hasattr(estimator, "decision_function"):
+        decision = np.asarray(estimator.decision_function(X), dtype=np.float64)
+        if decision.ndim == 2 and decision.shape[1] == 1:
+            decision = decision[:, 0]
+        if decision.ndim != 1:
+            raise ValueError(
+                f"{name}.decision_function returned shape {decision.shape}, expected "
+                "(n_samples,) for a binary classifier."
+            )
+        # sklearn's binary decision_function is positive for classes_[1].
+        return decision if mask[1] else -decision
+    raise AttributeError(
+        f"{name} has no predict_proba"
+        + ("" if classes.size == 2 else " (needed to project a multiclass classifier)")
+        + " and no usable decision_function: it gives no continuous signal score."
+    )

@@ -17,9 +17,8 @@ from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics._scorer import _BaseScorer
 
-from ._projection import _signal_mask, _signal_targets
+from ._projection import _estimator_signal, _masked_signal_score, _signal_targets
 from ._rejection import (
-    _as_1d,
     _check_binary_scores,
     _check_efficiency,
     rejection_at_efficiency,
@@ -34,41 +33,9 @@ from ._significance import (
 
 def _signal_scores(estimator, X, y_true, signal):
     """Signal/background targets and the signal score of ``estimator`` on ``X``."""
-    classes = getattr(estimator, "classes_", None)
-    if classes is None:
-        raise AttributeError(
-            f"{type(estimator).__name__} has no classes_: a physics scorer needs a fitted "
-            "classifier."
-        )
-    classes = np.asarray(classes)
-    if signal is None:
-        if classes.size != 2:
-            raise ValueError(
-                f"{type(estimator).__name__} has {classes.size} classes {classes.tolist()}: "
-                "pass signal=... to the scorer to name the signal classes."
-            )
-        signal = classes[1]
-    mask = _signal_mask(classes, signal)
+    classes, mask = _estimator_signal(estimator, signal)
     is_signal = _signal_targets(np.asarray(y_true), classes, mask)
-    if hasattr(estimator, "predict_proba"):
-        proba = np.asarray(estimator.predict_proba(X))
-        if proba.ndim != 2 or proba.shape[1] != classes.size:
-            raise ValueError(
-                f"{type(estimator).__name__}.predict_proba returned shape {proba.shape}, "
-                f"expected (n_samples, {classes.size})."
-            )
-        score = proba[:, mask].sum(axis=1)
-    elif hasattr(estimator, "decision_function") and classes.size == 2:
-        decision = _as_1d(np.asarray(estimator.decision_function(X)).reshape(-1), "decision")
-        # sklearn's binary decision_function is positive for classes_[1].
-        score = decision if mask[1] else -decision
-    else:
-        raise AttributeError(
-            f"{type(estimator).__name__} has no predict_proba"
-            + ("" if classes.size == 2 else " (needed to project a multiclass estimator)")
-            + " and no usable decision_function."
-        )
-    return is_signal, score
+    return is_signal, _masked_signal_score(estimator, X, classes, mask)
 
 
 class _SignalScorer(_BaseScorer):

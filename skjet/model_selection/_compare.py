@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import has_fit_parameter
 
+from ..metrics import get_scorer
+from ..metrics._rejection import _check_sample_weight
 from ._result import ComparisonResult, RocCurve
 from ._view import _ScoringView, resolve_signal
 
@@ -26,22 +27,6 @@ DEFAULT_SCORING = ("accuracy", "roc_auc", "r30", "r50", "significance")
 DEFAULT_N_SPLITS = 5
 # Columns of ComparisonResult.predictions besides one per approach.
 _RESERVED_NAMES = ("index", "fold", "y", "is_signal", "sample_weight")
-
-
-def _get_named_scorer(name: str):
-    """A scorer by name: skjet's (``"r50"``, ``"significance"``, ...) or sklearn's."""
-    try:
-        from ..metrics import get_scorer
-    except ImportError:  # skjet.metrics not importable: sklearn names only
-        from sklearn.metrics import get_scorer
-    try:
-        return get_scorer(name)
-    except (ValueError, KeyError) as exc:
-        raise ValueError(
-            f"Unknown metric {name!r} in scoring: use a name known to skjet.metrics.get_scorer "
-            "(e.g. 'r30', 'r50', 'r99', 'significance') or to sklearn "
-            f"(e.g. {sorted(get_scorer_names())[:4]}...), or pass a dict {{name: scorer}}."
-        ) from exc
 
 
 def _resolve_scoring(scoring) -> dict[str, Callable]:
@@ -64,7 +49,7 @@ def _resolve_scoring(scoring) -> dict[str, Callable]:
         if not isinstance(name, str):
             raise TypeError(f"Metric names must be strings, got {name!r}.")
         if isinstance(scorer, str):
-            scorer = _get_named_scorer(scorer)
+            scorer = get_scorer(scorer)
         elif not callable(scorer):
             raise TypeError(
                 f"scoring[{name!r}] must be a metric name or a scorer callable "
@@ -88,16 +73,13 @@ def _n_rows(X) -> int:
 
 
 def _check_inputs(estimators, X, y, sample_weight):
-    if isinstance(estimators, Mapping):
+    try:
         estimators = dict(estimators)
-    else:
-        try:
-            estimators = dict(estimators)
-        except (TypeError, ValueError):
-            raise TypeError(
-                "estimators must be a dict {name: estimator} (or a list of (name, estimator) "
-                f"pairs), got {type(estimators).__name__}."
-            ) from None
+    except (TypeError, ValueError):
+        raise TypeError(
+            "estimators must be a dict {name: estimator} (or a list of (name, estimator) "
+            f"pairs), got {type(estimators).__name__}."
+        ) from None
     if not estimators:
         raise ValueError("estimators is empty: give at least one {name: estimator} to compare.")
     for name, est in estimators.items():
@@ -140,13 +122,7 @@ def _check_inputs(estimators, X, y, sample_weight):
             )
 
     if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        if sample_weight.shape != (n,):
-            raise ValueError(
-                f"sample_weight has shape {sample_weight.shape}, expected ({n},) like y."
-            )
-        if not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight contains NaN or infinite values.")
+        sample_weight = _check_sample_weight(sample_weight, n, allow_negative=True)
     return estimators, inputs, y, sample_weight
 
 
@@ -189,8 +165,8 @@ def _fit_params(estimator, sample_weight) -> dict[str, Any]:
     return {}
 
 
-def _score_fold(name, estimator, X, y, train, test, fold, *, scorers, signal, sample_weight,
-                return_score, return_estimator, verbose):
+def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, signal,
+                sample_weight, return_score, return_estimator, verbose):
     est = clone(estimator)
     X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
     w_train = None if sample_weight is None else sample_weight[train]
@@ -208,7 +184,7 @@ def _score_fold(name, estimator, X, y, train, test, fold, *, scorers, signal, sa
         if hasattr(exc, "add_note"):  # Python >= 3.11
             exc.add_note(f"(while {stage} approach {name!r} on fold {fold})")
         raise
-    y_test = y[test] if signal is None else np.isin(y[test], signal).astype(int)
+    y_test = y_scored[test]
 
     scores = {}
     for metric, scorer in scorers.items():
@@ -345,10 +321,14 @@ def compare(
 
     binary_view = signal is not None or classes.size == 2
     want_scores = return_curves and binary_view
+    # Signal (True) / background of every jet; None for a multiclass problem without signal.
+    is_signal = np.isin(y, signal if signal is not None else classes[1:]) if binary_view else None
+    # What the scorers see: the labels, or with signal the projected 1 (signal) / 0 labels.
+    y_scored = y if signal is None else is_signal.astype(int)
     tasks = [(name, fold) for name in estimators for fold in range(len(splits))]
     outputs = Parallel(n_jobs=n_jobs)(
         delayed(_score_fold)(
-            name, estimators[name], inputs[name], y, *splits[fold], fold,
+            name, estimators[name], inputs[name], y, y_scored, *splits[fold], fold,
             scorers=scorers, signal=signal, sample_weight=sample_weight,
             return_score=want_scores, return_estimator=return_estimators, verbose=verbose,
         )
@@ -363,18 +343,17 @@ def compare(
     if want_scores:
         test_index = np.concatenate([te for _, te in splits])
         fold_of = np.concatenate([np.full(len(te), k) for k, (_, te) in enumerate(splits)])
-        positive = signal if signal is not None else classes[1:]
-        is_signal = np.isin(y[test_index], positive)
+        test_is_signal = is_signal[test_index]
         weight = None if sample_weight is None else sample_weight[test_index]
         predictions = pd.DataFrame(
-            {"index": test_index, "fold": fold_of, "y": y[test_index], "is_signal": is_signal}
+            {"index": test_index, "fold": fold_of, "y": y[test_index], "is_signal": test_is_signal}
         )
         if weight is not None:
             predictions["sample_weight"] = weight
         for name in estimators:
             score = np.concatenate([s for (row, s, _), (n, _) in zip(outputs, tasks) if n == name])
             predictions[name] = score
-            curves[name] = RocCurve.from_scores(is_signal, score, sample_weight=weight)
+            curves[name] = RocCurve.from_scores(test_is_signal, score, sample_weight=weight)
 
     fitted = None
     if return_estimators:

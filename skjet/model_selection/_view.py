@@ -2,8 +2,9 @@
 
 A :class:`_ScoringView` wraps a fitted classifier for one test set so that
 
-- each response (``predict_proba``, ``decision_function``, ``predict``) is computed once
-  and reused by every scorer (and timed once, for the ``predict_time`` column);
+- each response (``predict_proba``, or ``decision_function`` for classifiers without it,
+  and ``predict``) is computed once and reused by every scorer (and timed once, for the
+  ``predict_time`` column), so the scorers and the ROC curves rank by the same score;
 - with ``signal`` given, the classifier looks binary: class 1 is the signal (the summed
   probabilities of the signal classes), class 0 everything else, so every binary scorer
   (AUC, rejection, significance, accuracy) scores the signal-vs-background projection.
@@ -17,8 +18,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
-from ..metrics import project_proba
-from ..metrics._projection import _signal_mask
+from ..metrics._projection import _signal_mask, signal_score
 
 _RESPONSE_METHODS = ("predict_proba", "decision_function", "predict")
 
@@ -30,43 +30,14 @@ def resolve_signal(signal, classes: np.ndarray) -> np.ndarray | None:
     return classes[_signal_mask(classes, signal)]
 
 
-def signal_score(estimator, X, signal=None) -> np.ndarray:
-    """The signal score of a fitted classifier: larger means more signal-like.
-
-    With ``signal`` given, the summed probabilities of the signal classes; otherwise (binary
-    classifiers only) the probability of ``classes_[1]``, or the decision function where
-    there is no ``predict_proba``.
-    """
-    if signal is not None:
-        if not hasattr(estimator, "predict_proba"):
-            raise ValueError(
-                f"{type(estimator).__name__} has no predict_proba: projecting on "
-                f"signal={list(np.atleast_1d(signal))} needs class probabilities."
-            )
-        return project_proba(estimator.predict_proba(X), estimator.classes_, signal)
-    classes = getattr(estimator, "classes_", None)
-    if classes is None or len(classes) != 2:
-        raise ValueError(
-            f"{type(estimator).__name__} is not a fitted binary classifier (classes_="
-            f"{None if classes is None else list(classes)}); pass signal= to project a "
-            "multiclass classifier on signal vs background."
-        )
-    if hasattr(estimator, "predict_proba"):
-        return np.asarray(estimator.predict_proba(X))[:, 1]
-    if hasattr(estimator, "decision_function"):
-        return np.asarray(estimator.decision_function(X)).ravel()
-    raise ValueError(
-        f"{type(estimator).__name__} has neither predict_proba nor decision_function: "
-        "it gives no continuous score to draw a ROC curve from."
-    )
-
-
-def _has(method):
-    return lambda view: view.signal is None and hasattr(view.estimator, method)
-
-
 def _has_proba(view):
     return view.signal is not None or hasattr(view.estimator, "predict_proba")
+
+
+def _has_decision_only(view):
+    # Offered only without predict_proba, so that every scorer (sklearn's "roc_auc"
+    # included, which prefers decision_function) and the curves rank by the same score.
+    return not _has_proba(view) and hasattr(view.estimator, "decision_function")
 
 
 class _ScoringView(ClassifierMixin, BaseEstimator):
@@ -90,12 +61,8 @@ class _ScoringView(ClassifierMixin, BaseEstimator):
         return perf_counter() - start
 
     def score_of_signal(self) -> np.ndarray:
-        """The signal score on ``X`` from the cached responses (binary or projected)."""
-        if self.signal is not None:
-            return self.predict_proba(self.X)[:, 1]
-        if hasattr(self, "predict_proba"):
-            return self.predict_proba(self.X)[:, 1]
-        return np.asarray(self.decision_function(self.X)).ravel()
+        """The signal score on ``X`` (binary or projected), from the cached responses."""
+        return signal_score(self, self.X)
 
     def _cached(self, name, X, compute):
         if X is not self.X:  # a scorer asking about other data: no caching
@@ -108,10 +75,18 @@ class _ScoringView(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         if self.signal is None:
             return self._cached("predict_proba", X, self.estimator.predict_proba)
-        s = self._cached("signal_score", X, lambda X: signal_score(self.estimator, X, self.signal))
+        s = self._cached("signal_score", X, self._projected_score)
         return np.column_stack([1.0 - s, s])
 
-    @available_if(_has("decision_function"))
+    def _projected_score(self, X):
+        if not hasattr(self.estimator, "predict_proba"):
+            raise ValueError(
+                f"{type(self.estimator).__name__} has no predict_proba: projecting on "
+                f"signal={np.atleast_1d(self.signal).tolist()} needs class probabilities."
+            )
+        return signal_score(self.estimator, X, self.signal)
+
+    @available_if(_has_decision_only)
     def decision_function(self, X):
         return self._cached("decision_function", X, self.estimator.decision_function)
 

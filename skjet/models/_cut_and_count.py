@@ -13,6 +13,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..metrics._significance import significance
+from ..utils._classes import check_two_classes, format_labels
+from ._validation import LogProbaMixin
 
 # Cut forms, in the order that breaks ties between equally good cuts (simplest first).
 CUT_FORMS = ("all", "below", "above", "window", "outside")
@@ -84,7 +86,7 @@ def _squash(m: np.ndarray) -> np.ndarray:
     return np.clip(0.5 * (1.0 + t), 0.0, np.nextafter(1.0, 0.0))
 
 
-class CutAndCountClassifier(ClassifierMixin, BaseEstimator):
+class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Rectangular cuts on jet-level features, optimised on the training data.
 
     For each feature the candidate cuts sit on the interior edges of ``n_bins`` equal-width
@@ -228,7 +230,9 @@ class CutAndCountClassifier(ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        self.classes_ = np.unique(y)
+        classes = np.unique(y)
+        check_two_classes(classes, self)  # signal and background
+        self.classes_ = classes
         self._resolve_signal(y, w)
         is_sig = y == self.signal_class_
         s_tot, b_tot = float(w[is_sig].sum()), float(w[~is_sig].sum())
@@ -257,16 +261,11 @@ class CutAndCountClassifier(ClassifierMixin, BaseEstimator):
 
     def _resolve_signal(self, y, w) -> None:
         name = type(self).__name__
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{name} needs samples of at least two classes (signal and background); "
-                f"got only one class: {self.classes_[0]!r}."
-            )
         if self.signal_class is None:
             if len(self.classes_) > 2:
                 raise ValueError(
                     "Only binary classification is supported without signal_class. The "
-                    f"target has {len(self.classes_)} classes {list(self.classes_)}: pass "
+                    f"target has {len(self.classes_)} classes {format_labels(self.classes_)}: pass "
                     "signal_class=<label> to tag that class against all the others."
                 )
             self.signal_class_ = self.classes_[1]
@@ -275,7 +274,7 @@ class CutAndCountClassifier(ClassifierMixin, BaseEstimator):
             if len(match) != 1:
                 raise ValueError(
                     f"{name}: signal_class={self.signal_class!r} is not one of the "
-                    f"training classes {list(self.classes_)}."
+                    f"training classes {format_labels(self.classes_)}."
                 )
             self.signal_class_ = self.classes_[match[0]]
         background = self.classes_[self.classes_ != self.signal_class_]
@@ -524,20 +523,6 @@ class CutAndCountClassifier(ClassifierMixin, BaseEstimator):
         proba[:, is_sig] = p_sig[:, None]
         proba[:, ~is_sig] = (1.0 - p_sig)[:, None] * self._background_share[None, :]
         return proba
-
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_jets, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_jets, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
 
     # ------------------------------------------------------------------ display
     def __str__(self) -> str:

@@ -13,10 +13,21 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
+from ..utils._classes import (
+    check_known_labels,
+    check_two_classes,
+    class_weight_per_class,
+    encode_labels,
+)
 from ..utils._dask import (
     dask_classes,
     dask_encode,
@@ -24,6 +35,7 @@ from ..utils._dask import (
     get_dask_client,
     is_dask_collection,
 )
+from ._validation import LogProbaMixin, check_float32_finite
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
 _WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state")
@@ -82,7 +94,7 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     return min(cpus, omp_threads) if omp_threads else cpus
 
 
-class XGBoostClassifier(ClassifierMixin, BaseEstimator):
+class XGBoostClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Gradient-boosted decision trees (xgboost) that behave in scikit-learn pipelines.
 
     Wraps :class:`xgboost.XGBClassifier` and adds what skjet's workflows need: any
@@ -155,7 +167,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     Notes
     -----
     Missing values: NaN in X is xgboost's missing value (each tree learns a default
-    direction for it), so NaN is accepted; infinite values are rejected.
+    direction for it), so NaN is accepted; infinite values, and values beyond the float32
+    range that xgboost computes in (about 3.4e38), are rejected.
 
     Dask: when X is a dask array or dask DataFrame (and y, ``sample_weight`` dask
     collections partitioned like it), ``fit`` trains with
@@ -335,19 +348,21 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight, eval_set, sample_weight_eval_set, verbose)
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
+        X = check_float32_finite(X, self, allow_nan=True)
         check_classification_targets(y)
         # Sorted classes and codes 0..n_classes-1 in one pass (what LabelEncoder does, faster).
-        self.classes_, y_enc = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least two classes; got only "
-                f"one class: {self.classes_[0]!r}."
-            )
+        classes, y_enc = encode_labels(y, estimator=self)
         weight = None  # unweighted stays unweighted: xgboost is faster without weights
         if sample_weight is not None:
-            weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if self.class_weight is not None:
-            class_w = compute_sample_weight(self.class_weight, y)
+            weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+        per_class = class_weight_per_class(
+            self.class_weight, classes, np.bincount(y_enc, minlength=len(classes)), self
+        )
+        self.classes_ = classes
+        if per_class is not None:
+            class_w = per_class[y_enc]
             weight = class_w if weight is None else weight * class_w
 
         seed = self._seed()
@@ -412,34 +427,24 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             )
         classes, counts = dask_classes(y)
         check_classification_targets(classes)
-        if len(classes) < 2:
-            raise ValueError(
-                f"{who} needs samples of at least two classes; got only one class: "
-                f"{classes[0]!r}."
-            )
-        self.classes_ = classes
-        y_enc = dask_encode(y, classes)
+        check_two_classes(classes, self)
         weight = sample_weight
         if sample_weight is not None and not is_dask_collection(sample_weight):
             raise ValueError(f"{who}: with dask X, sample_weight must be a dask collection too.")
-        if self.class_weight is not None:
-            if self.class_weight == "balanced":  # as sklearn: n_samples / (n_classes * count)
-                per_class = counts.sum() / (len(classes) * counts.astype(np.float64))
-            else:
-                from sklearn.utils.class_weight import compute_class_weight
-
-                per_class = compute_class_weight(self.class_weight, classes=classes, y=classes)
-            class_w = dask_take(y_enc, per_class.astype(np.float64))
+        per_class = class_weight_per_class(self.class_weight, classes, counts, self)
+        self.classes_ = classes
+        y_enc = dask_encode(y, classes)
+        if per_class is not None:
+            class_w = dask_take(y_enc, per_class)
             weight = class_w if weight is None else weight * class_w
         evals, eval_weights = [], []
         for i, (X_e, y_e) in enumerate(eval_set or []):
             if not (is_dask_collection(X_e) and is_dask_collection(y_e)):
                 raise ValueError(f"{who}: with dask X, eval_set[{i}] must hold dask collections.")
-            unseen = np.setdiff1d(dask_classes(y_e)[0], classes)
-            if len(unseen):
-                raise ValueError(
-                    f"{who}: eval_set[{i}] has labels not seen in y: {unseen.tolist()}."
-                )
+            check_known_labels(
+                dask_classes(y_e)[0], classes, estimator=self, what=f"eval_set[{i}]",
+                known="seen in y",
+            )
             evals.append((self._check_dask_X(X_e, reset=False), dask_encode(y_e, classes)))
         if evals:
             eval_weights = sample_weight_eval_set or [None] * len(evals)
@@ -504,18 +509,41 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     def _eval_sets(self, eval_set, sample_weight_eval_set):
         if eval_set is None:
             return [], []
+        who = type(self).__name__
         evals = []
-        for i, (X_e, y_e) in enumerate(eval_set):
-            X_e = validate_data(self, X_e, ensure_all_finite="allow-nan", reset=False)
-            unseen = np.setdiff1d(np.unique(y_e), self.classes_)
-            if len(unseen):
+        for i, pair in enumerate(eval_set):
+            try:
+                X_e, y_e = pair
+            except (TypeError, ValueError):
                 raise ValueError(
-                    f"{type(self).__name__}: eval_set[{i}] has labels not seen in y: "
-                    f"{unseen.tolist()}."
-                )
-            evals.append((X_e, np.searchsorted(self.classes_, np.asarray(y_e))))
-        weights = sample_weight_eval_set or [None] * len(evals)
-        return evals, list(weights)
+                    f"{who}: eval_set must be a list of (X, y) pairs; eval_set[{i}] is not one."
+                ) from None
+            X_e = self._check_X(X_e, name=f"eval_set[{i}] X")
+            y_e = column_or_1d(y_e, warn=True)
+            check_consistent_length(X_e, y_e)
+            _, codes = encode_labels(
+                y_e, self.classes_, estimator=self, what=f"eval_set[{i}]", known="seen in y"
+            )
+            evals.append((X_e, codes))
+        if sample_weight_eval_set is None:
+            return evals, [None] * len(evals)
+        if len(sample_weight_eval_set) != len(evals):
+            raise ValueError(
+                f"{who}: sample_weight_eval_set has {len(sample_weight_eval_set)} entries but "
+                f"eval_set has {len(evals)}; pass one weight array (or None) per set."
+            )
+        weights = [
+            None if w is None
+            else _check_sample_weight(w, X_e, dtype=np.float64, ensure_non_negative=True)
+            for w, (X_e, _) in zip(sample_weight_eval_set, evals)
+        ]
+        return evals, weights
+
+    def _check_X(self, X, name: str = "X"):
+        """An in-memory X for prediction or evaluation: the fitted columns, NaN allowed,
+        float32 (what xgboost computes in) without infinite or overflowing values."""
+        X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
+        return check_float32_finite(X, self, name, allow_nan=True)
 
     def _validation_split(self, X, y_enc, weight, seed):
         # At least one validation sample per class, so tiny folds still stratify.
@@ -550,8 +578,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         check_is_fitted(self)
         if is_dask_collection(X):
             return self._predict_dask(X, proba=True)
-        X = validate_data(self, X, ensure_all_finite="allow-nan", reset=False)
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(self._check_X(X))
 
     def predict(self, X) -> np.ndarray:
         """Most probable class, as an original label.
@@ -587,20 +614,6 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             meta = {str(c): np.float32 for c in self.classes_}
             return X.map_partitions(_proba_partition, self, meta=meta)
         return X.map_partitions(_predict_partition, self, meta=(None, self.classes_.dtype))
-
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Logarithm of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_jets, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_jets, n_classes)
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
 
     def get_booster(self):
         """The fitted :class:`xgboost.Booster` (same as ``booster_``)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model_selection._view import resolve_signal, signal_score
+from ..metrics._projection import signal_score
 from ._style import get_axes
 
 
@@ -49,8 +49,6 @@ def plot_score_distributions(
     """
     y = np.asarray(y)
     classes = np.unique(y)
-    if signal is not None:
-        signal = resolve_signal(signal, np.asarray(estimator.classes_))
     score = signal_score(estimator, X, signal)
     if score.shape != y.shape:
         raise ValueError(f"y has shape {y.shape} but the estimator scored {score.shape[0]} rows.")
@@ -64,8 +62,10 @@ def plot_score_distributions(
         ax.set_yscale("log")
     if signal is None:
         what = f"signal score ({estimator.classes_[1]})"
+    elif hasattr(estimator, "predict_proba"):
+        what = f"signal score (P({', '.join(map(str, np.atleast_1d(signal)))}))"
     else:
-        what = f"signal score (P({', '.join(map(str, signal))}))"
+        what = f"signal score ({', '.join(map(str, np.atleast_1d(signal)))})"
     ax.set_xlabel(what)
     ax.set_ylabel("density" if density else "jets")
     ax.legend(title="true class")

@@ -21,6 +21,11 @@ class _NDOutputTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     # Required last-axis size; None accepts any size.
     _n_features: int | None = 4
 
+    # Stateless: fit learns nothing from the data (it only validates and records shapes),
+    # so a clone can be fitted on any chunk of jets and transform every other chunk.
+    # Subclasses that learn statistics (e.g. ConstituentScaler) set it to False.
+    _stateless = True
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False

@@ -20,9 +20,12 @@ RELATIVE_FEATURE_NAMES = (
 )
 
 
-def _check_physical(rows, jets, slots, pj, who):
-    """Refuse real constituents (or jets) whose logarithms or angles are undefined."""
-    bad = (rows[:, 0] <= 0) | (pt(rows) <= 0)
+def _check_physical(rows, rows_pt, jets, slots, pj_pt, who):
+    """Refuse real constituents (or jets) whose logarithms or angles are undefined.
+
+    ``rows_pt`` and ``pj_pt`` are the transverse momenta of ``rows`` and of the jets.
+    """
+    bad = (rows[:, 0] <= 0) | (rows_pt <= 0)
     if bad.any():
         first = np.flatnonzero(bad)[0]
         raise ValueError(
@@ -30,9 +33,9 @@ def _check_physical(rows, jets, slots, pj, who):
             f"log pT and eta are undefined; first at jet {jets[first]}, constituent "
             f"{slots[first]}: {rows[first].tolist()}. Constituents are (E, px, py, pz) with E > 0."
         )
-    filled = np.zeros(len(pj), dtype=bool)
+    filled = np.zeros(len(pj_pt), dtype=bool)
     filled[jets] = True
-    flat = filled & (pt(pj) <= 0)
+    flat = filled & (pj_pt <= 0)
     if flat.any():
         raise ValueError(
             f"{who}: {int(flat.sum())} jet(s) have constituents but zero total pT (first: jet "
@@ -129,16 +132,17 @@ class RelativeConstituents(_NDOutputTransformer):
         jets, slots = np.nonzero(constituent_mask(X))
         rows = X[jets, slots]
         pj = jet_four_momentum(X)
-        _check_physical(rows, jets, slots, pj, type(self).__name__)
+        rows_pt, pj_pt = pt(rows), pt(pj)
+        _check_physical(rows, rows_pt, jets, slots, pj_pt, type(self).__name__)
 
         # Per-constituent work in float32 (the input precision); jet quantities in float64.
-        log_pt = np.log(pt(rows))
+        log_pt = np.log(rows_pt)
         log_e = np.log(rows[:, 0])
         features = np.empty((len(rows), len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
         features[:, 0] = log_pt
         features[:, 1] = log_e
         with np.errstate(divide="ignore"):  # jets without constituents are never gathered
-            features[:, 2] = log_pt - np.log(pt(pj))[jets]
+            features[:, 2] = log_pt - np.log(pj_pt)[jets]
             features[:, 3] = log_e - np.log(pj[:, 0])[jets]
         features[:, 4] = eta(rows) - eta(pj).astype(np.float32)[jets]
         features[:, 5] = delta_phi(phi(rows), phi(pj).astype(np.float32)[jets])

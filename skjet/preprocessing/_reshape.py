@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_constituents
+from ..utils import check_constituents, check_finite
 from ._base import _NDOutputTransformer
 
 # Column prefixes of the Top Quark Tagging Reference Dataset: E_0, PX_0, PY_0, PZ_0, E_1, ...
@@ -81,6 +81,9 @@ class ReshapeConstituents(_NDOutputTransformer):
     """
 
     _parameter_constraints: dict = {"n_features": [Interval(Integral, 1, None, closed="left")]}
+
+    # fit records only the column layout (see _NDOutputTransformer._stateless).
+    _stateless = True
 
     def __init__(self, n_features: int = 4):
         self.n_features = n_features
@@ -204,6 +207,10 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {"feature_names": ["array-like", None]}
 
+    # Stateless: fit records only the shape of the data, so a clone can be fitted on any
+    # chunk of jets and transform every other chunk.
+    _stateless = True
+
     def __init__(self, feature_names=None):
         self.feature_names = feature_names
 
@@ -278,6 +285,7 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
                 f"({self.n_constituents_} constituents * {self.n_features_in_} features), "
                 f"got shape {X.shape}."
             )
+        check_finite(X, name=f"{type(self).__name__}: X")
         return X.reshape(len(X), self.n_constituents_, self.n_features_in_)
 
     def get_feature_names_out(self, input_features=None):

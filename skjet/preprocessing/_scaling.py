@@ -62,6 +62,9 @@ class ConstituentScaler(_NDOutputTransformer):
     _parameter_constraints: dict = {"method": [StrOptions({"standard", "maxabs", "minmax"})]}
     _n_features = None
 
+    # fit learns the centring and scaling statistics of the data it sees.
+    _stateless = False
+
     def __init__(self, method: str = "standard"):
         self.method = method
 

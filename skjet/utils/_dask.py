@@ -52,7 +52,15 @@ def dask_classes(y) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"y must be a 1-D dask array or a dask Series, got {type(y).__name__}."
         )
-    counts = y.value_counts(split_out=1).compute().sort_index()  # a tree reduction, no shuffle
+    # a tree reduction, no shuffle; NaN labels are counted (not silently dropped) and refused
+    counts = y.value_counts(split_out=1, dropna=False).compute()
+    missing = counts.index.isna()
+    if missing.any():
+        raise ValueError(
+            f"Input y contains NaN ({int(counts[missing].sum())} missing label(s)); "
+            "drop or label those rows first."
+        )
+    counts = counts.sort_index()
     classes = counts.index.to_numpy()
     if classes.dtype.kind == "O" or str(counts.index.dtype).startswith(("string", "str")):
         classes = classes.astype(object)

@@ -1,6 +1,6 @@
 """Vectorised four-momentum helpers on (E, px, py, pz) arrays (last axis of size 4).
 
-Padding rows (all zeros) give pt = 0, eta = 0, phi = 0: callers mask them explicitly.
+Padding rows (all zeros) give pt = 0, eta = 0, rapidity = 0, phi = 0: callers mask them explicitly.
 Jet sums accumulate in float64 without materialising a float64 copy of the input.
 """
 
@@ -57,6 +57,38 @@ def eta(p: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.arcsinh(p[..., 3] / transverse)
     return np.where(transverse > 0, out, 0.0)
+
+
+# |rapidity| given to a particle with no transverse momentum and no mass (along the beam),
+# FastJet's PseudoJet::MaxRap.
+MAX_RAPIDITY = 1e5
+
+
+def rapidity(p: np.ndarray) -> np.ndarray:
+    """Rapidity 0.5 log((E + pz) / (E - pz)) of four-momenta (..., 4), as FastJet computes it.
+
+    Evaluated as -0.5 sign(pz) log((pT^2 + m^2) / (E + |pz|)^2) with m^2 clipped at 0,
+    which is stable for massless particles. Always finite:
+
+    - along the beam (pT = 0 and m^2 <= 0, e.g. E == |pz|): ``sign(pz) * MAX_RAPIDITY``
+      (+-1e5, FastJet's convention);
+    - padding (all zeros): 0;
+    - E == -|pz| with pT > 0 (unphysical negative energy): ``sign(pz) * MAX_RAPIDITY``,
+      0 when pz == 0.
+
+    Examples
+    --------
+    >>> rapidity(np.array([[5.0, 3.0, 0.0, 0.0], [5.0, 0.0, 0.0, 5.0], [0.0, 0.0, 0.0, 0.0]]))
+    array([     0., 100000.,      0.])
+    """
+    E, px, py, pz = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
+    kt2 = px * px + py * py
+    m2 = np.maximum(E * E - kt2 - pz * pz, 0.0)
+    denominator = (E + np.abs(pz)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # + 0.0 turns the -0.0 of pz == 0 into 0.0 and changes nothing else.
+        rap = -0.5 * np.sign(pz) * np.log((kt2 + m2) / denominator) + 0.0
+    return np.where((kt2 + m2 > 0) & (denominator > 0), rap, np.sign(pz) * MAX_RAPIDITY)
 
 
 def delta_phi(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -236,6 +236,39 @@ def test_bad_labels(tmp_path, rng):
         load_top_tagging(tmp_path / "f.h5")
 
 
+@pytest.mark.parametrize("fmt", ["fixed", "table"])
+@pytest.mark.parametrize("column", ["is_signal_new", "ttv"])
+@pytest.mark.parametrize("value", [0.7, np.nan])
+def test_float_label_or_ttv_column_rejected(tmp_path, rng, fmt, column, value):
+    # read into int64, a float column turned 0.7 into 0 silently and NaN into -2**63
+    frame = _public_frame(10, rng)
+    frame[column] = frame[column].astype(np.float64)
+    frame.loc[frame.index[3], column] = value
+    frame.to_hdf(tmp_path / "f.h5", key="table", format=fmt)
+    with pytest.raises(
+        ValueError, match=rf"f\.h5: column '{column}' must hold integers.*got dtype float64"
+    ):
+        load_top_tagging(tmp_path / "f.h5")
+
+
+@pytest.mark.parametrize("fmt", ["fixed", "table"])
+def test_bool_label_column_accepted(tmp_path, rng, fmt):
+    frame = _public_frame(10, rng)
+    frame["is_signal_new"] = frame["is_signal_new"].astype(bool)
+    frame.to_hdf(tmp_path / "f.h5", key="table", format=fmt)
+    jets = load_top_tagging(tmp_path / "f.h5")
+    np.testing.assert_array_equal(jets.target, frame["is_signal_new"].to_numpy().astype(int))
+
+
+def test_nan_truth_named(tmp_path, rng):
+    frame = _public_frame(12, rng)
+    frame.iloc[9, frame.columns.get_loc("truthPX")] = np.inf
+    frame.to_hdf(tmp_path / "f.h5", key="table")
+    with pytest.raises(ValueError, match=r"column\(s\) truthPX \(first at row 9\)"):
+        load_top_tagging(tmp_path / "f.h5", chunk_size=5)
+    assert np.isinf(load_top_tagging(tmp_path / "f.h5", allow_nan=True).truth[9, 1])
+
+
 def test_series_under_key_rejected(tmp_path):
     pd.Series([1.0, 2.0]).to_hdf(tmp_path / "s.h5", key="table")
     with pytest.raises(ValueError, match="holds series, not a pandas DataFrame"):
@@ -420,6 +453,43 @@ def test_zenodo_file_info_formats():
     assert _download.zenodo_file_info(legacy, "a") == ("cd", 4)
     with pytest.raises(OSError, match=r"no file 'b'; it lists \['a'\]"):
         _download.zenodo_file_info(legacy, "b")
+
+
+def test_download_error_mid_read_names_url_and_closes_bar(tmp_path, monkeypatch):
+    import tqdm.auto
+
+    class Response(io.BytesIO):
+        headers = {"Content-Length": "100"}
+
+        def read(self, size=-1):
+            if self.tell() >= 30:
+                raise ConnectionResetError("connection reset by peer")
+            return super().read(30)
+
+    bars = []
+
+    class Bar:
+        def __init__(self, **kwargs):
+            self.closed = False
+            bars.append(self)
+
+        def update(self, n):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    monkeypatch.setattr(
+        _download.urllib.request, "urlopen", lambda url, timeout: Response(b"x" * 100)
+    )
+    dst = tmp_path / "cache" / "f"
+    with pytest.raises(
+        OSError, match=r"Download of https://example.org/f failed after 30 bytes: connection reset"
+    ):
+        _download.download("https://example.org/f", dst, progress=True)
+    assert len(bars) == 1 and bars[0].closed
+    assert not dst.exists() and list(dst.parent.iterdir()) == []
 
 
 def test_download_with_monkeypatched_urlopen(tmp_path, monkeypatch):
@@ -670,6 +740,17 @@ def test_root_errors(written_root, tmp_path):
         load_root(written_root, "events", max_constituents=0)
     with pytest.raises(TypeError, match="list of branch names"):
         load_root(written_root, "events", branches="met")
+    with pytest.raises(ValueError, match=r"events.root:events: stack names a branch twice"):
+        load_root(written_root, "events", stack=["Jet_pt", "Jet_eta", "Jet_pt"])
+    with pytest.raises(ValueError, match=r"stack names a branch twice"):
+        # checked before the file is opened
+        load_root(tmp_path / "text.root", "events", stack=["Jet_pt", "Jet_pt"])
+    hist_path = tmp_path / "hist.root"
+    with uproot.recreate(hist_path) as f:
+        f["h"] = np.histogram([1.0, 2.0, 2.5], bins=3)
+        f.mktree("t", {"x": np.float64})
+    with pytest.raises(ValueError, match=r"hist.root: 'h' is a .*, not a TTree; TTrees: \['t'\]"):
+        load_root(hist_path, "h")
     nan_path = tmp_path / "nan.root"
     with uproot.recreate(nan_path) as f:
         f["t"] = {"Jet_pt": ak.Array([[1.0, np.nan], []]), "x": np.array([1.0, 2.0])}

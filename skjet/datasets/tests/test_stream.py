@@ -15,7 +15,12 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from skjet.datasets import load_top_tagging, save_top_tagging, transform_top_tagging
 from skjet.features import JetKinematics, JetMass, Multiplicity
-from skjet.preprocessing import ConstituentScaler, JetImage, RelativeConstituents
+from skjet.preprocessing import (
+    ConstituentScaler,
+    FlattenConstituents,
+    JetImage,
+    RelativeConstituents,
+)
 
 N_JETS = 50
 
@@ -124,6 +129,15 @@ def test_stateless_transformer_is_cloned_not_mutated(jet_file):
     jets = transform_top_tagging(path, mass)
     assert not hasattr(mass, "n_features_in_")  # the argument stays unfitted
     assert jets.transformer is not mass and jets.transformer.n_features_in_ == 4
+
+
+def test_pipeline_of_stateless_preprocessing_is_fitted_here(jet_file):
+    # FlattenConstituents learns nothing: it was missing from a hard-coded list of
+    # stateless classes, so this Pipeline raised NotFittedError.
+    path, X, _ = jet_file
+    pipe = make_pipeline(RelativeConstituents(), FlattenConstituents())
+    jets = transform_top_tagging(path, pipe, chunk_size=13)
+    np.testing.assert_allclose(np.asarray(jets.data), pipe.fit_transform(X))
 
 
 def test_learning_transformer_must_be_fitted(jet_file):

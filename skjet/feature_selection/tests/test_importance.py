@@ -162,3 +162,17 @@ def test_bad_input():
     fitted = ImportancePruner(LogisticRegression(), random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="9 features"):
         fitted.transform(X[:, :5])
+
+
+class _FitRaises(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("fit was called")
+
+
+def test_too_many_features_to_select_fails_before_fitting():
+    X, y = _logistic_data(n=40)
+    with pytest.raises(ValueError, match="n_features_to_select=12 but X has only 9"):
+        ImportancePruner(_FitRaises(), n_features_to_select=12).fit(X, y)
+    # The estimator above is really fitted otherwise.
+    with pytest.raises(RuntimeError, match="fit was called"):
+        ImportancePruner(_FitRaises(), n_features_to_select=9).fit(X, y)

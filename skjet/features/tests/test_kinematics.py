@@ -9,8 +9,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 
 from skjet.features import KINEMATIC_FEATURES, JetKinematics, JetMass, Multiplicity, Substructure
-from skjet.features._kinematics import _CHUNK, _multiplicity
-from skjet.utils import n_constituents
+from skjet.utils import constituent_mask, n_constituents
+from skjet.utils._validation import _CHUNK
 from skjet.utils.estimator_checks import make_constituents
 
 ALL_CLASSES = (JetMass, Multiplicity, JetKinematics, Substructure)
@@ -83,12 +83,15 @@ def test_multiplicity_matches_definition_including_signed_zero_and_denormals():
     X[7, 0] = 0.0  # padding in the middle of a jet's slots
     out = Multiplicity().fit_transform(X)[:, 0]
     np.testing.assert_array_equal(out, n_constituents(X))
+    np.testing.assert_array_equal(out, np.any(X != 0, axis=-1).sum(axis=1))
     assert out[5] == 0 and out[6] == 1
 
 
 def test_multiplicity_across_chunks():
     X, _ = make_constituents(n_jets=_CHUNK + 37, n_slots=8, random_state=1)
-    np.testing.assert_array_equal(_multiplicity(X), n_constituents(X))
+    expected = constituent_mask(X).sum(axis=1)
+    np.testing.assert_array_equal(Multiplicity().fit_transform(X)[:, 0], expected)
+    np.testing.assert_array_equal(n_constituents(X), expected)
 
 
 def test_jet_kinematics_match_vector_per_jet():
@@ -203,3 +206,8 @@ def test_top_jets_are_heavier_than_qcd(top_qcd_sample):
     assert np.median(out[is_top, 1]) > 140.0 > np.median(out[~is_top, 1])
     assert np.median(out[is_top, 2]) > np.median(out[~is_top, 2])
     assert np.all((out[:, 0] > 500.0) & (out[:, 0] < 700.0))
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES)
+def test_stateless_marker(cls):
+    assert getattr(cls, "_stateless", False) is True

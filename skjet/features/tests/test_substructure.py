@@ -200,10 +200,20 @@ def test_zlogz_and_multiplicity(jets, table):
 
 
 def test_small_and_empty_jets_give_zeros_without_warnings(jets, table):
+    # A jet whose constituents run along the beam: constituents but zero total pT.
+    beam = np.zeros((1, *jets.shape[1:]), dtype=np.float32)
+    beam[0, :2] = [[10, 0, 0, 10], [5, 0, 0, -5]]
+    X = np.concatenate([jets, beam])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = Substructure().fit(jets).transform(jets)
+        out = Substructure().fit(X).transform(X)
     assert np.isfinite(out).all()
+    along_beam = dict(zip(SUBSTRUCTURE_FEATURES, out[-1]))
+    assert along_beam.pop("multiplicity") == 2
+    assert all(value == 0.0 for value in along_beam.values()), along_beam
+    out = out[:-1]
+    expected = np.stack([table[name] for name in SUBSTRUCTURE_FEATURES], axis=1)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
     np.testing.assert_array_equal(out[-1], 0.0)  # no constituents
     one = dict(zip(SUBSTRUCTURE_FEATURES, out[-2]))
     assert one["multiplicity"] == 1

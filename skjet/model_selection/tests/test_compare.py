@@ -244,7 +244,7 @@ def test_other_splitters(binary):
         ({"estimators": {"y": LogisticRegression()}}, ValueError, "'y' cannot name"),
         ({"X": {"other": None}}, ValueError, r"no entry for approach\(es\) \['lr'\]"),
         ({"X": {"lr": np.zeros((10, 2))}}, ValueError, "has 10 rows but y has 400"),
-        ({"scoring": ["r42"]}, ValueError, "Unknown metric 'r42'"),
+        ({"scoring": ["r42"]}, ValueError, "'r42' is not a valid scorer name"),
         ({"scoring": []}, ValueError, "scoring is empty"),
         ({"scoring": {"x": 3}}, TypeError, "must be a metric name or a scorer"),
         ({"cv": 3, "test_size": 0.2}, ValueError, "either cv"),
@@ -305,3 +305,16 @@ def test_verbose_prints_one_line_per_fit(binary, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("[compare] lr fold 0: fit ") and "accuracy=" in lines[0]
+
+
+def test_table_auc_matches_curve_auc_with_decision_function():
+    # CutAndCountClassifier has both predict_proba and a decision_function that ranks
+    # differently; sklearn's "roc_auc" scorer prefers decision_function, so the table
+    # used to disagree with the curves (which use predict_proba).
+    from skjet.models import CutAndCountClassifier
+
+    X, y = make_classification(n_samples=600, n_features=4, random_state=0)
+    result = compare({"cuts": CutAndCountClassifier()}, X, y, test_size=0.3,
+                     scoring=["roc_auc", "r50"], random_state=0)
+    np.testing.assert_allclose(result.table.loc["cuts", "roc_auc_mean"],
+                               result.curves["cuts"].auc)

@@ -12,15 +12,15 @@ rate schedules, early stopping with best-weight restoring, logging) and the hist
 from __future__ import annotations
 
 import contextlib
-import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -33,7 +33,8 @@ from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
-from ...utils import check_finite
+from ...utils._classes import class_weight_per_class, encode_labels, format_labels
+from .._validation import LogProbaMixin
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -111,8 +112,11 @@ SHARED_PARAMS_DOC = """\
     Accuracies are unweighted fractions of correct predictions."""
 
 
-def _format_labels(labels) -> str:
-    return "[" + ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels) + "]"
+_format_labels = format_labels  # kept for importers of the old private name
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
 
 
 @contextlib.contextmanager
@@ -148,7 +152,7 @@ def _epoch_callbacks(net, valid_ds):
             schedule.monitor = saved_monitor
 
 
-class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
+class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Shared fit/predict logic; subclasses define the input validation and the module.
 
     Subclasses implement ``_validate_X(X, reset)`` (returns a float32 ndarray and sets
@@ -223,14 +227,44 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             value = getattr(self, param)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
                 raise ValueError(f"{name}: {param} must be a positive int, got {value!r}.")
-        if not (isinstance(self.lr, int | float) and self.lr > 0):
+        if not (_is_real(self.lr) and self.lr > 0):
             raise ValueError(f"{name}: lr must be a positive float, got {self.lr!r}.")
-        if not 0 < self.validation_fraction < 1:
+        if not (_is_real(self.validation_fraction) and 0 < self.validation_fraction < 1):
             raise ValueError(
-                f"{name}: validation_fraction must be in (0, 1), got {self.validation_fraction!r}."
+                f"{name}: validation_fraction must be a float in (0, 1), got "
+                f"{self.validation_fraction!r}."
             )
         if self.verbose not in (0, 1, 2, False, True):
             raise ValueError(f"{name}: verbose must be 0, 1 or 2, got {self.verbose!r}.")
+        for param in ("optimizer_params", "lr_schedule_params"):
+            value = getattr(self, param)
+            if value is not None and not isinstance(value, dict):
+                raise ValueError(f"{name}: {param} must be None or a dict, got {value!r}.")
+
+    def _check_optimizer_params(self, optimizer) -> None:
+        """Build the optimizer (and the schedule) once on a dummy parameter, so that bad
+        ``optimizer_params`` or ``lr_schedule_params`` raise a ValueError naming them
+        before training rather than a bare torch error from inside skorch."""
+        name = type(self).__name__
+        dummy = [torch.nn.Parameter(torch.zeros(1))]
+        try:
+            opt = optimizer(dummy, lr=self.lr, **(self.optimizer_params or {}))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name}: optimizer_params={self.optimizer_params!r} are not accepted by "
+                f"{optimizer.__name__}: {exc}"
+            ) from exc
+        policy, kwargs = self._schedule()
+        if policy is None:
+            return
+        cls = getattr(torch.optim.lr_scheduler, policy) if isinstance(policy, str) else policy
+        try:
+            cls(opt, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name}: lr_schedule={self.lr_schedule!r} with lr_schedule_params="
+                f"{self.lr_schedule_params!r} is not accepted by {cls.__name__}: {exc}"
+            ) from exc
 
     def _optimizer_class(self):
         opt = self.optimizer
@@ -258,23 +292,30 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             ) from None
         return self.device
 
+    def _schedule(self):
+        """(policy, keyword arguments) of ``lr_schedule``, or (None, None) without one."""
+        schedule = self.lr_schedule
+        if schedule is None:
+            return None, None
+        if isinstance(schedule, str) and schedule in _SCHEDULES:
+            policy, kwargs = _SCHEDULES[schedule]
+            kwargs = dict(kwargs)
+            if schedule == "cosine":
+                kwargs["T_max"] = self.max_epochs
+        elif isinstance(schedule, type):
+            policy, kwargs = schedule, {}
+        else:
+            raise ValueError(
+                f"{type(self).__name__}: lr_schedule must be None, one of "
+                f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
+            )
+        kwargs.update(self.lr_schedule_params or {})
+        return policy, kwargs
+
     def _callbacks(self, has_valid: bool, early_stopping: bool = True):
         callbacks = []
-        schedule = self.lr_schedule
-        if schedule is not None:
-            if isinstance(schedule, str) and schedule in _SCHEDULES:
-                policy, kwargs = _SCHEDULES[schedule]
-                kwargs = dict(kwargs)
-                if schedule == "cosine":
-                    kwargs["T_max"] = self.max_epochs
-            elif isinstance(schedule, type):
-                policy, kwargs = schedule, {}
-            else:
-                raise ValueError(
-                    f"{type(self).__name__}: lr_schedule must be None, one of "
-                    f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
-                )
-            kwargs.update(self.lr_schedule_params or {})
+        policy, kwargs = self._schedule()
+        if policy is not None:
             monitor = "valid_loss" if has_valid else "train_loss"
             callbacks.append(
                 (
@@ -298,40 +339,22 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         """Class indices of ``y``; labels outside ``classes`` (default ``classes_``) raise a
         ValueError naming them."""
         classes = self.classes_ if classes is None else classes
-        y = np.asarray(y)
-        try:
-            unseen = np.setdiff1d(np.unique(y), classes)
-        except TypeError:  # mixed label types: compare as objects
-            unseen = [v for v in pd.unique(y.ravel()) if v not in set(classes.tolist())]
-        if len(unseen):
-            raise ValueError(
-                f"{type(self).__name__}: {what} contains labels not {known}: "
-                f"{_format_labels(unseen)}; known classes are {_format_labels(classes)}."
-            )
-        return np.searchsorted(classes, y).astype(np.int64)
+        return encode_labels(y, classes, estimator=self, what=what, known=known)[1]
 
     def _class_weights(self, y_enc: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
-        if self.class_weight is None:
-            return None
-        cw = self.class_weight
-        if isinstance(cw, str) and cw != "balanced":
-            raise ValueError(
-                f"{type(self).__name__}: class_weight must be None, 'balanced' or a dict, "
-                f"got {cw!r}."
+        counts = np.bincount(y_enc, minlength=len(classes))
+        return class_weight_per_class(self.class_weight, classes, counts, self)
+
+    def _sample_weights(self, sample_weight, X, y_enc, class_weights) -> np.ndarray | None:
+        """``class_weights[y_enc] * sample_weight``, None when neither is given."""
+        weight = None
+        if sample_weight is not None:
+            weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
-        present = np.unique(y_enc)
-        weights = np.ones(len(classes))
-        if isinstance(cw, dict):
-            unknown = [k for k in cw if k not in set(classes.tolist())]
-            if unknown:
-                raise ValueError(
-                    f"{type(self).__name__}: class_weight has labels not in y: "
-                    f"{_format_labels(unknown)}; classes are {_format_labels(classes)}."
-                )
-            weights[:] = [cw.get(c, 1.0) for c in classes]
-        else:
-            weights[present] = compute_class_weight(cw, classes=present, y=y_enc)
-        return weights
+        if class_weights is not None:
+            weight = class_weights[y_enc] * (1.0 if weight is None else weight)
+        return weight
 
     # -- fit ------------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -352,32 +375,25 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         """
         # every check comes before any fitted attribute is set or replaced
         self._check_params()
-        optimizer = self._optimizer_class()
-        device = self._device()
-        X, y = self._validate_X_y(X, y)
-        check_classification_targets(y)
         warm = self.warm_start and hasattr(self, "net_")
+        if warm:  # the network, its optimizer and its device are kept
+            device = str(self.net_.device)
+        else:
+            optimizer = self._optimizer_class()
+            device = self._device()
+            self._check_optimizer_params(optimizer)
+        # a warm refit must match the fitted input shape: it is checked, not replaced
+        X, y = self._validate_X_y(X, y, reset=not warm)
+        check_classification_targets(y)
         if warm:
             classes = self.classes_
             y_enc = self._encode(y)
         else:
-            classes, y_enc = np.unique(y, return_inverse=True)
-            if len(classes) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                    f"got 1 class: {_format_labels(classes)}."
-                )
+            classes, y_enc = encode_labels(y, estimator=self)
             module, module_params = self._module(X, len(classes))
-        y_enc = y_enc.astype(np.int64)
 
         class_weights = self._class_weights(y_enc, classes)
-        weight = None
-        if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-        if class_weights is not None:
-            weight = class_weights[y_enc] * (1.0 if weight is None else weight)
+        weight = self._sample_weights(sample_weight, X, y_enc, class_weights)
         norm = 1.0
         if weight is not None:
             norm = weight.mean()
@@ -393,25 +409,39 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         dataset = TensorBatches(X, y_enc, weight, trim=self._trim_padding)
         train_ds, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, norm)
-        callbacks = self._callbacks(valid_ds is not None)
-        self.classes_ = classes
-
-        with _seeded_torch(seed, device):
-            if warm:
-                self.net_.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
-                self.net_.train_split = None if valid_ds is None else predefined_split(valid_ds)
-                # a fresh shuffling stream per continuation (set_params would re-initialise)
-                self.net_.iterator_train__seed = seed + len(self.net_.history)
-                self.net_.partial_fit(train_ds, None)
-            else:
+        if warm:
+            self._continue_net(train_ds, valid_ds, seed, device, one_epoch=False)
+        else:
+            callbacks = self._callbacks(valid_ds is not None)
+            self.classes_ = classes
+            with _seeded_torch(seed, device):
                 self.net_ = self._build_net(
                     module, module_params, optimizer, device, seed, callbacks, valid_ds
                 )
                 self.net_.fit(train_ds, None)
         # the validation data is not part of the fitted model (and not pickled with it)
         self.net_.train_split = None
-        self.history_ = self._history_frame()
         return self
+
+    def _continue_net(self, train_ds, valid_ds, seed, device, *, one_epoch: bool) -> None:
+        """Continue training the fitted ``net_``: ``max_epochs`` epochs (a warm ``fit``) or
+        one epoch with the ``partial_fit`` callbacks."""
+        net = self.net_
+        # a fresh stream of shuffling and dropout per continuation, reproducible for the
+        # sequence of calls (set_params would re-initialise the iterator, so set directly)
+        step_seed = seed + len(net.history)
+        if one_epoch:
+            net.set_params(verbose=int(self.verbose))
+        else:
+            net.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
+        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+        net.iterator_train__seed = step_seed
+        if one_epoch:
+            with _seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
+                net.partial_fit(train_ds, None, epochs=1)
+        else:
+            with _seeded_torch(seed, device):
+                net.partial_fit(train_ds, None)
 
     def _build_net(self, module, module_params, optimizer, device, seed, callbacks, valid_ds):
         return SkjetNet(
@@ -495,8 +525,8 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             classes = np.unique(column_or_1d(np.asarray(classes), warn=True))
             if not first and not np.array_equal(classes, self.classes_):
                 raise ValueError(
-                    f"{name}: classes={_format_labels(classes)} differs from the classes of "
-                    f"the first call, {_format_labels(self.classes_)}."
+                    f"{name}: classes={format_labels(classes)} differs from the classes of "
+                    f"the first call, {format_labels(self.classes_)}."
                 )
         elif first:
             raise ValueError(
@@ -509,8 +539,9 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             device = self._device()
             if len(classes) < 2:
                 raise ValueError(
-                    f"{name} needs at least 2 classes; got classes={_format_labels(classes)}."
+                    f"{name} needs at least 2 classes; got classes={format_labels(classes)}."
                 )
+            self._check_optimizer_params(optimizer)
         else:
             classes = self.classes_
             device = str(self.net_.device)
@@ -522,13 +553,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             module, module_params = self._module(X, len(classes))
 
         class_weights = self._class_weights(y_enc, classes)
-        weight = None
-        if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
-        if class_weights is not None:
-            weight = class_weights[y_enc] * (1.0 if weight is None else weight)
+        weight = self._sample_weights(sample_weight, X, y_enc, class_weights)
         if weight is not None and np.all(weight == 1.0):
             weight = None
 
@@ -551,15 +576,8 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
                 )
                 self.net_.partial_fit(dataset, None, epochs=1)
         else:
-            # a fresh stream of shuffling and dropout per call, reproducible for the sequence
-            step_seed = seed + len(self.net_.history)
-            self.net_.set_params(verbose=int(self.verbose))
-            self.net_.train_split = None if valid_ds is None else predefined_split(valid_ds)
-            self.net_.iterator_train__seed = step_seed
-            with _seeded_torch(step_seed, device), _epoch_callbacks(self.net_, valid_ds):
-                self.net_.partial_fit(dataset, None, epochs=1)
+            self._continue_net(dataset, valid_ds, seed, device, one_epoch=True)
         self.net_.train_split = None
-        self.history_ = self._history_frame()
         return self
 
     def _split(self, dataset, y_enc, seed, classes, class_weights, norm):
@@ -604,9 +622,7 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
         )
 
     def _external_valid(self, X_val, y_val, classes, class_weights, norm) -> TensorBatches:
-        X_val = self._validate_X(X_val, reset=False)
-        y_val = column_or_1d(np.asarray(y_val), warn=True)
-        check_consistent_length(X_val, y_val)
+        X_val, y_val = self._validate_X_y(X_val, y_val, reset=False)
         y_enc = self._encode(y_val, what="the validation labels", classes=classes)
         weight = None if class_weights is None else class_weights[y_enc] / norm
         return TensorBatches(X_val, y_enc, weight, trim=self._trim_padding)
@@ -623,6 +639,12 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
             f"{type(self).__name__}: train_split returned a {type(part).__name__}; expected a "
             "subset of the training data or a skorch.dataset.Dataset(X_val, y_val)."
         )
+
+    @property
+    def history_(self) -> pd.DataFrame:
+        """One row per epoch (see the class docstring), built from ``net_.history`` on read."""
+        check_is_fitted(self)
+        return self._history_frame()
 
     def _history_frame(self) -> pd.DataFrame:
         rows = [
@@ -677,19 +699,12 @@ class NeuralClassifierBase(ClassifierMixin, BaseEstimator):
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy; labels in ``y`` that were not seen in fit raise a ValueError naming them."""
         check_is_fitted(self)
-        self._encode(column_or_1d(np.asarray(y), warn=True))
-        return super().score(X, y, sample_weight=sample_weight)
+        X, y = self._validate_X_y(X, y, reset=False)
+        self._encode(y)
+        return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
 
-
-def check_float32_finite(X: np.ndarray, estimator, name: str = "X") -> np.ndarray:
-    """float32 C-contiguous copy-if-needed of ``X``; values overflowing float32 are refused."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # overflow is reported below
-        X32 = np.ascontiguousarray(X, dtype=np.float32)
-    check_finite(X32, name=f"{type(estimator).__name__}: {name} (as float32)")
-    return X32

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase, check_float32_finite
+from .._validation import check_float32_finite
+from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
 from ._mlp import check_dropout
 from ._modules import CNNModule, check_sizes, make_activation
 

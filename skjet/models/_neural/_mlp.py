@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase, check_float32_finite
+from .._validation import check_float32_finite
+from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
 from ._modules import MLPModule, check_sizes, make_activation
 
 
@@ -112,11 +113,16 @@ class MLPClassifier(NeuralClassifierBase):
         self.batch_norm = batch_norm
 
     def _validate_X(self, X, *, reset):
-        X = validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+        # finiteness is checked once, in float32 (what the network computes in)
+        X = validate_data(
+            self, X, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False
+        )
         return check_float32_finite(X, self)
 
     def _validate_X_y(self, X, y, *, reset=True):
-        X, y = validate_data(self, X, y, reset=reset, dtype=[np.float32, np.float64])
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False
+        )
         return check_float32_finite(X, self), y
 
     def _module(self, X, n_classes):

@@ -320,3 +320,12 @@ def test_pickle_round_trip_gives_identical_outputs():
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert loaded.cuts_ == model.cuts_
     assert str(loaded) == str(model)
+
+
+def test_class_messages_use_plain_reprs_and_log_proba():
+    X, y = _top_like(n=100, seed=15)
+    with pytest.raises(ValueError, match=r"training classes \['qcd', 'top'\]"):
+        CutAndCountClassifier(signal_class="w").fit(X, y)
+    model = CutAndCountClassifier().fit(X, y)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(model.predict_log_proba(X), np.log(model.predict_proba(X)))

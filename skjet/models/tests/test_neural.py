@@ -661,3 +661,52 @@ def test_mlp_beats_majority_on_five_classes(five_class_sample):
     ).fit(X_tr, y_tr)
     majority = pd.Series(y_te).value_counts(normalize=True).iloc[0]
     assert clf.score(X_te, y_te) > majority + 0.2
+
+
+# ------------------------------------------------ review fixes: warm start, params, history
+@pytest.mark.parametrize("cls", [MLPClassifier, CNNClassifier])
+def test_warm_refit_with_other_input_shape_raises_and_keeps_model(cls):
+    X, y = data_for(cls)
+    clf = small(cls, max_epochs=1, warm_start=True).fit(X, y)
+    n_features, proba = clf.n_features_in_, clf.predict_proba(X)
+    shape = getattr(clf, "image_shape_", None)
+    X_bad = X[:, :4] if cls is MLPClassifier else X[:, :6, :6]
+    with pytest.raises(ValueError, match="4 features|fitted on"):
+        clf.fit(X_bad, y)
+    assert clf.n_features_in_ == n_features
+    assert getattr(clf, "image_shape_", None) == shape
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    clf.fit(X, y)  # still usable: continues training
+    assert len(clf.history_) == 2
+
+
+def test_numpy_float_params_and_clear_param_errors():
+    X, y = tabular(n=100)
+    small(MLPClassifier, max_epochs=1, lr=np.float32(0.01)).fit(X, y)
+    with pytest.raises(ValueError, match="validation_fraction must be"):
+        small(MLPClassifier, validation_fraction="a").fit(X, y)
+    with pytest.raises(ValueError, match="MLPClassifier: optimizer_params=.*bogus"):
+        small(MLPClassifier, optimizer_params={"bogus": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="MLPClassifier: lr_schedule='exponential' with "
+                       "lr_schedule_params=.*bogus"):
+        small(MLPClassifier, lr_schedule="exponential", lr_schedule_params={"bogus": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="optimizer_params=.*bogus"):
+        small(MLPClassifier, optimizer_params={"bogus": 1}).partial_fit(X, y, classes=[0, 1])
+
+
+def test_history_is_read_from_the_net_and_survives_pickling():
+    X, y = tabular(n=100)
+    with pytest.raises(AttributeError):
+        _ = small(MLPClassifier).history_
+    clf = small(MLPClassifier, max_epochs=1, early_stopping=False)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert "history_" not in vars(clf) and len(clf.history_) == 3
+    restored = pickle.loads(pickle.dumps(clf))
+    pd.testing.assert_frame_equal(restored.history_, clf.history_)
+
+
+def test_predict_log_proba():
+    X, y = tabular(n=100)
+    clf = small(MLPClassifier, max_epochs=1).fit(X, y)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), clf.predict_proba(X))

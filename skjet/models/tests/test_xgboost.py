@@ -225,3 +225,53 @@ def test_pickle_round_trip_gives_identical_outputs():
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     assert (loaded.best_iteration_, loaded.n_estimators_) == (model.best_iteration_, model.n_estimators_)
     assert loaded.booster_.feature_names == ["mass", "tau32", "multiplicity"]
+
+
+# ---------------------------------------------------- review fixes: input checks
+def test_negative_sample_weight_is_rejected():
+    X, y = _jets(n=200)
+    w = np.ones(len(y))
+    w[3] = -1.0
+    with pytest.raises(ValueError, match="(?i)negative"):
+        XGBoostClassifier(**FAST).fit(X, y, sample_weight=w)
+
+
+def test_float32_overflow_is_rejected():
+    X, y = _jets(n=200)
+    X.iloc[0, 0] = 1e300
+    with pytest.raises(ValueError, match="XGBoostClassifier: X \\(as float32\\).*infinite"):
+        XGBoostClassifier(**FAST).fit(X, y)
+    X.iloc[0, 0] = 1.0
+    model = XGBoostClassifier(**FAST).fit(X, y)
+    X.iloc[1, 1] = -1e300
+    with pytest.raises(ValueError, match="float32"):
+        model.predict_proba(X)
+
+
+def test_eval_set_is_validated():
+    X, y = _jets(n=300)
+    model = XGBoostClassifier(**FAST, early_stopping_rounds=3)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        model.fit(X, y, eval_set=[(X, y[:-1])])
+    with pytest.raises(ValueError, match="(?i)negative"):
+        model.fit(X, y, eval_set=[(X, y)], sample_weight_eval_set=[-np.ones(len(y))])
+    with pytest.raises(ValueError, match="sample_weight_eval_set has 2 entries"):
+        model.fit(X, y, eval_set=[(X, y)], sample_weight_eval_set=[None, None])
+    X_inf = X.copy()
+    X_inf.iloc[0, 0] = 1e300
+    with pytest.raises(ValueError, match=r"eval_set\[0\] X \(as float32\)"):
+        model.fit(X, y, eval_set=[(X_inf, y)])
+    model.fit(X, y, eval_set=[(X, y)], sample_weight_eval_set=[np.ones(len(y))])
+
+
+def test_class_weight_with_unknown_class_is_rejected():
+    X, y = _jets(n=200)
+    with pytest.raises(ValueError, match=r"class_weight has labels not in y: \['w'\]"):
+        XGBoostClassifier(**FAST, class_weight={"top": 2.0, "w": 1.0}).fit(X, y)
+
+
+def test_label_messages_use_plain_reprs():
+    X, y = _jets(n=200)
+    with pytest.raises(ValueError, match="only one class: 'qcd'") as info:
+        XGBoostClassifier(**FAST).fit(X, np.full(len(y), "qcd"))
+    assert "np.str_" not in str(info.value)

@@ -309,3 +309,18 @@ def test_roc_curve_data_matches_sklearn(binary):
     fpr, tpr, thr = roc_curve(y == "top", score)
     ax = plot_roc({"lr": RocCurve(fpr, tpr, thr)})
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), tpr)
+
+
+def test_plot_score_distributions_decision_function_signal_first_class():
+    from sklearn.svm import LinearSVC
+
+    X, y = make_classification(n_samples=200, random_state=0)
+    labels = np.array(["qcd", "top"])[y]
+    clf = LinearSVC().fit(X, labels)
+    # Without predict_proba the binary decision function is the score, negated for classes_[0].
+    ax = plot_score_distributions(clf, X, labels, signal="qcd", bins=5, density=False)
+    score = -clf.decision_function(X)
+    edges = np.histogram_bin_edges(score, 5)
+    np.testing.assert_array_equal(ax.patches[0].get_data()[0],
+                                  np.histogram(score[labels == "qcd"], edges)[0])
+    assert ax.get_xlabel() == "signal score (qcd)"

@@ -116,3 +116,25 @@ def test_pipeline_from_flat_table_with_pandas_output():
     table = pipe[:-1].transform(_top_tagging_frame(X))
     assert isinstance(table, pd.DataFrame) and table.columns[0] == "E_0"
     assert pipe.predict(_top_tagging_frame(X)).shape == (40,)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_flatten_inverse_transform_refuses_non_finite(value):
+    X = np.ones((3, 2, 4), dtype=np.float32)
+    flat = FlattenConstituents().fit(X)
+    table = flat.transform(X).copy()
+    table[1, 5] = value
+    with pytest.raises(ValueError, match="FlattenConstituents: X contains"):
+        flat.inverse_transform(table)
+
+
+def test_stateless_markers():
+    from skjet.preprocessing import (
+        ConstituentScaler,
+        JetImage,
+        RelativeConstituents,
+    )
+
+    for cls in (FlattenConstituents, ReshapeConstituents, RelativeConstituents, JetImage):
+        assert getattr(cls, "_stateless", False) is True, cls
+    assert ConstituentScaler._stateless is False

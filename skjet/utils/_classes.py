@@ -1,0 +1,127 @@
+"""Shared class-label helpers of skjet's classifiers: encoding, checks, class weights.
+
+One implementation (and one wording of the errors) for every classifier: labels are
+encoded to codes ``0..n_classes-1`` of the sorted classes, a fit with a single class and
+labels outside the known classes are refused with a ValueError naming them, and
+``class_weight`` (None, "balanced" or a dict) becomes one weight per class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _name(estimator) -> str:
+    if estimator is None:
+        return "The classifier"
+    return estimator if isinstance(estimator, str) else type(estimator).__name__
+
+
+def format_labels(labels) -> str:
+    """``[...]`` of the labels with plain Python reprs (``'top'``, not ``np.str_('top')``)."""
+    return "[" + ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels) + "]"
+
+
+def format_label(label) -> str:
+    """Plain Python repr of one label."""
+    return repr(label.item() if hasattr(label, "item") else label)
+
+
+def check_two_classes(classes, estimator=None) -> None:
+    """Refuse fitting on fewer than two classes, naming the only one."""
+    if len(classes) < 2:
+        got = f"only one class: {format_label(classes[0])}" if len(classes) else "no class"
+        raise ValueError(
+            f"{_name(estimator)} needs samples of at least two classes; got {got}. "
+            "Fit on y with at least 2 classes."
+        )
+
+
+def unseen_labels(labels, classes) -> list:
+    """The distinct values of ``labels`` that are not in ``classes`` (sorted when possible)."""
+    labels = np.asarray(labels)
+    classes = np.asarray(classes)
+    try:
+        return list(np.setdiff1d(np.unique(labels), classes))
+    except TypeError:  # mixed label types: compare as objects
+        import pandas as pd
+
+        known = set(classes.tolist())
+        return [v for v in pd.unique(labels.ravel()) if v not in known]
+
+
+def check_known_labels(
+    labels, classes, *, estimator=None, what: str = "y", known: str = "seen in fit"
+) -> None:
+    """ValueError naming the labels of ``labels`` outside ``classes``."""
+    unseen = unseen_labels(labels, classes)
+    if len(unseen):
+        raise ValueError(
+            f"{_name(estimator)}: {what} has labels not {known}: {format_labels(unseen)}; "
+            f"known classes are {format_labels(classes)}."
+        )
+
+
+def encode_labels(
+    y, classes=None, *, estimator=None, what: str = "y", known: str = "seen in fit"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted classes and int64 codes of ``y``.
+
+    Without ``classes`` (at fit), the classes are those of ``y`` and at least two are
+    required. With ``classes`` (sorted, e.g. ``classes_``), labels outside them raise a
+    ValueError naming them.
+    """
+    y = np.asarray(y)
+    if classes is None:
+        classes, codes = np.unique(y, return_inverse=True)
+        check_two_classes(classes, estimator)
+        return classes, codes.reshape(-1).astype(np.int64)
+    classes = np.asarray(classes)
+    check_known_labels(y, classes, estimator=estimator, what=what, known=known)
+    return classes, np.searchsorted(classes, y).astype(np.int64)
+
+
+def class_weight_per_class(class_weight, classes, counts, estimator=None) -> np.ndarray | None:
+    """One weight per class of ``classes`` from a ``class_weight`` parameter.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced" or dict
+        ``"balanced"`` gives ``n / (n_present_classes * count)`` to the classes present in
+        ``counts`` (scikit-learn's definition) and 1 to absent ones; a dict maps labels to
+        weights, classes it does not name get 1, and labels that are not classes raise a
+        ValueError naming them.
+    classes : ndarray of shape (n_classes,)
+    counts : array-like of shape (n_classes,)
+        Number (or total weight) of samples of each class.
+    estimator : estimator or str, optional
+        Named in the error messages.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_classes,) or None
+        None for ``class_weight=None``; use as ``weights[codes]``.
+    """
+    if class_weight is None:
+        return None
+    name = _name(estimator)
+    classes = np.asarray(classes)
+    weights = np.ones(len(classes), dtype=np.float64)
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        counts = np.asarray(counts, dtype=np.float64)
+        present = counts > 0
+        weights[present] = counts.sum() / (present.sum() * counts[present])
+        return weights
+    if isinstance(class_weight, dict):
+        known = set(classes.tolist())
+        unknown = [k for k in class_weight if k not in known]
+        if unknown:
+            raise ValueError(
+                f"{name}: class_weight has labels not in y: {format_labels(unknown)}; "
+                f"classes are {format_labels(classes)}."
+            )
+        weights[:] = [class_weight.get(c, 1.0) for c in classes.tolist()]
+        return weights
+    raise ValueError(
+        f"{name}: class_weight must be None, 'balanced' or a dict, got {class_weight!r}."
+    )
