@@ -10,7 +10,7 @@ STAMP := $(VENV)/.skjet-installed
 # bare `torch` requirement pulls from the registry. Override for other set-ups,
 # e.g. make TORCH_SPEC="torch --index-url <your CPU index>".
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= generate,test,plot,dask
+EXTRAS ?= generate,test,dask,taggers,export,hls4ml
 PYTEST_ARGS ?= -n 2
 
 .PHONY: install test demo lint bench clean docs
