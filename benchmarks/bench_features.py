@@ -2,7 +2,9 @@
 
 1. JetMass + Multiplicity on (n_jets, 200, 4) float32 against one ``np.sum(X, axis=1)`` pass
    over the same array (the least any jet-mass computation must do: read every value once).
-   Peak memory (tracemalloc) beyond the input, which is allocated before measuring.
+   Peak memory (tracemalloc) beyond the input, which is allocated before measuring. JetMass
+   runs its input checks on every call, the physical-input check
+   (skjet.utils.check_physical: E >= |p| for every constituent) included.
 2. JetKinematics and Substructure jets per second against plain per-jet Python loops: numpy
    on one jet's real constituents for the kinematics; the same FastJet computation called
    one jet at a time for the substructure. The outputs are checked to agree first.

@@ -51,6 +51,10 @@ class _JetFeatureTransformer(TransformerMixin, BaseEstimator):
     # clone can be fitted on any chunk of jets and transform every other chunk.
     _stateless = True
 
+    # The first four features are read as a four-momentum: refuse unphysical ones and
+    # (pT, eta, phi, m) passed as (E, px, py, pz) (skjet.utils.check_physical).
+    _physical_input = True
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
@@ -76,14 +80,16 @@ class _JetFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = check_constituents(X, n_features=4, estimator=self)
+        X = check_constituents(X, n_features=4, estimator=self, physical=self._physical_input)
         self.features_ = self._selected_features()
         self.n_features_in_ = X.shape[2]
         return self
 
     def _validate_transform(self, X) -> np.ndarray:
         check_is_fitted(self, "features_")
-        return check_constituents(X, n_features=self.n_features_in_, estimator=self)
+        return check_constituents(
+            X, n_features=self.n_features_in_, estimator=self, physical=self._physical_input
+        )
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the output columns.
@@ -188,6 +194,9 @@ class Multiplicity(_JetFeatureTransformer):
     array([[2.],
            [0.]])
     """
+
+    # Counting rows that are not all zero holds in any coordinates.
+    _physical_input = False
 
     def _selected_features(self):
         return ("multiplicity",)

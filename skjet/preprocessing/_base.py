@@ -26,6 +26,10 @@ class _NDOutputTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
     # Subclasses that learn statistics (e.g. ConstituentScaler) set it to False.
     _stateless = True
 
+    # Whether the first four features are read as a four-momentum (E, px, py, pz); those
+    # transformers refuse unphysical input (skjet.utils.check_physical).
+    _physical_input = False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
@@ -56,10 +60,14 @@ class _NDOutputTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_key
         return self
 
     def _validate_fit(self, X) -> np.ndarray:
-        X = check_constituents(X, n_features=self._n_features, estimator=self)
+        X = check_constituents(
+            X, n_features=self._n_features, estimator=self, physical=self._physical_input
+        )
         self.n_features_in_ = X.shape[2]
         return X
 
     def _validate_transform(self, X) -> np.ndarray:
         check_is_fitted(self, "n_features_in_")
-        return check_constituents(X, n_features=self.n_features_in_, estimator=self)
+        return check_constituents(
+            X, n_features=self.n_features_in_, estimator=self, physical=self._physical_input
+        )

@@ -78,6 +78,8 @@ class JetImage(_NDOutputTransformer):
     1.0...
     """
 
+    _physical_input = True
+
     _parameter_constraints: dict = {
         "size": [Interval(Integral, 1, None, closed="left")],
         "width": [Interval(Real, 0, None, closed="neither"), None],

@@ -20,18 +20,20 @@ RELATIVE_FEATURE_NAMES = (
 )
 
 
-def _check_physical(rows, rows_pt, jets, slots, pj_pt, who):
+def _check_defined(rows, rows_pt, jets, slots, pj_pt, who):
     """Refuse real constituents (or jets) whose logarithms or angles are undefined.
 
-    ``rows_pt`` and ``pj_pt`` are the transverse momenta of ``rows`` and of the jets.
+    ``rows_pt`` and ``pj_pt`` are the transverse momenta of ``rows`` and of the jets. E < 0
+    and spacelike constituents were refused by the shared check
+    (:func:`skjet.utils.check_physical`), so a real constituent has E > 0 here.
     """
-    bad = (rows[:, 0] <= 0) | (rows_pt <= 0)
+    bad = rows_pt <= 0
     if bad.any():
         first = np.flatnonzero(bad)[0]
         raise ValueError(
-            f"{who}: {int(bad.sum())} real constituent(s) have E <= 0 or pT = 0, where log E, "
+            f"{who}: {int(bad.sum())} real constituent(s) have pT = 0 (along the beam), where "
             f"log pT and eta are undefined; first at jet {jets[first]}, constituent "
-            f"{slots[first]}: {rows[first].tolist()}. Constituents are (E, px, py, pz) with E > 0."
+            f"{slots[first]}: {rows[first].tolist()}."
         )
     filled = np.zeros(len(pj_pt), dtype=bool)
     filled[jets] = True
@@ -87,6 +89,8 @@ class RelativeConstituents(_NDOutputTransformer):
     True
     """
 
+    _physical_input = True
+
     _parameter_constraints: dict = {}
 
     def __init__(self):
@@ -125,7 +129,9 @@ class RelativeConstituents(_NDOutputTransformer):
         Raises
         ------
         ValueError
-            A real constituent with E <= 0 or pT = 0, or a jet with zero total pT.
+            An unphysical constituent (E < 0 or spacelike, see
+            :func:`skjet.utils.check_physical`), a real constituent with pT = 0, or a jet
+            with zero total pT.
         """
         X = self._validate_transform(X)
         # Work on the real constituents only: padding is most of a 200-slot array.
@@ -133,7 +139,7 @@ class RelativeConstituents(_NDOutputTransformer):
         rows = X[jets, slots]
         pj = jet_four_momentum(X)
         rows_pt, pj_pt = pt(rows), pt(pj)
-        _check_physical(rows, rows_pt, jets, slots, pj_pt, type(self).__name__)
+        _check_defined(rows, rows_pt, jets, slots, pj_pt, type(self).__name__)
 
         # Per-constituent work in float32 (the input precision); jet quantities in float64.
         log_pt = np.log(rows_pt)

@@ -4,6 +4,7 @@ from ._optional import import_optional
 from ._validation import (
     check_constituents,
     check_finite,
+    check_physical,
     constituent_mask,
     n_constituents,
 )
@@ -11,6 +12,7 @@ from ._validation import (
 __all__ = [
     "check_constituents",
     "check_finite",
+    "check_physical",
     "constituent_mask",
     "import_optional",
     "n_constituents",

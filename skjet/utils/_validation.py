@@ -56,6 +56,7 @@ def check_constituents(
     name: str = "constituents",
     estimator=None,
     copy: bool = False,
+    physical: bool = False,
 ) -> np.ndarray:
     """Validate a constituent array and return it as a C-contiguous 3-D array.
 
@@ -74,6 +75,11 @@ def check_constituents(
         Its class name prefixes error messages.
     copy : bool, default=False
         Force a copy even when no conversion is needed.
+    physical : bool, default=False
+        Also refuse unphysical four-momenta and (pT, eta, phi, m) input passed as
+        (E, px, py, pz): see :func:`check_physical`. For the estimators that interpret the
+        first four features as a four-momentum (jet mass, kinematics, substructure, the jet
+        axis).
 
     Returns
     -------
@@ -83,7 +89,8 @@ def check_constituents(
     ------
     ValueError
         Wrong number of dimensions, wrong last axis, no jets, no constituent slots,
-        NaN or infinite values, or a non-numeric dtype.
+        NaN or infinite values, or a non-numeric dtype; with ``physical``, what
+        :func:`check_physical` refuses.
 
     Examples
     --------
@@ -132,8 +139,154 @@ def check_constituents(
     arr = np.array(arr, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(
         arr, dtype=dtype
     )
-    check_finite(arr, name=f"{who}{name}")
+    if physical and arr.shape[2] >= 4:
+        check_physical(arr, name=name, estimator=estimator)  # also checks finiteness
+    else:
+        check_finite(arr, name=f"{who}{name}")
     return arr
+
+
+# A real constituent is unphysical when E < 0 or |p| > E by more than this fraction of |p|.
+# float32 stores each entry to a relative 6e-8, so a massless constituent comes out with |p|
+# above E by a few 1e-7 at most; 1e-4 is far above rounding and far below any physics.
+PHYSICAL_RTOL = 1e-4
+
+# Jets per slice of check_physical: a 64 x 200 x 4 float32 slice and its square stay in cache.
+_PHYSICAL_CHUNK = 64
+
+# (pT, eta, phi, m) passed as (E, px, py, pz) puts eta in px, phi in py and m in pz: px within
+# this |eta| (any detector), py within [-pi, pi], pz >= 0. Only batches with at least this many
+# real constituents in at least two jets are judged, so that a toy jet is never mistaken.
+_MAX_ABS_ETA = 6.0
+_MIN_CONSTITUENTS_FOR_LAYOUT = 10
+
+_TO_CARTESIAN = (
+    'skjet.preprocessing.to_cartesian(X, "pt_eta_phi_m") (or "pt_eta_phi_e" when the '
+    "fourth column is the energy)"
+)
+
+
+def check_physical(
+    X: np.ndarray, *, name: str = "constituents", estimator=None, rtol: float = PHYSICAL_RTOL
+) -> None:
+    """Refuse unphysical four-momenta, and (pT, eta, phi, m) passed as (E, px, py, pz).
+
+    A real constituent (a row that is not all zero) is unphysical when E < 0 or when its
+    momentum exceeds its energy beyond rounding, ``|p| > (1 + rtol) E`` (a spacelike
+    four-momentum). Such input would give a jet mass of 0 or a meaningless substructure
+    without any warning, so it raises a ValueError naming the jets and the first offending
+    constituent. Input whose columns look like (pT, eta, phi, m) (second column within
+    |eta| <= 6, third within [-pi, pi] with both signs, fourth never negative, across at
+    least 10 constituents in 2 or more jets) is refused too, naming the conversion
+    :func:`skjet.preprocessing.to_cartesian`.
+
+    NaN and infinite values are refused as by :func:`check_finite`. The check reads the
+    array once, a few dozen jets at a time (O(1) extra memory), and only looks closer when
+    something fails.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_jets, n_constituents, n_features), n_features >= 4
+        Validated constituents; the first four features are (E, px, py, pz).
+    name : str, default="constituents"
+        Used in error messages.
+    estimator : estimator instance, optional
+        Its class name prefixes error messages.
+    rtol : float, default=1e-4
+        Relative tolerance of ``|p| <= E`` for rounding.
+
+    Raises
+    ------
+    ValueError
+        NaN or infinite values, unphysical constituents, or (pT, eta, phi, m) layout.
+
+    Examples
+    --------
+    >>> X = np.zeros((1, 2, 4), dtype=np.float32)
+    >>> X[0, 0] = [5, 3, 0, 4]
+    >>> check_physical(X)
+    >>> X[0, 1] = [1, 3, 0, 0]
+    >>> check_physical(X)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: constituents: 1 of 2 real constituent(s), in 1 jet(s), are unphysical ...
+    """
+    who = f"{type(estimator).__name__}: " if estimator is not None else ""
+    # q = E^2 - (1 - 2 rtol) |p|^2 < 0 is |p| > (1 + rtol) E to first order.
+    metric = np.array([1.0] + [-(1.0 - 2.0 * rtol)] * 3, dtype=np.float32)
+    chunk = min(_PHYSICAL_CHUNK, len(X))
+    square = np.empty((chunk, X.shape[1], 4), dtype=np.float32)
+    lowest_q, highest_q, lowest_e = np.inf, -np.inf, np.inf
+    layout = True  # still looks like (pT, eta, phi, m); genuine data stops it at once
+    eta_phi_bound = np.array([_MAX_ABS_ETA, np.pi * (1 + 1e-6)], dtype=np.float32)
+    phi_signs = [False, False]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is handled below
+        for start in range(0, len(X), chunk):
+            c = X[start : start + chunk, :, :4]
+            sq = np.multiply(c, c, out=square[: len(c)])
+            q = sq.reshape(-1, 4) @ metric
+            lowest_q = min(lowest_q, q.min())
+            highest_q = max(highest_q, q.max())
+            lowest_e = min(lowest_e, c[..., 0].min())
+            if layout:
+                layout = bool(
+                    (np.abs(c[..., 1:3]).max(axis=(0, 1)) <= eta_phi_bound).all()
+                    and c[..., 3].min() >= 0
+                )
+                phi_signs[0] |= bool(c[..., 2].min() < 0)
+                phi_signs[1] |= bool(c[..., 2].max() > 0)
+    if not (np.isfinite(lowest_q) and np.isfinite(highest_q)):
+        check_finite(X, name=f"{who}{name}")  # raises unless the squares overflowed float32
+    cylindrical = ""
+    if layout and all(phi_signs):
+        counts = n_constituents(X)
+        n_real, n_jets = int(counts.sum()), int(np.count_nonzero(counts))
+        if n_real >= _MIN_CONSTITUENTS_FOR_LAYOUT and n_jets >= 2:
+            cylindrical = (
+                f"{who}{name} look like (pT, eta, phi, m), not skjet's (E, px, py, pz): over "
+                f"{n_real} real constituents in {n_jets} jets the second column stays within "
+                f"|x| <= {_MAX_ABS_ETA:g} (a pseudorapidity), the third within [-pi, pi] (an "
+                "azimuth) and the fourth is never negative (a mass or energy). Convert with "
+                f"{_TO_CARTESIAN} first."
+            )
+    if lowest_q < 0 or lowest_e < 0 or not np.isfinite(highest_q):
+        _raise_unphysical(X, who + name, rtol, cylindrical)
+    if cylindrical:
+        raise ValueError(cylindrical)
+
+
+def _raise_unphysical(X: np.ndarray, what: str, rtol: float, cylindrical: str) -> None:
+    """The exact (float64) check on the real constituents; raise naming the jets if any fail."""
+    jets, slots = np.nonzero(constituent_mask(X[..., :4]))
+    rows = X[jets, slots, :4].astype(np.float64)
+    momentum = np.sqrt((rows[:, 1:] ** 2).sum(axis=1))
+    bad = (rows[:, 0] < 0) | (momentum > (1.0 + rtol) * rows[:, 0])
+    if not bad.any():
+        return
+    bad_jets = np.unique(jets[bad])
+    first = np.flatnonzero(bad)[0]
+    shown = ", ".join(str(j) for j in bad_jets[:5]) + (", ..." if len(bad_jets) > 5 else "")
+    n_bad = int(bad.sum())
+    if cylindrical:
+        raise ValueError(f"{cylindrical} ({n_bad} of them are unphysical as (E, px, py, pz).)")
+    if n_bad > len(rows) // 2:
+        hint = (
+            f"Most constituents fail, as when (pT, eta, phi, m) is passed where skjet expects "
+            f"(E, px, py, pz): convert with {_TO_CARTESIAN}."
+        )
+    else:
+        hint = (
+            f"If the array holds (pT, eta, phi, m), convert it with {_TO_CARTESIAN}; "
+            "otherwise fix or remove these constituents."
+        )
+    raise ValueError(
+        f"{what}: {n_bad} of {len(rows)} real constituent(s), in {len(bad_jets)} jet(s), are "
+        f"unphysical for (E, px, py, pz): E < 0, or |p| above E beyond rounding (relative "
+        f"tolerance {rtol:g}), a spacelike four-momentum. Jets {shown}; first: jet "
+        f"{jets[first]}, constituent {slots[first]} = {rows[first].tolist()} with "
+        f"|p| = {momentum[first]:.6g}. Jet mass, substructure and the jet axis would be "
+        f"meaningless. {hint}"
+    )
 
 
 def constituent_mask(X: np.ndarray) -> np.ndarray:
