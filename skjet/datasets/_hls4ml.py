@@ -12,6 +12,7 @@ from sklearn.utils import Bunch
 from ..features._substructure import HLS4ML_FEATURES
 from ..utils._validation import is_finite
 from ._base import get_data_home
+from ._files import reading
 
 # One definition of the 16 columns, shared with the transformer that computes them.
 FEATURE_NAMES = list(HLS4ML_FEATURES)
@@ -114,6 +115,20 @@ def _reader(path: Path):
     )
 
 
+def _check_float_dtype(dtype) -> np.dtype:
+    """The features are real numbers: an integer or other dtype would truncate or fail."""
+    try:
+        out = np.dtype(dtype)
+    except TypeError as exc:
+        raise ValueError(f"dtype must be a numpy float dtype, got {dtype!r}.") from exc
+    if out.kind != "f":
+        raise ValueError(
+            f"dtype must be a float dtype (np.float32 or np.float64), got {out}: the 16 "
+            "features are real numbers and would be truncated or refused."
+        )
+    return out
+
+
 def load_hls4ml(
     path: str | os.PathLike,
     *,
@@ -148,8 +163,10 @@ def load_hls4ml(
     ------
     FileNotFoundError
         No such file.
+    OSError
+        A compressed file that is truncated or damaged.
     ValueError
-        Unsupported suffix; missing, extra, duplicated or non-numeric columns; NaN or
+        A dtype that is not a float dtype; unsupported suffix; missing, extra, duplicated or non-numeric columns; NaN or
         infinite features (named with their counts); missing or unknown labels.
 
     Examples
@@ -167,8 +184,12 @@ def load_hls4ml(
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
     read = _reader(path)
+    dtype = _check_float_dtype(dtype)
     try:
-        frame = read(path)
+        with reading(path, "parquet" if read is pd.read_parquet else "CSV"):
+            frame = read(path)
+    except OSError:  # a truncated or damaged file, already named
+        raise
     except Exception as exc:  # pyarrow / parser errors do not say which file
         raise ValueError(f"{path}: could not be read as a table: {exc}") from exc
     return _frame_to_bunch(frame, str(path), dtype, return_X_y)
@@ -201,6 +222,7 @@ def fetch_hls4ml(
     """
     from sklearn.datasets import fetch_openml
 
+    dtype = _check_float_dtype(dtype)  # before any download
     cache = get_data_home(data_home) / "openml"
     raw = fetch_openml(data_id=OPENML_ID, data_home=str(cache), as_frame=True, parser="auto")
     frame = raw.frame

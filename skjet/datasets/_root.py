@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ..utils._validation import is_finite
+from ._files import reads_file
 
 
 def _unreadable(ttree, names) -> dict[str, str]:
@@ -88,6 +89,7 @@ def _check_finite(path, tree, name, values) -> None:
         )
 
 
+@reads_file("ROOT")
 def load_root(
     path: str | os.PathLike,
     tree: str,

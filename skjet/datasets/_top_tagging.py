@@ -27,9 +27,10 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
-from ..utils._validation import is_finite
+from ..utils._validation import check_float32_range, is_finite
 from ._base import atomic_path, get_data_home
 from ._download import download, read_json, zenodo_file_info
+from ._files import reading
 
 N_CONSTITUENTS = 200
 FEATURES = FOUR_MOMENTUM_NAMES  # column prefixes E_i, PX_i, PY_i, PZ_i
@@ -240,10 +241,12 @@ class _Reader:
             raise ValueError(
                 f"{self.path} is not an HDF5 file (the Top Quark Tagging layout is HDF5)."
             )
-        self._handle = tables.open_file(str(self.path), "r")
+        with reading(self.path, "HDF5"):
+            self._handle = tables.open_file(str(self.path), "r")
         self._store = None
         try:
-            self.frame = self._open_frame(tables)
+            with reading(self.path, "HDF5"):
+                self.frame = self._open_frame(tables)
             self.layout = _check_columns(self.path, self.frame.columns, self.frame.dtypes)
             self.frame.plan(self.layout)
         except BaseException:
@@ -289,7 +292,8 @@ class _Reader:
         return out
 
     def read_into(self, start: int, stop: int, out: dict[str, np.ndarray], allow_nan: bool) -> None:
-        self.frame.read_into(start, stop, out)
+        with reading(self.path, "HDF5"):
+            self.frame.read_into(start, stop, out)
         if not allow_nan:
             for name, cols in (("X", self.layout.constituents), ("truth", self.layout.truth)):
                 if name in out and not is_finite(out[name]):
@@ -566,7 +570,8 @@ def save_top_tagging(
     ------
     ValueError
         Wrong shapes, more than 200 constituents, a column count that does not divide
-        into 4, NaN or infinite values, labels other than 0/1/"qcd"/"top".
+        into 4, NaN or infinite values, values beyond the float32 range (they would be
+        stored as infinity), labels other than 0/1/"qcd"/"top".
 
     Examples
     --------
@@ -598,6 +603,9 @@ def save_top_tagging(
     for name, arr in (("X", X), ("truth", truth)):
         if not is_finite(arr):
             raise ValueError(f"{name} contains NaN or infinite values; clean it before saving.")
+        # The file stores float32: refuse what the cast would turn into infinity (and the
+        # readers then refuse), before anything is written.
+        check_float32_range(arr, name=f"save_top_tagging: {name}")
 
     columns = top_tagging_columns()
     n_float = 4 * N_CONSTITUENTS + 4

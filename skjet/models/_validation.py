@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ..utils import check_finite
+from ..utils._validation import check_float32_range
 
 
 def check_float32_finite(
@@ -18,8 +19,9 @@ def check_float32_finite(
     the models compute in, and are rejected like infinite values. With ``allow_nan``, NaN is
     kept (a missing value) and only infinite values raise.
     """
+    check_float32_range(X, name=f"{type(estimator).__name__}: {name}")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # overflow is reported below
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow was refused above
         X32 = np.ascontiguousarray(X, dtype=np.float32)
     label = f"{type(estimator).__name__}: {name} (as float32)"
     if not allow_nan:

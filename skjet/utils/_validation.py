@@ -48,6 +48,42 @@ def check_finite(X: np.ndarray, *, name: str = "X") -> None:
         )
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(X, *, name: str = "X") -> None:
+    """Refuse finite values that overflow float32 (|x| > 3.4e38), before a cast to float32.
+
+    A cast would turn them into infinity silently (numpy only warns), and the error would
+    then speak of infinite values the input does not hold. Input of float32 or narrower,
+    or without such values, passes; NaN and infinity are left to :func:`check_finite`.
+
+    Examples
+    --------
+    >>> check_float32_range(np.array([1.0, 1e300]), name="X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 1 value(s) beyond the float32 range (|x| > 3.4e+38), first at index (1,): 1e+300; they overflow float32, the precision skjet computes and stores in. Rescale the input (e.g. MeV to GeV) or clean it.
+    """
+    X = np.asarray(X)
+    if X.dtype.kind != "f" or X.dtype.itemsize <= 4 or X.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        beyond = X.max() > _FLOAT32_MAX or X.min() < -_FLOAT32_MAX  # NaN compares False
+    if not beyond:
+        return
+    over = np.isfinite(X) & (np.abs(X) > _FLOAT32_MAX)
+    if not over.any():
+        return  # only infinite values: check_finite names them
+    first = tuple(int(i) for i in np.argwhere(over)[0])
+    raise ValueError(
+        f"{name} has {int(over.sum())} value(s) beyond the float32 range "
+        f"(|x| > {_FLOAT32_MAX:.1e}), first at index {first}: {X[first]:.6g}; they overflow "
+        "float32, the precision skjet computes and stores in. Rescale the input (e.g. MeV to "
+        "GeV) or clean it."
+    )
+
+
 def check_constituents(
     X,
     *,
@@ -136,6 +172,8 @@ def check_constituents(
         raise ValueError(
             f"{who}{name} has 0 constituent slots (shape {arr.shape}); at least 1 is required."
         )
+    if np.dtype(dtype).itemsize < arr.dtype.itemsize:
+        check_float32_range(arr, name=f"{who}{name}")
     arr = np.array(arr, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(
         arr, dtype=dtype
     )
