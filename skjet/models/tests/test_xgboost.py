@@ -259,7 +259,7 @@ def test_eval_set_is_validated():
         model.fit(X, y, eval_set=[(X, y)], sample_weight_eval_set=[None, None])
     X_inf = X.copy()
     X_inf.iloc[0, 0] = 1e300
-    with pytest.raises(ValueError, match=r"eval_set\[0\] X \(as float32\)"):
+    with pytest.raises(ValueError, match=r"eval_set\[0\] X has 1 value\(s\) beyond the float32"):
         model.fit(X, y, eval_set=[(X_inf, y)])
     model.fit(X, y, eval_set=[(X, y)], sample_weight_eval_set=[np.ones(len(y))])
 
