@@ -288,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", default=out_default, help=f"output (default {out_default})")
         p.add_argument("--random-state", type=int, default=0)
         p.add_argument("--n-jobs", type=int, default=None, help=n_jobs_help)
+        p.add_argument("--debug", action="store_true",
+                       help="show the full traceback of an error instead of one line")
 
     demo = sub.add_parser(
         "demo", help="generate top vs QCD jets and compare every standard approach on them"

@@ -55,7 +55,33 @@ def _check_proba(proba, classes: np.ndarray) -> np.ndarray:
         raise ValueError(f"proba must be numeric, got dtype {proba.dtype}.")
     proba = proba.astype(np.float64, copy=False)
     check_finite(proba, name="proba")
+    _check_rows_are_probabilities(proba)
     return proba
+
+
+# Rows of probabilities sum to 1 up to float32 rounding over a few classes (a network's
+# softmax in float32); log-probabilities or raw scores miss by far more.
+_PROBA_ATOL = 1e-4
+
+
+def _check_rows_are_probabilities(proba: np.ndarray) -> None:
+    """Refuse rows that are not probabilities: entries outside [0, 1] or sums away from 1."""
+    outside = (proba < -_PROBA_ATOL) | (proba > 1 + _PROBA_ATOL)
+    off = np.abs(proba.sum(axis=1) - 1.0) > _PROBA_ATOL * max(1, proba.shape[1])
+    bad = outside.any(axis=1) | off
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        hint = (
+            " They look like log-probabilities (all <= 0): pass predict_proba, not "
+            "predict_log_proba."
+            if (proba[rows] <= 0).all()
+            else " Pass predict_proba, not decision_function or predict_log_proba."
+        )
+        raise ValueError(
+            f"proba must hold class probabilities (each row in [0, 1], summing to 1); "
+            f"{rows.size} of {len(proba)} rows are not, first row {int(rows[0])}: "
+            f"{proba[rows[0]].tolist()} (sum {proba[rows[0]].sum():.6g}).{hint}"
+        )
 
 
 def project_proba(proba, classes, signal) -> np.ndarray:

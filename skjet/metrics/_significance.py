@@ -32,6 +32,12 @@ def significance(s, b, formula: str = "s/sqrt(s+b)"):
         0 where the formula's denominator vanishes with no signal; ``inf`` for a positive
         signal over zero background under ``s/sqrt(b)`` and ``asimov``.
 
+    Raises
+    ------
+    ValueError
+        An unknown formula, NaN yields, or a negative background yield (no expected
+        number of events is negative; such a value is a bug upstream, not a 0).
+
     Examples
     --------
     >>> float(significance(10.0, 90.0))
@@ -41,6 +47,27 @@ def significance(s, b, formula: str = "s/sqrt(s+b)"):
         raise ValueError(f"formula must be one of {SIGNIFICANCE_FORMULAS}, got {formula!r}.")
     s = np.asarray(s, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
+    for name, values in (("s", s), ("b", b)):
+        n_nan = int(np.count_nonzero(np.isnan(values)))
+        if n_nan:
+            raise ValueError(
+                f"significance: {name} holds {n_nan} NaN yield(s); the significance of an "
+                "unknown yield is undefined, not 0."
+            )
+    if np.any(b < 0):
+        raise ValueError(
+            f"significance: b holds {int(np.count_nonzero(b < 0))} negative background "
+            f"yield(s) (smallest {float(b.min()):.6g}); an expected number of events cannot be "
+            "negative (check the event weights)."
+        )
+    return _significance(s, b, formula)
+
+
+def _significance(s: np.ndarray, b: np.ndarray, formula: str):
+    """The formulas on float64 yields, unchecked: partial sums of signed weights can be < 0.
+
+    A negative ``b`` then gives NaN under a square root, counted as no significance (0).
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         if formula == "s/sqrt(s+b)":
             z = s / np.sqrt(s + b)
@@ -175,7 +202,8 @@ def max_significance(
         sigma_s, sigma_b, lumi = cross_sections
         s = sigma_s * lumi * s / s[-1]
         b = sigma_b * lumi * b / b[-1]
-    z = np.atleast_1d(significance(s, b, formula))
+    # Partial sums of signed weights can dip below 0 at some thresholds: those give 0.
+    z = np.atleast_1d(_significance(s, b, formula))
     best = int(np.argmax(z))
     if np.isinf(z[best]):
         warnings.warn(

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ..metrics._significance import significance
+from ..metrics._significance import _significance
 from ..utils._classes import check_two_classes, format_labels
 from ._validation import LogProbaMixin
 
@@ -32,7 +32,8 @@ def _objective_values(objective: str, s, b, s_tot: float, b_tot: float) -> np.nd
     s = np.asarray(s, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if objective == "significance":
-        return np.asarray(significance(s, b), dtype=np.float64)
+        # Partial sums of signed weights can dip below 0 for some cuts: those give 0.
+        return np.asarray(_significance(s, b, "s/sqrt(s+b)"), dtype=np.float64)
     if objective == "accuracy":
         return (s + (b_tot - b)) / (s_tot + b_tot)
     return 0.5 * (s / s_tot + (b_tot - b) / b_tot)  # balanced_accuracy
