@@ -13,8 +13,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ..metrics._significance import _significance
-from ..utils._classes import check_two_classes, format_labels
-from ._validation import LogProbaMixin
+from ..utils._classes import check_labels, check_two_classes, format_labels
+from ._validation import KnownLabelsScoreMixin, LogProbaMixin
 
 # Cut forms, in the order that breaks ties between equally good cuts (simplest first).
 CUT_FORMS = ("all", "below", "above", "window", "outside")
@@ -87,7 +87,7 @@ def _squash(m: np.ndarray) -> np.ndarray:
     return np.clip(0.5 * (1.0 + t), 0.0, np.nextafter(1.0, 0.0))
 
 
-class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
+class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Rectangular cuts on jet-level features, optimised on the training data.
 
     For each feature the candidate cuts sit on the interior edges of ``n_bins`` equal-width
@@ -228,6 +228,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         self : CutAndCountClassifier
         """
         self._validate_params()
+        check_labels(y, estimator=self)  # before numpy sorts or converts them
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)

@@ -37,6 +37,39 @@ def check_float32_finite(
     return X32
 
 
+class KnownLabelsScoreMixin:
+    """``score`` (accuracy) that refuses labels never seen in fit, as every skjet classifier.
+
+    scikit-learn's ``ClassifierMixin.score`` would count a sample of an unseen class as
+    misclassified without a word; skjet's classifiers raise a ValueError naming the labels.
+    """
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy on ``(X, y)``; labels not seen in fit raise a ValueError naming them.
+
+        Parameters
+        ----------
+        X : array-like
+            Input as for :meth:`predict`.
+        y : array-like of shape (n_samples,)
+            True labels, all among ``classes_``.
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        score : float
+        """
+        from sklearn.metrics import accuracy_score
+        from sklearn.utils.validation import check_is_fitted
+
+        from ..utils._classes import check_known_labels, check_labels
+
+        check_is_fitted(self, "classes_")
+        check_labels(y, estimator=self)
+        check_known_labels(np.asarray(y), self.classes_, estimator=self)
+        return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+
+
 class LogProbaMixin:
     """``predict_log_proba`` as the logarithm of ``predict_proba`` (log 0 is -inf)."""
 

@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
 
 from ..utils._classes import (
     check_known_labels,
+    check_labels,
     check_two_classes,
     class_weight_per_class,
     encode_labels,
@@ -35,7 +36,7 @@ from ..utils._dask import (
     get_dask_client,
     is_dask_collection,
 )
-from ._validation import LogProbaMixin, check_float32_finite
+from ._validation import KnownLabelsScoreMixin, LogProbaMixin, check_float32_finite
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
 _WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state")
@@ -94,7 +95,7 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
     return min(cpus, omp_threads) if omp_threads else cpus
 
 
-class XGBoostClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
+class XGBoostClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixin, BaseEstimator):
     """Gradient-boosted decision trees (xgboost) that behave in scikit-learn pipelines.
 
     Wraps :class:`xgboost.XGBClassifier` and adds what skjet's workflows need: any
@@ -347,6 +348,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         self._validate_params()
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight, eval_set, sample_weight_eval_set, verbose)
+        check_labels(y, estimator=self)  # before numpy sorts or converts them
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         X = check_float32_finite(X, self, allow_nan=True)
         check_classification_targets(y)

@@ -8,6 +8,8 @@ labels outside the known classes are refused with a ValueError naming them, and
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
@@ -25,6 +27,74 @@ def format_labels(labels) -> str:
 def format_label(label) -> str:
     """Plain Python repr of one label."""
     return repr(label.item() if hasattr(label, "item") else label)
+
+
+def _label_kind(value) -> str:
+    if isinstance(value, str | bytes):
+        return "string"
+    if isinstance(value, numbers.Number):  # bool and numpy scalars included
+        return "number"
+    return type(value).__name__
+
+
+def check_labels(y, *, estimator=None, what: str = "y") -> None:
+    """Refuse labels with missing values (None, NaN) or that mix strings and numbers.
+
+    numpy and scikit-learn would fail on them with ``'<' not supported`` or a message about
+    continuous values; this names the problem instead. Arrays of one numeric or string
+    dtype are checked in O(1) (NaN in float labels is counted); object arrays and lists
+    are inspected value by value.
+
+    Examples
+    --------
+    >>> check_labels(["top", "qcd"])
+    >>> check_labels(["top", None, "qcd"])
+    Traceback (most recent call last):
+    ...
+    ValueError: The classifier: y has 1 missing label(s) (None or NaN), first at position 1; every sample needs a class label: drop or fill them first.
+    """
+    import pandas as pd
+
+    if y is None:
+        return  # "requires y" is the estimator's own error
+    name = _name(estimator)
+    dtype = getattr(y, "dtype", None)
+    if isinstance(y, list | tuple):  # np.asarray would turn ["top", 1] into strings
+        values = np.asarray(y, dtype=object).ravel()
+    elif isinstance(dtype, np.dtype) and dtype.kind not in "Of":
+        return  # integers, strings, booleans: nothing missing, one type
+    else:
+        values = np.asarray(y).ravel()
+        if values.dtype.kind not in "Of":
+            return
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    if missing.any():
+        raise ValueError(
+            f"{name}: {what} has {int(missing.sum())} missing label(s) (None or NaN), first at "
+            f"position {int(np.flatnonzero(missing)[0])}; every sample needs a class label: "
+            "drop or fill them first."
+        )
+    if values.dtype != object:
+        return
+    examples: dict[str, object] = {}
+    for v in values:
+        examples.setdefault(_label_kind(v), v)
+        if len(examples) > 1:
+            break
+    if len(examples) > 1:
+        shown = ", ".join(f"{k} {format_label(v)}" for k, v in examples.items())
+        raise ValueError(
+            f"{name}: {what} mixes label types ({shown}); labels must all be strings or all "
+            "numbers: convert them first, e.g. y.astype(str)."
+        )
+
+
+def check_classification_labels(y, *, estimator=None, what: str = "y") -> None:
+    """:func:`check_labels`, then scikit-learn's check of classification targets."""
+    from sklearn.utils.multiclass import check_classification_targets
+
+    check_labels(y, estimator=estimator, what=what)
+    check_classification_targets(y)
 
 
 def check_two_classes(classes, estimator=None) -> None:
@@ -54,6 +124,7 @@ def check_known_labels(
     labels, classes, *, estimator=None, what: str = "y", known: str = "seen in fit"
 ) -> None:
     """ValueError naming the labels of ``labels`` outside ``classes``."""
+    check_labels(labels, estimator=estimator, what=what)
     unseen = unseen_labels(labels, classes)
     if len(unseen):
         raise ValueError(
@@ -71,6 +142,7 @@ def encode_labels(
     required. With ``classes`` (sorted, e.g. ``classes_``), labels outside them raise a
     ValueError naming them.
     """
+    check_labels(y, estimator=estimator, what=what)
     y = np.asarray(y)
     if classes is None:
         classes, codes = np.unique(y, return_inverse=True)

@@ -33,7 +33,12 @@ from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
-from ...utils._classes import class_weight_per_class, encode_labels, format_labels
+from ...utils._classes import (
+    check_labels,
+    class_weight_per_class,
+    encode_labels,
+    format_labels,
+)
 from .._validation import LogProbaMixin
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
@@ -215,6 +220,7 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        check_labels(y, estimator=self)  # before numpy sorts or converts them
         X = self._validate_X(X, reset=reset)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_consistent_length(X, y)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+from ...utils._classes import check_labels
 from .._validation import check_float32_finite
 from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
 from ._modules import MLPModule, check_sizes, make_activation
@@ -120,6 +121,7 @@ class MLPClassifier(NeuralClassifierBase):
         return check_float32_finite(X, self)
 
     def _validate_X_y(self, X, y, *, reset=True):
+        check_labels(y, estimator=self)  # before numpy sorts or converts them
         X, y = validate_data(
             self, X, y, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False
         )
