@@ -20,6 +20,7 @@ from sklearn.utils.validation import has_fit_parameter
 
 from ..metrics import get_scorer
 from ..metrics._rejection import _check_sample_weight
+from ..utils._classes import check_labels
 from ._result import ComparisonResult, RocCurve
 from ._view import _ScoringView, resolve_signal
 
@@ -72,6 +73,25 @@ def _n_rows(X) -> int:
     return int(shape[0]) if shape is not None else len(X)
 
 
+def _check_is_classifier(name, est) -> None:
+    """compare() scores class probabilities: refuse a transformer or regressor up front."""
+    from sklearn.base import is_classifier
+
+    try:
+        ok = is_classifier(est)
+    except Exception:  # an object without scikit-learn tags
+        ok = False
+    if not ok:
+        last = est.steps[-1][1] if hasattr(est, "steps") and est.steps else est
+        what = "a transformer" if hasattr(last, "transform") else "not a classifier"
+        raise TypeError(
+            f"estimators[{name!r}] is {what} ({type(last).__name__}), not a classifier: "
+            "compare() fits classifiers and scores their class probabilities. End the "
+            "approach with a classifier, e.g. make_pipeline(JetKinematics(), "
+            "XGBoostClassifier())."
+        )
+
+
 def _check_inputs(estimators, X, y, sample_weight):
     try:
         estimators = dict(estimators)
@@ -90,7 +110,9 @@ def _check_inputs(estimators, X, y, sample_weight):
             )
         if not hasattr(est, "fit"):
             raise TypeError(f"estimators[{name!r}] has no fit method: {est!r}.")
+        _check_is_classifier(name, est)
 
+    check_labels(y, estimator="compare")
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D labels, got shape {y.shape}.")
