@@ -1,4 +1,5 @@
-"""One wording for data files that cannot be read in full: truncated downloads, damaged data.
+"""One wording for data files that cannot be read in full (truncated downloads, damaged
+data), and streaming that leaves the estimator as it was when a chunk fails.
 
 Every reader of skjet.datasets opens and reads its files inside :func:`reading`, so an
 interrupted download or a damaged block gives ``OSError("<file> is truncated or damaged ...")``
@@ -90,3 +91,40 @@ def reads_file(kind: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+class _Where:
+    """The step a :func:`restored_on_error` block is at, named in its error."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def update(self, text: str) -> None:
+        self.text = text
+
+
+@contextlib.contextmanager
+def restored_on_error(estimator, caller: str) -> Iterator[_Where]:
+    """Restore ``estimator`` to its state at entry if the block raises; name where it failed.
+
+    A deep copy is taken at entry (for a neural network, its weights and optimizer state)
+    and put back in place, so the caller's object is left as it was. A ValueError or
+    OSError is raised again with where the block was (set with ``where.update(...)``);
+    other exceptions are raised unchanged after the restore.
+    """
+    import copy
+
+    snapshot = copy.deepcopy(estimator)
+    where = _Where()
+    try:
+        yield where
+    except BaseException as exc:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(snapshot.__dict__)
+        if not isinstance(exc, ValueError | OSError) or isinstance(exc, _NOT_DAMAGE):
+            raise
+        kind = ValueError if isinstance(exc, ValueError) else OSError
+        raise kind(
+            f"{caller}: {where.text}: {exc} The estimator was restored to its state before "
+            "the call: no chunk of this call is in it."
+        ) from exc

@@ -24,6 +24,7 @@ from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import atomic_path
+from ._files import restored_on_error
 from ._top_tagging import DEFAULT_CHUNK_SIZE, TARGET_NAMES, _check_chunk_size, _Reader
 
 
@@ -379,6 +380,10 @@ def partial_fit_top_tagging(
     sklearn.exceptions.NotFittedError
         An unfitted transformer that learns from its training data.
 
+    If a chunk fails (NaN in the file, constituents the transformer refuses, labels or
+    values the estimator refuses), the estimator is restored to its state before the call
+    and the error (ValueError or OSError) names the epoch, the chunk and its rows.
+
     See Also
     --------
     iter_top_tagging : the stream of chunks, for a hand-written loop.
@@ -428,13 +433,21 @@ def partial_fit_top_tagging(
             )
         starts = np.arange(lo, hi, chunk_size)
         buffer = reader.allocate(min(chunk_size, hi - lo))  # reused for every chunk
-        for _ in range(epochs):
-            order = rng.permutation(starts) if shuffle else starts
-            for _, _, X, y in reader.chunks(order, hi, chunk_size, allow_nan, buffer):
-                if fit_here:
-                    transformer.fit(X)
-                    fit_here = False
-                if transformer is not None:
-                    X = transformer.transform(X)
-                estimator.partial_fit(X, y, classes=classes)
+        # A chunk that fails (bad values, refused by the transformer or the estimator)
+        # after others trained the estimator would leave it half-trained: undo the call.
+        with restored_on_error(estimator, "partial_fit_top_tagging") as where:
+            for epoch in range(epochs):
+                order = rng.permutation(starts) if shuffle else starts
+                for position, a in enumerate(order):
+                    where.update(
+                        f"{reader.path}: epoch {epoch + 1} of {epochs}, chunk {position + 1} of "
+                        f"{len(order)} (rows {int(a)} to {min(int(a) + chunk_size, hi) - 1})"
+                    )
+                    for _, _, X, y in reader.chunks([a], hi, chunk_size, allow_nan, buffer):
+                        if fit_here:
+                            transformer.fit(X)
+                            fit_here = False
+                        if transformer is not None:
+                            X = transformer.transform(X)
+                        estimator.partial_fit(X, y, classes=classes)
     return estimator
