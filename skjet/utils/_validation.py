@@ -263,9 +263,10 @@ def check_physical(
             c = X[start : start + chunk, :, :4]
             sq = np.multiply(c, c, out=square[: len(c)])
             q = sq.reshape(-1, 4) @ metric
-            lowest_q = min(lowest_q, q.min())
-            highest_q = max(highest_q, q.max())
-            lowest_e = min(lowest_e, c[..., 0].min())
+            # np.minimum propagates NaN; Python's min would drop it depending on order.
+            lowest_q = np.minimum(lowest_q, q.min())
+            highest_q = np.maximum(highest_q, q.max())
+            lowest_e = np.minimum(lowest_e, c[..., 0].min())
             if layout:
                 layout = bool(
                     (np.abs(c[..., 1:3]).max(axis=(0, 1)) <= eta_phi_bound).all()
@@ -273,6 +274,8 @@ def check_physical(
                 )
                 phi_signs[0] |= bool(c[..., 2].min() < 0)
                 phi_signs[1] |= bool(c[..., 2].max() > 0)
+    if X.shape[2] > 4:
+        check_finite(X[..., 4:], name=f"{who}{name} (features after the four-momentum)")
     if not (np.isfinite(lowest_q) and np.isfinite(highest_q)):
         check_finite(X, name=f"{who}{name}")  # raises unless the squares overflowed float32
     cylindrical = ""

@@ -105,6 +105,21 @@ def test_check_constituents_physical_keyword(jets):
         check_constituents(nan, physical=True)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("column", [0, 1, 3])
+def test_non_finite_values_are_refused_in_any_chunk(bad, column, jets):
+    # The physical check also stands in for the finiteness check: a value in a late slice
+    # (past the first 64 jets) must not slip through.
+    X = np.tile(jets, (30, 1, 1))
+    X[150, 1, column] = bad
+    with pytest.raises(ValueError, match=r"1 NaN|1 infinite"):
+        check_constituents(X, physical=True)
+    extra = np.concatenate([jets, np.zeros((6, 12, 1), np.float32)], axis=-1)
+    extra[4, 0, 4] = bad
+    with pytest.raises(ValueError, match=r"features after the four-momentum.*(1 NaN|1 infinite)"):
+        check_constituents(extra, n_features=5, physical=True)
+
+
 def test_layout_check_spares_toy_jets():
     # One jet along x with small momenta is genuine (E, px, py, pz), not (pT, eta, phi, m).
     X = np.zeros((1, 12, 4), dtype=np.float32)
