@@ -33,12 +33,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
-from ...utils._classes import (
-    check_labels,
-    class_weight_per_class,
-    encode_labels,
-    format_labels,
-)
+from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
 from .._validation import LogProbaMixin
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
