@@ -52,7 +52,7 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def check_float32_range(X, *, name: str = "X") -> None:
-    """Refuse finite values that overflow float32 (|x| > 3.4e38), before a cast to float32.
+    """Refuse finite values that overflow float32 (``|x| > 3.4e38``), before a cast to float32.
 
     A cast would turn them into infinity silently (numpy only warns), and the error would
     then speak of infinite values the input does not hold. Input of float32 or narrower,
@@ -214,7 +214,7 @@ def check_physical(
     four-momentum). Such input would give a jet mass of 0 or a meaningless substructure
     without any warning, so it raises a ValueError naming the jets and the first offending
     constituent. Input whose columns look like (pT, eta, phi, m) (second column within
-    |eta| <= 6, third within [-pi, pi] with both signs, fourth never negative, across at
+    ``|eta| <= 6``, third within [-pi, pi] with both signs, fourth never negative, across at
     least 10 constituents in 2 or more jets) is refused too, naming the conversion
     :func:`skjet.preprocessing.to_cartesian`.
 
