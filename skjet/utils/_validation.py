@@ -250,10 +250,14 @@ def check_physical(
     ValueError: constituents: 1 of 2 real constituent(s), in 1 jet(s), are unphysical ...
     """
     who = f"{type(estimator).__name__}: " if estimator is not None else ""
+    X = np.asarray(X)
+    if X.size == 0:
+        return
+    dtype = np.result_type(X.dtype, np.float32)  # float32, or float64 for float64 input
     # q = E^2 - (1 - 2 rtol) |p|^2 < 0 is |p| > (1 + rtol) E to first order.
-    metric = np.array([1.0] + [-(1.0 - 2.0 * rtol)] * 3, dtype=np.float32)
+    metric = np.array([1.0] + [-(1.0 - 2.0 * rtol)] * 3, dtype=dtype)
     chunk = min(_PHYSICAL_CHUNK, len(X))
-    square = np.empty((chunk, X.shape[1], 4), dtype=np.float32)
+    square = np.empty((chunk, X.shape[1], 4), dtype=dtype)
     lowest_q, highest_q, lowest_e = np.inf, -np.inf, np.inf
     layout = True  # still looks like (pT, eta, phi, m); genuine data stops it at once
     eta_phi_bound = np.array([_MAX_ABS_ETA, np.pi * (1 + 1e-6)], dtype=np.float32)

@@ -138,3 +138,13 @@ def test_huge_values_are_judged_exactly():
     X[0, 1] = [1e19, 3e19, 0, 0]
     with pytest.raises(ValueError, match="jet 0, constituent 1"):
         check_physical(X)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float64, np.float32])
+def test_check_physical_takes_any_numeric_dtype(dtype):
+    X = np.zeros((2, 3, 4), dtype=dtype)
+    X[0, 0] = [5, 3, 0, 4]
+    check_physical(X)
+    X[1, 2] = [1, 3, 0, 0]
+    with pytest.raises(ValueError, match="jet 1, constituent 2"):
+        check_physical(X)
