@@ -162,12 +162,9 @@ class ReshapeConstituents(_NDOutputTransformer):
         flat : ndarray of shape (n_jets, n_constituents_ * n_features), float32
         """
         check_is_fitted(self, "n_constituents_")
-        X = check_constituents(X, n_features=self.n_features, estimator=self)
-        if X.shape[1] != self.n_constituents_:
-            raise ValueError(
-                f"{type(self).__name__}: fitted on {self.n_constituents_} constituent slots, "
-                f"got {X.shape[1]} (shape {X.shape})."
-            )
+        X = check_constituents(
+            X, n_features=self.n_features, estimator=self, n_constituents=self.n_constituents_
+        )
         return X.reshape(len(X), -1)
 
 
@@ -257,12 +254,10 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         flat : ndarray of shape (n_jets, n_constituents_ * n_features_in_), float32
         """
         check_is_fitted(self, "n_constituents_")
-        X = check_constituents(X, n_features=self.n_features_in_, estimator=self)
-        if X.shape[1] != self.n_constituents_:
-            raise ValueError(
-                f"{type(self).__name__}: fitted on {self.n_constituents_} constituent slots, "
-                f"got {X.shape[1]} (shape {X.shape}); the flat columns would not line up."
-            )
+        # Jagged input is padded to the fitted width, so the flat columns line up.
+        X = check_constituents(
+            X, n_features=self.n_features_in_, estimator=self, n_constituents=self.n_constituents_
+        )
         return X.reshape(len(X), -1)
 
     def inverse_transform(self, X):
