@@ -11,10 +11,12 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_constituents, check_finite
+from ..utils._awkward import MOMENTUM_NAMES
 from ._base import _NDOutputTransformer
 
 # Column prefixes of the Top Quark Tagging Reference Dataset: E_0, PX_0, PY_0, PZ_0, E_1, ...
-FOUR_MOMENTUM_NAMES = ("E", "PX", "PY", "PZ")
+# (the names PadConstituents gives the four-momentum of jagged input, too).
+FOUR_MOMENTUM_NAMES = MOMENTUM_NAMES
 _INDEXED = re.compile(r"^(.*)_(\d+)$")
 
 
