@@ -259,7 +259,13 @@ def _numeric(arr, coordinates: str, who: str):
 
     system = "e_px_py_pz" if coordinates == "auto" else coordinates
     flat = ak.flatten(arr, axis=1)
-    widths = np.unique(ak.to_numpy(ak.num(flat, axis=1)))
+    try:
+        widths = np.unique(ak.to_numpy(ak.num(flat, axis=1), allow_missing=False))
+    except ValueError:
+        raise ValueError(
+            f"{_who(who)}the jagged array has missing (None) constituents; fill them with "
+            "ak.fill_none(X, 0) or remove them with ak.drop_none(X)."
+        ) from None
     if len(widths) > 1:
         raise ValueError(
             f"{_who(who)}the jagged array has constituents with different numbers of features "
