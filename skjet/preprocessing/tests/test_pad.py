@@ -239,3 +239,15 @@ def test_plain_arrays_do_not_import_awkward():
         "assert 'awkward' not in sys.modules and 'vector' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_user_guide_example_runs(capsys):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "preprocessing.md").read_text()
+    section = text.split("## Jagged input", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "docs/preprocessing.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "(200, 30, 4) ['E_0', 'PX_0', 'PY_0', 'PZ_0']"
+    assert out[1].split() == ["[5.", "3.", "0.", "0.]"]
