@@ -168,7 +168,28 @@ class PadConstituents(_NDOutputTransformer):
         -------
         self : object
         """
+        self._fit(self._read(X))
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``, reading and converting ``X`` once.
+
+        Parameters
+        ----------
+        X : awkward Array, list of (n_i, k) arrays, or array of shape (n_jets, n_slots, k)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        constituents : ndarray of shape (n_jets, n_constituents_, n_features_in_), float32
+        """
+        self._validate_params()
         jagged = self._read(X)
+        self._fit(jagged)
+        return jagged.pad(self.n_constituents_, sort_by_pt=self.sort_by_pt)
+
+    def _fit(self, jagged: JaggedConstituents) -> None:
         if len(jagged.counts) == 0:
             raise ValueError(f"{type(self).__name__}: X has 0 jets; at least 1 is required.")
         check_finite(jagged.values, name=f"{type(self).__name__}: X")
@@ -180,7 +201,6 @@ class PadConstituents(_NDOutputTransformer):
             if self.max_constituents is not None
             else max(jagged.max_count, 1)
         )
-        return self
 
     def transform(self, X):
         """Pad (and truncate) to ``(n_jets, n_constituents_, n_features_in_)``.

@@ -108,37 +108,49 @@ class JaggedConstituents:
 
     def pad(self, width: int, *, sort_by_pt: bool = True, dtype=np.float32) -> np.ndarray:
         """Padded array (n_jets, width, k); a jet longer than ``width`` keeps its first
-        ``width`` constituents after sorting (the hardest ones with ``sort_by_pt``)."""
+        ``width`` constituents after sorting (the hardest ones with ``sort_by_pt``).
+
+        One scatter of the (sorted) rows into the zero-filled output: the temporaries are
+        a few integer arrays over the constituents, in int32 when the sizes allow.
+        """
         n, k = len(self.counts), self.values.shape[1]
         out = np.zeros((n, width, k), dtype=dtype)
-        starts = np.zeros(n, dtype=np.int64)
-        np.cumsum(self.counts[:-1], out=starts[1:])
+        total = len(self.values)
+        index = np.int32 if max(total, n * width) < 2**31 - 1 else np.int64
+        counts = self.counts.astype(index)
+        starts = np.zeros(n, dtype=index)
+        np.cumsum(counts[:-1], out=starts[1:])
+        jet = np.repeat(np.arange(n, dtype=index), counts)
+        offsets = starts[jet]
+        # Position of each constituent within its jet (sorted or not, the same 0..c-1).
+        pos = np.arange(total, dtype=index)
+        pos -= offsets
+        order = None
         if sort_by_pt:
-            order = _argsort_pt(self.values, self.counts)
-        else:
-            order = None
-        # Position of each constituent within its jet, and the row it goes to.
-        jet = np.repeat(np.arange(n, dtype=np.int64), self.counts)
-        pos = np.arange(len(jet), dtype=np.int64) - starts[jet]
+            order = _argsort_pt(self.values, self.counts).astype(index, copy=False)
+            order += offsets
+        del offsets
         keep = pos < width
         if not keep.all():
             jet, pos = jet[keep], pos[keep]
             order = np.flatnonzero(keep) if order is None else order[keep]
+        del keep
+        # Row of the output each constituent goes to, computed in place in ``jet``.
+        jet *= width
+        jet += pos
+        del pos
         rows = self.values if order is None else self.values[order]
-        out.reshape(n * width, k)[jet * width + pos] = rows
+        out.reshape(n * width, k)[jet] = rows
         return out
 
 
 def _argsort_pt(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Flat indices that sort each jet's constituents by pT, descending (stable)."""
+    """Index within its jet of each jet's constituents sorted by pT, descending (stable)."""
     import awkward as ak
 
     pt = np.hypot(values[:, 1], values[:, 2])
     local = ak.argsort(ak.unflatten(pt, counts), axis=1, ascending=False, stable=True)
-    starts = np.zeros(len(counts), dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
-    offsets = np.repeat(starts, counts)
-    return ak.to_numpy(ak.flatten(local, axis=1)).astype(np.int64) + offsets
+    return ak.to_numpy(ak.flatten(local, axis=1))
 
 
 def _strip(layout):
@@ -248,7 +260,8 @@ def _records(arr, coordinates: str, who: str):
     extras = [f for f in fields if f not in momentum]
     columns = [_flat_field(arr[f], f, who) for f in momentum + extras]
     dtype = np.result_type(np.float32, *(c.dtype for c in columns[:4]))
-    values = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+    # Column-major: each field is written (and later read) contiguously.
+    values = np.empty((len(columns), len(columns[0])), dtype=dtype).T
     for j, column in enumerate(columns):
         values[:, j] = column
     return values, tuple(MOMENTUM_NAMES) + tuple(extras), system
