@@ -73,6 +73,20 @@ def is_jagged(X) -> bool:
     return module.startswith(("awkward", "vector.backends.awkward", "coffea"))
 
 
+def check_not_split_jet_by_jet(X, who: str = "") -> None:
+    """Refuse a list of per-jet awkward arrays: what scikit-learn's cross-validation makes
+    of an awkward array (it indexes objects without ``shape`` one item at a time)."""
+    if isinstance(X, list | tuple) and X and is_jagged(X[0]):
+        raise ValueError(
+            f"{_who(who)}got a list of {len(X)} per-jet awkward arrays, which is what "
+            "scikit-learn's cross-validation and search (cross_validate, GridSearchCV, "
+            "train_test_split) make of an awkward array: it indexes it jet by jet, which is "
+            "slow and loses the array. Pad first, then split: X = skjet.preprocessing."
+            "PadConstituents(max_constituents=...).fit_transform(jets). PadConstituents "
+            "learns nothing from the data, so padding before splitting is exact."
+        )
+
+
 def is_ragged_list(X) -> bool:
     """Whether ``X`` is a list/tuple of per-jet 2-D arrays of different lengths."""
     if not isinstance(X, list | tuple) or not X:

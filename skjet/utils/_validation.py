@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._awkward import flatten_jagged, is_jagged, is_ragged_list
+from ._awkward import check_not_split_jet_by_jet, flatten_jagged, is_jagged, is_ragged_list
 
 _FOUR_MOMENTUM = "(E, px, py, pz)"
 
@@ -108,6 +108,7 @@ def check_constituents(
     """
     who = f"{type(estimator).__name__}: " if estimator is not None else ""
     # Checked by module name first, so that plain arrays never import awkward.
+    check_not_split_jet_by_jet(X, who.rstrip(": "))
     if is_jagged(X) or is_ragged_list(X):
         X = _pad_jagged(X, n_features, n_constituents, dtype, who)
         copy = False  # a new array already

@@ -231,6 +231,17 @@ def test_clear_errors(sample):
         PadConstituents().fit(_jagged(counts, nan))
 
 
+def test_jet_by_jet_split_gets_the_pad_first_advice(sample):
+    # scikit-learn indexes objects without .shape one item at a time: cross_validate on an
+    # awkward array hands each fold a list of per-jet arrays.
+    from sklearn.utils import _safe_indexing
+
+    counts, cols = sample
+    jets = _jagged(counts, cols)
+    with pytest.raises(ValueError, match=r"(?s)per-jet awkward arrays.*Pad first, then split"):
+        JetKinematics().fit(_safe_indexing(jets, [0, 1, 2]))
+
+
 def test_plain_arrays_do_not_import_awkward():
     code = (
         "import sys, numpy as np; import skjet.preprocessing, skjet.features;"
