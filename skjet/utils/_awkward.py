@@ -192,7 +192,17 @@ def _to_awkward(X):
             )
         counts = np.array([len(jet) for jet in jets], dtype=np.int64)
         return ak.unflatten(np.concatenate(jets, axis=0), counts)
-    return X if isinstance(X, ak.Array) else ak.Array(X)
+    if isinstance(X, ak.Record):
+        raise ValueError(
+            "got a single awkward Record; constituents are an array of jets, each a list of "
+            "constituents (for one jet, pass ak.Array([jet]))."
+        )
+    arr = X if isinstance(X, ak.Array) else ak.Array(X)
+    layout = arr.layout
+    if layout.is_numpy and len(layout.inner_shape) > 0:
+        # A rectangular awkward array (e.g. ak.Array of a padded numpy array): as lists.
+        arr = ak.Array(layout.to_RegularArray(), behavior=arr.behavior)
+    return arr
 
 
 def _match_fields(fields: Sequence[str]) -> dict[str, str]:
@@ -352,6 +362,8 @@ def flatten_jagged(X, coordinates: str = "auto", *, who: str = "") -> JaggedCons
         arr = _to_awkward(X)
     except ValueError as exc:
         raise ValueError(f"{_who(who)}{exc} " + _HINT) from exc
+    if len(arr) == 0:
+        raise ValueError(f"{_who(who)}X is empty: 0 jets; at least 1 is required.")
     layout = _strip(arr.layout)
     if not layout.is_list:
         raise ValueError(
