@@ -17,7 +17,7 @@ from ..utils._awkward import (
     is_jagged,
     is_ragged_list,
 )
-from ..utils._coordinates import COORDINATES, to_cartesian
+from ..utils._coordinates import COORDINATES, _to_cartesian_inplace
 from ._base import _NDOutputTransformer
 
 
@@ -149,7 +149,7 @@ class PadConstituents(_NDOutputTransformer):
         values = X[real]
         system = "e_px_py_pz" if self.coordinates == "auto" else self.coordinates
         if system != "e_px_py_pz":
-            values = to_cartesian(values, system)
+            values = _to_cartesian_inplace(values, system)  # X[real] is a copy
         names = MOMENTUM_NAMES + tuple(f"x{j}" for j in range(4, X.shape[2]))
         return JaggedConstituents(values, real.sum(axis=1, dtype=np.int64), names, system)
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._coordinates import COORDINATES, check_coordinates, to_cartesian
+from ._coordinates import COORDINATES, _to_cartesian_inplace, check_coordinates
 
 #: Names of the four-momentum entries in the padded layout.
 MOMENTUM_NAMES = ("E", "PX", "PY", "PZ")
@@ -124,8 +124,9 @@ class JaggedConstituents:
         """Padded array (n_jets, width, k); a jet longer than ``width`` keeps its first
         ``width`` constituents after sorting (the hardest ones with ``sort_by_pt``).
 
-        One scatter of the (sorted) rows into the zero-filled output: the temporaries are
-        a few integer arrays over the constituents, in int32 when the sizes allow.
+        One scatter of the (sorted) constituents into the zero-filled output: the
+        temporaries are a few integer arrays over the constituents, in int32 when the sizes
+        allow.
         """
         n, k = len(self.counts), self.values.shape[1]
         out = np.zeros((n, width, k), dtype=dtype)
@@ -153,8 +154,12 @@ class JaggedConstituents:
         jet *= width
         jet += pos
         del pos
-        rows = self.values if order is None else self.values[order]
-        out.reshape(n * width, k)[jet] = rows
+        # Feature by feature: a contiguous gather per column beats gathering whole rows of
+        # the column-major values.
+        flat = out.reshape(n * width, k)
+        for j in range(k):
+            column = self.values[:, j]
+            flat[:, j][jet] = column if order is None else column.take(order)
         return out
 
 
@@ -325,6 +330,8 @@ def _numeric(arr, coordinates: str, who: str):
     if values.dtype.kind not in "biuf":
         raise ValueError(f"{_who(who)}the jagged array is not numeric (dtype {values.dtype}).")
     values = values.reshape(len(values), k)
+    if system != "e_px_py_pz":  # converted in place below: never in the caller's buffers
+        values = values.astype(np.result_type(values.dtype, np.float32), copy=True)
     names = tuple(MOMENTUM_NAMES) + tuple(f"x{j}" for j in range(4, k))
     return values, names, system
 
@@ -387,5 +394,5 @@ def flatten_jagged(X, coordinates: str = "auto", *, who: str = "") -> JaggedCons
             f"{_who(who)}some jets are missing (None); remove them with ak.drop_none(X, axis=0)."
         ) from None
     if system != "e_px_py_pz":
-        values = to_cartesian(values, system)
+        values = _to_cartesian_inplace(values, system)  # a float array of our own
     return JaggedConstituents(values, counts, names, system)

@@ -48,16 +48,14 @@ def _as_constituents(X, who: str) -> np.ndarray:
     return X
 
 
-def _vectors(X: np.ndarray, names):
-    """vector's awkward backend on flat float64 columns of the first four entries of X:
-    it computes column by column (no structured-array copy as vector's numpy backend)."""
+def _vectors(X: np.ndarray, names, dtype=np.float64):
+    """vector's awkward backend on flat copies of the first four columns of X: it computes
+    column by column (no structured-array copy as vector's numpy backend)."""
     import awkward as ak
     import vector
 
     flat = X.reshape(-1, X.shape[-1])
-    return vector.zip(
-        {name: ak.Array(flat[:, j].astype(np.float64)) for j, name in enumerate(names)}
-    )
+    return vector.zip({name: ak.Array(flat[:, j].astype(dtype)) for j, name in enumerate(names)})
 
 
 def _column(values, shape) -> np.ndarray:
@@ -102,11 +100,21 @@ def to_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
     out = np.array(X, dtype=_out_dtype(X), copy=True)
     if coordinates == "e_px_py_pz":
         return out
-    v = _vectors(X, ("pt", "eta", "phi", _TEMPORAL[coordinates]))
+    return _to_cartesian_inplace(out, coordinates)
+
+
+def _to_cartesian_inplace(X: np.ndarray, coordinates: str) -> np.ndarray:
+    """Convert the float array ``X`` (..., k) from cylindrical ``coordinates`` in place.
+
+    Computed in the precision of ``X``: every Cartesian component is a product or a sum of
+    positive terms, so float32 input loses nothing to cancellation.
+    """
+    padding = _padding(X[..., :4])
+    v = _vectors(X, ("pt", "eta", "phi", _TEMPORAL[coordinates]), dtype=X.dtype)
     for j, component in enumerate(("E", "px", "py", "pz")):
-        out[..., j] = _column(getattr(v, component), X.shape)
-    out[..., :4][_padding(X[..., :4])] = 0.0
-    return out
+        X[..., j] = _column(getattr(v, component), X.shape)
+    X[..., :4][padding] = 0.0
+    return X
 
 
 def from_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:

@@ -130,8 +130,11 @@ def test_numeric_lists_are_cartesian_with_extras(sample, k):
     np.testing.assert_allclose(pad.transform(expected[..., :k]), expected[..., :k], rtol=1e-6)
     # numbers in (pt, eta, phi, m) need the explicit coordinates
     cyl = np.stack([cols[c] for c in ("pt", "eta", "phi", "mass")], axis=1)
-    out = PadConstituents(coordinates="pt_eta_phi_m").fit_transform(ak.unflatten(cyl, counts))
+    jagged_cyl = ak.unflatten(cyl.copy(), counts)
+    out = PadConstituents(coordinates="pt_eta_phi_m").fit_transform(jagged_cyl)
     np.testing.assert_allclose(out, expected[..., :4], rtol=2e-6, atol=1e-4)
+    # converted in a copy: the caller's buffers are untouched
+    np.testing.assert_array_equal(ak.to_numpy(ak.flatten(jagged_cyl, axis=1)), cyl)
 
 
 def test_truncation_keeps_the_hardest_and_padding_stays_zero(sample):
