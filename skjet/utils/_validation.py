@@ -107,8 +107,8 @@ def check_constituents(
     (2, 3, 4)
     """
     who = f"{type(estimator).__name__}: " if estimator is not None else ""
-    # Checked by module name first, so that plain arrays never import awkward.
     check_not_split_jet_by_jet(X, who.rstrip(": "))
+    # Told by the type's module name, so that plain arrays never import awkward.
     if is_jagged(X) or is_ragged_list(X):
         X = _pad_jagged(X, n_features, n_constituents, dtype, who)
         copy = False  # a new array already
