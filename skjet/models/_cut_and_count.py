@@ -10,11 +10,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..metrics._significance import _significance
 from ..utils._classes import check_labels, check_two_classes, format_labels
-from ._validation import KnownLabelsScoreMixin, LogProbaMixin
+from ._validation import KnownLabelsScoreMixin, LogProbaMixin, check_sample_weight
 
 # Cut forms, in the order that breaks ties between equally good cuts (simplest first).
 CUT_FORMS = ("all", "below", "above", "window", "outside")
@@ -32,11 +32,17 @@ def _objective_values(objective: str, s, b, s_tot: float, b_tot: float) -> np.nd
     s = np.asarray(s, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if objective == "significance":
-        # Partial sums of signed weights can dip below 0 for some cuts: those give 0.
-        return np.asarray(_significance(s, b, "s/sqrt(s+b)"), dtype=np.float64)
-    if objective == "accuracy":
-        return (s + (b_tot - b)) / (s_tot + b_tot)
-    return 0.5 * (s / s_tot + (b_tot - b) / b_tot)  # balanced_accuracy
+        # Partial sums of signed weights can dip below 0: the unchecked form, masked below.
+        values = np.asarray(_significance(s, b, "s/sqrt(s+b)"), dtype=np.float64)
+    elif objective == "accuracy":
+        values = (s + (b_tot - b)) / (s_tot + b_tot)
+    else:  # balanced_accuracy
+        values = 0.5 * (s / s_tot + (b_tot - b) / b_tot)
+    # With negative event weights a selection can keep a negative signal or background
+    # yield, which is no physical selection (a significance over a negative background
+    # would look excellent): such cuts are never chosen. The tolerance absorbs rounding.
+    unphysical = (s < -1e-9 * s_tot) | (b < -1e-9 * b_tot)
+    return np.where(unphysical, -np.inf, values)
 
 
 def _candidate_sums(hs: np.ndarray, hb: np.ndarray) -> dict[str, tuple]:
@@ -181,6 +187,9 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
     True
     """
 
+    # Yields are signed sums of event weights (see fit).
+    _negative_weights = "net_positive"
+
     _parameter_constraints: dict = {
         "topology": [StrOptions({"sequential", "parallel"})],
         "n_bins": [Interval(Integral, 1, None, closed="left")],
@@ -221,7 +230,10 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
             Class labels (strings are fine).
         sample_weight : array-like of shape (n_jets,), optional
             Event weights, e.g. cross-section x luminosity / number generated, so that
-            ``objective="significance"`` uses physical yields.
+            ``objective="significance"`` uses physical yields. Negative weights (NLO
+            generators, sWeights) enter every yield as signed sums, as the physics defines
+            them; each class needs a positive total weight, and a cut whose selection
+            keeps a negative signal or background yield is never chosen.
 
         Returns
         -------
@@ -231,9 +243,11 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
         check_labels(y, estimator=self)  # before numpy sorts or converts them
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        classes = np.unique(y)
+        classes, codes = np.unique(y, return_inverse=True)
         check_two_classes(classes, self)  # signal and background
+        w = check_sample_weight(sample_weight, X, self, y_codes=codes, classes=classes)
+        if w is None:
+            w = np.ones(len(y), dtype=np.float64)
         self.classes_ = classes
         self._resolve_signal(y, w)
         is_sig = y == self.signal_class_

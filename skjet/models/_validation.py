@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from ..utils import check_finite
+from ..utils._classes import format_labels
 from ..utils._validation import check_float32_range
 
 
@@ -87,3 +88,80 @@ class LogProbaMixin:
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
+
+
+# What each classifier does with negative sample weights (its ``_negative_weights``):
+#   "refuse": any negative weight raises a ValueError that says why and what to do;
+#   "net_positive": negative weights are used as given, as long as every class present has
+#   a positive total weight (the weighted loss or yield of the class is then defined).
+NEGATIVE_WEIGHT_RULES = ("refuse", "net_positive")
+
+_NEGATIVE_ORIGIN = (
+    "Negative event weights come from NLO generators (MC@NLO, POWHEG) and sWeights"
+)
+
+
+def check_sample_weight(
+    sample_weight, X, estimator, *, y_codes=None, classes=None, name: str = "sample_weight"
+) -> np.ndarray | None:
+    """Validated float64 weights of shape (n_samples,), or None when none are given.
+
+    The one place where skjet's classifiers check ``sample_weight``: 1-D, one weight per
+    sample, finite (scikit-learn's checks), and negative weights handled by the rule the
+    classifier declares in its ``_negative_weights`` attribute (see
+    ``NEGATIVE_WEIGHT_RULES``): refused with the reason and the usual remedies, or accepted
+    when every class in ``y_codes`` (int codes 0..n_classes-1 of ``classes``, the labels
+    named in the message) has a positive total weight.
+
+    Examples
+    --------
+    >>> class Tagger:
+    ...     _negative_weights = "net_positive"
+    >>> check_sample_weight([1.0, -0.5, 2.0], np.zeros((3, 1)), Tagger(), y_codes=[0, 0, 1])
+    array([ 1. , -0.5,  2. ])
+    """
+    from sklearn.utils.validation import _check_sample_weight
+
+    if sample_weight is None:
+        return None
+    who = type(estimator).__name__
+    weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    negative = weight < 0
+    if not negative.any():
+        return weight
+    rule = getattr(estimator, "_negative_weights", "refuse")
+    if rule not in NEGATIVE_WEIGHT_RULES:
+        raise ValueError(f"{who}._negative_weights must be one of {NEGATIVE_WEIGHT_RULES}.")
+    summary = (
+        f"{name} has {int(negative.sum())} negative value(s) of {len(weight)} (minimum "
+        f"{weight.min():.4g}, sum of the negative ones {weight[negative].sum():.4g})"
+    )
+    if rule == "refuse":
+        reason = getattr(estimator, "_negative_weights_reason", "")
+        raise ValueError(
+            f"{who}: {summary}. {reason} {_NEGATIVE_ORIGIN}; to train on such a sample, "
+            f"pass np.abs({name}) (the usual choice: keeps every event, gives up the "
+            f"cancellation), np.clip({name}, 0, None), or weights from a positive "
+            "reweighting of the negative-weight events onto their positive neighbours; "
+            "or use a skjet classifier that accepts them (DeepSetsClassifier, MLPClassifier, "
+            "CNNClassifier, CutAndCountClassifier)."
+        )
+    if y_codes is not None:
+        codes = np.asarray(y_codes)
+        totals = np.bincount(codes, weights=weight, minlength=int(codes.max()) + 1)
+        present = np.bincount(codes, minlength=len(totals)) > 0
+        bad = np.flatnonzero(present & ~(totals > 0))
+        if len(bad):
+            labels = (
+                format_labels(np.asarray(classes)[bad])
+                if classes is not None
+                else f"with indices {bad.tolist()} (into the sorted classes)"
+            )
+            raise ValueError(
+                f"{who}: {summary}, and the class(es) {labels} have a total weight of "
+                f"{[round(float(totals[c]), 6) for c in bad]}. Negative weights are used as "
+                "given only while each class's total weight is positive (its weighted loss "
+                f"or yield is undefined otherwise). {_NEGATIVE_ORIGIN}; check the weights of "
+                f"that class, or pass np.abs({name})."
+            )
+    return weight

@@ -15,7 +15,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
@@ -36,7 +35,12 @@ from ..utils._dask import (
     get_dask_client,
     is_dask_collection,
 )
-from ._validation import KnownLabelsScoreMixin, LogProbaMixin, check_float32_finite
+from ._validation import (
+    KnownLabelsScoreMixin,
+    LogProbaMixin,
+    check_float32_finite,
+    check_sample_weight,
+)
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
 _WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state")
@@ -186,6 +190,11 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     GPU: ``device="cuda"`` trains on the GPU (``"auto"`` picks it when one is usable),
     locally or on dask workers that have one.
 
+    Negative sample weights (NLO generators, sWeights) are refused with a ValueError:
+    xgboost itself refuses them (its trees need positive per-event hessian weights).
+    Train on ``np.abs(sample_weight)``, clipped or positively reweighted weights, or use a
+    classifier that accepts them (the neural classifiers, ``CutAndCountClassifier``).
+
     Examples
     --------
     >>> import numpy as np
@@ -198,6 +207,13 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     >>> bool(clf.score(X, y) > 0.9)
     True
     """
+
+    # xgboost raises on negative weights; skjet says why and what to do, before training.
+    _negative_weights = "refuse"
+    _negative_weights_reason = (
+        "xgboost refuses negative weights: each tree's split gain and leaf values divide by "
+        "sums of per-event hessians times weights, which must stay positive."
+    )
 
     _parameter_constraints: dict = {
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -356,9 +372,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         classes, y_enc = encode_labels(y, estimator=self)
         weight = None  # unweighted stays unweighted: xgboost is faster without weights
         if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+            weight = check_sample_weight(sample_weight, X, self)
         per_class = class_weight_per_class(
             self.class_weight, classes, np.bincount(y_enc, minlength=len(classes)), self
         )
@@ -536,8 +550,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             )
         weights = [
             None if w is None
-            else _check_sample_weight(w, X_e, dtype=np.float64, ensure_non_negative=True)
-            for w, (X_e, _) in zip(sample_weight_eval_set, evals)
+            else check_sample_weight(w, X_e, self, name=f"sample_weight_eval_set[{i}]")
+            for i, (w, (X_e, _)) in enumerate(zip(sample_weight_eval_set, evals))
         ]
         return evals, weights
 

@@ -1,5 +1,5 @@
-"""Constituent preprocessing: scaling, coordinates relative to the jet axis, reshaping and
-jet images.
+"""Constituent preprocessing: padding jagged input, scaling, coordinates relative to the jet
+axis, reshaping and jet images.
 
 Constituents are zero-padded arrays (n_jets, n_constituents, n_features); for four-momenta
 the last axis is (E, px, py, pz). Every transformer here keeps padding rows at zero.
@@ -7,6 +7,7 @@ the last axis is (E, px, py, pz). Every transformer here keeps padding rows at z
 
 from ..utils._coordinates import COORDINATES, from_cartesian, to_cartesian
 from ._image import JetImage
+from ._pad import PadConstituents
 from ._relative import RELATIVE_FEATURE_NAMES, RelativeConstituents
 from ._reshape import FOUR_MOMENTUM_NAMES, FlattenConstituents, ReshapeConstituents
 from ._scaling import ConstituentScaler
@@ -18,6 +19,7 @@ __all__ = [
     "ConstituentScaler",
     "FlattenConstituents",
     "JetImage",
+    "PadConstituents",
     "RelativeConstituents",
     "ReshapeConstituents",
     "from_cartesian",

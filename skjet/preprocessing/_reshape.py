@@ -11,10 +11,12 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import check_constituents, check_finite
+from ..utils._awkward import MOMENTUM_NAMES
 from ._base import _NDOutputTransformer
 
 # Column prefixes of the Top Quark Tagging Reference Dataset: E_0, PX_0, PY_0, PZ_0, E_1, ...
-FOUR_MOMENTUM_NAMES = ("E", "PX", "PY", "PZ")
+# (the names PadConstituents gives the four-momentum of jagged input, too).
+FOUR_MOMENTUM_NAMES = MOMENTUM_NAMES
 _INDEXED = re.compile(r"^(.*)_(\d+)$")
 
 
@@ -162,12 +164,9 @@ class ReshapeConstituents(_NDOutputTransformer):
         flat : ndarray of shape (n_jets, n_constituents_ * n_features), float32
         """
         check_is_fitted(self, "n_constituents_")
-        X = check_constituents(X, n_features=self.n_features, estimator=self)
-        if X.shape[1] != self.n_constituents_:
-            raise ValueError(
-                f"{type(self).__name__}: fitted on {self.n_constituents_} constituent slots, "
-                f"got {X.shape[1]} (shape {X.shape})."
-            )
+        X = check_constituents(
+            X, n_features=self.n_features, estimator=self, n_constituents=self.n_constituents_
+        )
         return X.reshape(len(X), -1)
 
 
@@ -257,12 +256,10 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         flat : ndarray of shape (n_jets, n_constituents_ * n_features_in_), float32
         """
         check_is_fitted(self, "n_constituents_")
-        X = check_constituents(X, n_features=self.n_features_in_, estimator=self)
-        if X.shape[1] != self.n_constituents_:
-            raise ValueError(
-                f"{type(self).__name__}: fitted on {self.n_constituents_} constituent slots, "
-                f"got {X.shape[1]} (shape {X.shape}); the flat columns would not line up."
-            )
+        # Jagged input is padded to the fitted width, so the flat columns line up.
+        X = check_constituents(
+            X, n_features=self.n_features_in_, estimator=self, n_constituents=self.n_constituents_
+        )
         return X.reshape(len(X), -1)
 
     def inverse_transform(self, X):

@@ -48,6 +48,22 @@ def _as_constituents(X, who: str) -> np.ndarray:
     return X
 
 
+def _vectors(X: np.ndarray, names, dtype=np.float64):
+    """vector's awkward backend on flat copies of the first four columns of X: it computes
+    column by column (no structured-array copy as vector's numpy backend)."""
+    import awkward as ak
+    import vector
+
+    flat = X.reshape(-1, X.shape[-1])
+    return vector.zip({name: ak.Array(flat[:, j].astype(dtype)) for j, name in enumerate(names)})
+
+
+def _column(values, shape) -> np.ndarray:
+    import awkward as ak
+
+    return ak.to_numpy(values).reshape(shape[:-1])
+
+
 def _padding(p: np.ndarray) -> np.ndarray:
     return ~np.any(p != 0, axis=-1)
 
@@ -79,21 +95,26 @@ def to_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
     array([[[5., 3., 0., 0.],
             [0., 0., 0., 0.]]])
     """
-    import vector
-
     X = _as_constituents(X, "to_cartesian")
     coordinates = check_coordinates(coordinates)
     out = np.array(X, dtype=_out_dtype(X), copy=True)
     if coordinates == "e_px_py_pz":
         return out
-    p = X[..., :4].astype(np.float64)
-    v = vector.array(
-        {"pt": p[..., 0], "eta": p[..., 1], "phi": p[..., 2], _TEMPORAL[coordinates]: p[..., 3]}
-    )
-    cartesian = np.stack([v.E, v.px, v.py, v.pz], axis=-1)
-    cartesian[_padding(p)] = 0.0
-    out[..., :4] = cartesian
-    return out
+    return _to_cartesian_inplace(out, coordinates)
+
+
+def _to_cartesian_inplace(X: np.ndarray, coordinates: str) -> np.ndarray:
+    """Convert the float array ``X`` (..., k) from cylindrical ``coordinates`` in place.
+
+    Computed in the precision of ``X``: every Cartesian component is a product or a sum of
+    positive terms, so float32 input loses nothing to cancellation.
+    """
+    padding = _padding(X[..., :4])
+    v = _vectors(X, ("pt", "eta", "phi", _TEMPORAL[coordinates]), dtype=X.dtype)
+    for j, component in enumerate(("E", "px", "py", "pz")):
+        X[..., j] = _column(getattr(v, component), X.shape)
+    X[..., :4][padding] = 0.0
+    return X
 
 
 def from_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
@@ -108,24 +129,20 @@ def from_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
     >>> from_cartesian(X, "pt_eta_phi_m").round(3)
     array([[[3., 0., 0., 4.]]])
     """
-    import vector
-
     X = _as_constituents(X, "from_cartesian")
     coordinates = check_coordinates(coordinates)
     out = np.array(X, dtype=_out_dtype(X), copy=True)
     if coordinates == "e_px_py_pz":
         return out
-    p = X[..., :4].astype(np.float64)
-    v = vector.array({"E": p[..., 0], "px": p[..., 1], "py": p[..., 2], "pz": p[..., 3]})
-    pt = np.asarray(v.pt)
+    v = _vectors(X, ("E", "px", "py", "pz"))
+    pt = _column(v.pt, X.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        eta = np.where(pt > 0, np.asarray(v.eta), 0.0)
+        out[..., 1] = np.where(pt > 0, _column(v.eta, X.shape), 0.0)
+    out[..., 2] = _column(v.phi, X.shape)
     if coordinates == "pt_eta_phi_m":
-        m2 = np.asarray(v.tau2)
-        fourth = np.sqrt(np.maximum(m2, 0.0))
+        out[..., 3] = np.sqrt(np.maximum(_column(v.tau2, X.shape), 0.0))
     else:
-        fourth = p[..., 0]
-    cylindrical = np.stack([pt, eta, np.asarray(v.phi), fourth], axis=-1)
-    cylindrical[_padding(p)] = 0.0
-    out[..., :4] = cylindrical
+        out[..., 3] = X[..., 0]
+    out[..., 0] = pt
+    out[..., :4][_padding(X[..., :4])] = 0.0
     return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._awkward import check_not_split_jet_by_jet, flatten_jagged, is_jagged, is_ragged_list
+
 _FOUR_MOMENTUM = "(E, px, py, pz)"
 
 
@@ -93,12 +95,20 @@ def check_constituents(
     estimator=None,
     copy: bool = False,
     physical: bool = False,
+    n_constituents: int | None = None,
 ) -> np.ndarray:
     """Validate a constituent array and return it as a C-contiguous 3-D array.
 
+    Jagged input (an awkward array, a scikit-hep ``vector`` Momentum4D array, or a list of
+    per-jet ``(n_i, k)`` arrays) is converted on entry to the padded layout: (E, px, py, pz)
+    first (cylindrical ``pt/eta/phi/mass`` fields converted), extra per-constituent fields
+    after them in the record's field order, constituents sorted by pT (hardest first) and
+    zero-padded. Plain numeric jagged lists are taken as Cartesian (E, px, py, pz, ...).
+    See :class:`skjet.preprocessing.PadConstituents` for the explicit transformer.
+
     Parameters
     ----------
-    X : array-like of shape (n_jets, n_constituents, n_features)
+    X : array-like of shape (n_jets, n_constituents, n_features), or jagged
         Zero-padded constituents. For four-momenta, ``n_features == 4`` in the order
         (E, px, py, pz).
     n_features : int or None, default=4
@@ -116,6 +126,11 @@ def check_constituents(
         (E, px, py, pz): see :func:`check_physical`. For the estimators that interpret the
         first four features as a four-momentum (jet mass, kinematics, substructure, the jet
         axis).
+    n_constituents : int or None, default=None
+        Required number of constituent slots (the width an estimator was fitted on).
+        Jagged input is padded to it, and a jet with more constituents raises a ValueError
+        (truncation is the explicit choice of ``PadConstituents``); padded input of another
+        width raises. ``None``: any width, and jagged input is padded to its longest jet.
 
     Returns
     -------
@@ -135,6 +150,11 @@ def check_constituents(
     (2, 3, 4)
     """
     who = f"{type(estimator).__name__}: " if estimator is not None else ""
+    check_not_split_jet_by_jet(X, who.rstrip(": "))
+    # Told by the type's module name, so that plain arrays never import awkward.
+    if is_jagged(X) or is_ragged_list(X):
+        X = _pad_jagged(X, n_features, n_constituents, dtype, who)
+        copy = False  # a new array already
     if isinstance(X, pd.DataFrame | pd.Series):
         raise ValueError(
             f"{who}{name} must be a 3-D array (n_jets, n_constituents, {n_features or 'n_features'}), "
@@ -144,7 +164,11 @@ def check_constituents(
     try:
         arr = np.asarray(X)
     except Exception as exc:  # ragged lists and similar
-        raise ValueError(f"{who}{name} could not be converted to an array: {exc}") from exc
+        raise ValueError(
+            f"{who}{name} could not be converted to an array: {exc}. Jagged constituents "
+            "(one list per jet) convert with skjet.preprocessing.PadConstituents, or pass them "
+            "as an awkward array."
+        ) from exc
     if arr.dtype.kind not in "biuf":
         raise ValueError(f"{who}{name} must be numeric, got dtype {arr.dtype}.")
     if arr.ndim != 3:
@@ -174,6 +198,11 @@ def check_constituents(
         )
     if np.dtype(dtype).itemsize < arr.dtype.itemsize:
         check_float32_range(arr, name=f"{who}{name}")
+    if n_constituents is not None and arr.shape[1] != n_constituents:
+        raise ValueError(
+            f"{who}fitted on {n_constituents} constituent slots, got {arr.shape[1]} "
+            f"(shape {arr.shape})."
+        )
     arr = np.array(arr, dtype=dtype, order="C", copy=True) if copy else np.ascontiguousarray(
         arr, dtype=dtype
     )
@@ -332,6 +361,28 @@ def _raise_unphysical(X: np.ndarray, what: str, rtol: float, cylindrical: str) -
         f"|p| = {momentum[first]:.6g}. Jet mass, substructure and the jet axis would be "
         f"meaningless. {hint}"
     )
+def _pad_jagged(X, n_features, n_constituents, dtype, who) -> np.ndarray:
+    """Jagged constituents to the padded layout; the width is ``n_constituents`` if given
+    (a longer jet raises), else the longest jet (at least one slot)."""
+    jagged = flatten_jagged(X, who=who.rstrip(": "))
+    k = len(jagged.feature_names)
+    if n_features is not None and k != n_features:
+        what = f" {_FOUR_MOMENTUM}" if n_features == 4 else ""
+        raise ValueError(
+            f"{who}constituents must have {n_features} features{what}; the jagged input gives "
+            f"{k}: {', '.join(jagged.feature_names)}. Select the fields to use, e.g. "
+            "X[['pt', 'eta', 'phi', 'mass']] for the four-momentum only."
+        )
+    longest = jagged.max_count
+    if n_constituents is not None and longest > n_constituents:
+        raise ValueError(
+            f"{who}fitted on {n_constituents} constituent slots, but the jagged input has a jet "
+            f"with {longest} constituents. skjet does not drop constituents silently: put "
+            f"skjet.preprocessing.PadConstituents(max_constituents={n_constituents}) first, "
+            "which keeps the hardest."
+        )
+    width = n_constituents if n_constituents is not None else max(longest, 1)
+    return jagged.pad(width, dtype=dtype)
 
 
 def constituent_mask(X: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ arrays only, so it skips estimators tagged ``two_d_array=False``. These checks c
 contract on the inputs such estimators take: cloning and parameters, fit returning ``self``,
 ``NotFittedError`` before fit, clear errors for wrong dimensions, NaN and empty input,
 identical results after pickling and refitting, no mutation of the input, feature names and
-pandas output for 2-D outputs, and the classifier API.
+pandas output for 2-D outputs, the classifier API, and for constituents the same results from
+jagged (awkward) input as from the padded array.
 """
 
 from __future__ import annotations
@@ -196,6 +197,29 @@ def check_classifier_single_class(name, estimator, X, y):
         clone(estimator).fit(X, np.full(len(X), y[0]))
 
 
+def to_jagged(X):
+    """The awkward array of the real (non-padding) constituents of each jet of ``X``."""
+    import awkward as ak
+
+    real = np.any(X != 0, axis=-1)
+    return ak.unflatten(X[real], real.sum(axis=1))
+
+
+def check_jagged_input(name, estimator, X, y):
+    """Jagged (awkward) constituents give the results of the padded array, in fit and after."""
+    jagged = to_jagged(X)
+    est = clone(estimator).fit(X, y)
+    est_jagged = clone(estimator).fit(jagged, y)
+    for method in _methods(est):
+        expected = getattr(est, method)(X)
+        for fitted in (est, est_jagged):
+            got = getattr(fitted, method)(jagged)
+            if method == "predict":
+                np.testing.assert_array_equal(got, expected)
+            else:
+                np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=method)
+
+
 def yield_checks(estimator) -> Iterator[Callable]:
     """Yield the checks that apply to ``estimator``."""
     yield check_params_stored
@@ -233,7 +257,10 @@ def parametrize_with_nd_checks(estimators, input_kinds=None, expected_failed_che
     for est in estimators:
         cls = type(est).__name__
         kind = input_kinds.get(cls, "constituents")
-        for check in yield_checks(est):
+        checks = list(yield_checks(est))
+        if kind == "constituents":
+            checks.append(check_jagged_input)
+        for check in checks:
             marks = ()
             reason = expected_failed_checks.get(cls, {}).get(check.__name__)
             if reason:

@@ -4,6 +4,7 @@ from skjet.preprocessing import (
     ConstituentScaler,
     FlattenConstituents,
     JetImage,
+    PadConstituents,
     RelativeConstituents,
     ReshapeConstituents,
 )
@@ -19,6 +20,8 @@ INSTANCES = [
     # all of them. The n_features=4 layout and its error for other column counts are covered
     # by skjet/preprocessing/tests/test_reshape.py.
     ReshapeConstituents(n_features=1),
+    PadConstituents(),
+    PadConstituents(max_constituents=6, sort_by_pt=False),
 ]
 
 EXPECTED_FAILED_CHECKS: dict = {}
@@ -28,4 +31,5 @@ INPUT_KINDS = {
     "RelativeConstituents": "constituents",
     "FlattenConstituents": "constituents",
     "JetImage": "constituents",
+    "PadConstituents": "constituents",
 }

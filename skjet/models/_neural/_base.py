@@ -23,7 +23,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -34,7 +33,7 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
-from .._validation import LogProbaMixin
+from .._validation import LogProbaMixin, check_sample_weight
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -109,7 +108,14 @@ SHARED_PARAMS_DOC = """\
     fit data; a batch loss is the mean over its samples of ``w_i * CE_i``. The epoch losses in
     ``history_`` are therefore sums of weighted losses divided by the number of samples (mean
     loss per sample), comparable between training and validation sets of any size.
-    Accuracies are unweighted fractions of correct predictions."""
+    Accuracies are unweighted fractions of correct predictions.
+
+    Negative sample weights (NLO generators, sWeights) are used as given: the weighted
+    cross-entropy is then the cross-entropy of the signed event distribution, well defined
+    while every class has a positive total weight (checked; the weights are rescaled by
+    their positive mean). A negative-weight event rewards a wrong prediction for itself,
+    so a network flexible enough to single out such events can fit them: keep early
+    stopping on, and train on ``np.abs(sample_weight)`` if the loss diverges."""
 
 
 _format_labels = format_labels  # kept for importers of the old private name
@@ -162,6 +168,9 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
     """
 
     _trim_padding = False
+
+    # The weighted cross-entropy takes signed weights (see SHARED_PARAMS_DOC's Notes).
+    _negative_weights = "net_positive"
 
     def __init__(
         self,
@@ -348,11 +357,7 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
 
     def _sample_weights(self, sample_weight, X, y_enc, class_weights) -> np.ndarray | None:
         """``class_weights[y_enc] * sample_weight``, None when neither is given."""
-        weight = None
-        if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
-            )
+        weight = check_sample_weight(sample_weight, X, self, y_codes=y_enc)
         if class_weights is not None:
             weight = class_weights[y_enc] * (1.0 if weight is None else weight)
         return weight

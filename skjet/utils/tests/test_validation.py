@@ -26,9 +26,14 @@ def test_check_constituents_refuses_non_numeric_and_ragged():
         check_constituents(np.full((2, 3, 4), "a"))
     with pytest.raises(ValueError, match="must be numeric, got dtype complex128"):
         check_constituents(np.ones((2, 3, 4), dtype=complex))
+    # A ragged list of per-jet constituents is jagged input: padded and pT-sorted.
     ragged = [[[1.0, 2.0, 3.0, 4.0]], [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]]
-    with pytest.raises(ValueError, match="could not be converted to an array"):
-        check_constituents(ragged)
+    np.testing.assert_array_equal(
+        check_constituents(ragged),
+        [[[1, 2, 3, 4], [0, 0, 0, 0]], [[5, 6, 7, 8], [1, 2, 3, 4]]],
+    )
+    with pytest.raises(ValueError, match="could not be converted to an array.*PadConstituents"):
+        check_constituents([[1.0, 2.0], [3.0]])
 
 
 def test_check_constituents_shape_errors_name_the_estimator():
