@@ -94,6 +94,7 @@ class ComparisonResult:
     signal: list | None = None
     splits: list = field(default_factory=list, repr=False)
     description: str = ""
+    _intervals: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- statistical uncertainty -----------------------------------------------------------
     def rejection_intervals(self, confidence_level: float = STAT_CONFIDENCE_LEVEL) -> pd.DataFrame:
@@ -124,6 +125,8 @@ class ComparisonResult:
         >>> list(result.rejection_intervals().columns)
         ['r50', 'r50_low', 'r50_high', 'r50_n_passing']
         """
+        if confidence_level in self._intervals:  # the renderings ask more than once
+            return self._intervals[confidence_level].copy()
         names = list(self.table.index)
         columns: dict[str, list[float]] = {}
         efficiencies = self._rejection_metrics()
@@ -149,7 +152,8 @@ class ComparisonResult:
                 columns[f"{metric}_high"] = [v.high for v in values]
                 columns[f"{metric}_n_passing"] = [v.n_passing for v in values]
         frame = pd.DataFrame(columns, index=pd.Index(names, name="approach"))
-        return frame
+        self._intervals[confidence_level] = frame
+        return frame.copy()
 
     def _rejection_metrics(self) -> dict[str, float]:
         """``{metric: signal efficiency}`` of the metrics that are background rejections."""

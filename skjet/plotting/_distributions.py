@@ -29,6 +29,8 @@ FEATURE_LABELS = {
     "tau3": r"$\tau_3$",
     "tau21": r"$\tau_{21} = \tau_2 / \tau_1$",
     "tau32": r"$\tau_{32} = \tau_3 / \tau_2$",
+    "mass_mmdt": r"mMDT groomed mass [GeV]",
+    "zlogz": r"$\sum z \log z$",
 }
 
 
