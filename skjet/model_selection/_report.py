@@ -63,10 +63,25 @@ def _data_uri(path: Path) -> str:
 def _settings_html(settings: Mapping) -> str:
     rows = []
     for key, value in settings.items():
+        text = html.escape(str(value))
         if isinstance(value, (dict, list, tuple)):
-            value = json.dumps(value, default=str)
-        rows.append(f"<dt>{html.escape(str(key))}</dt><dd>{html.escape(str(value))}</dd>")
+            text = html.escape(json.dumps(value, default=str))
+            if len(text) > 100:  # long ones (the Pythia configuration) fold away
+                full = html.escape(json.dumps(value, default=str, indent=2))
+                text = f"<details><summary>{len(value)} entries</summary><pre>{full}</pre></details>"
+        rows.append(f"<dt>{html.escape(str(key))}</dt><dd>{text}</dd>")
     return '<dl class="settings">' + "".join(rows) + "</dl>"
+
+
+_MATH = {r"\eta": "η", r"\phi": "φ", r"\tau": "τ", r"\Delta": "Δ", r"\sqrt{s}": "√s",
+         r"\epsilon": "ε", r"\sum": "∑", r"\log": "log"}
+
+
+def _plain(label: str) -> str:
+    """Matplotlib mathtext as plain text for the page: ``anti-$k_T$`` -> ``anti-kT``."""
+    for tex, text in _MATH.items():
+        label = label.replace(tex, text)
+    return label.replace("$", "").replace("_", "").replace("{", "").replace("}", "")
 
 
 def write_report(
@@ -127,7 +142,7 @@ def write_report(
         f"<h1>{html.escape(title)}</h1>",
     ]
     if sample:
-        parts.append(f'<p class="sample">{html.escape(sample)}</p>')
+        parts.append(f'<p class="sample">{html.escape(_plain(sample))}</p>')
     by_section = {s: [f for f in figures if f.section == s] for s in SECTIONS}
     shown = [s for s in SECTIONS if by_section[s]]
     nav = ['<a href="#settings">Settings</a>', '<a href="#table">Table</a>']

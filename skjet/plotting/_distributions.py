@@ -235,7 +235,8 @@ def plot_score_histograms(result, *, bins: int = 40, ncols: int = 3, logy: bool 
     result : ComparisonResult
         With :attr:`~skjet.model_selection.ComparisonResult.predictions`.
     bins : int, default=40
-        Bins per panel over the range of that approach's scores.
+        Bins per panel over [0, 1] for probabilities, over the range of that approach's
+        scores otherwise.
     ncols : int, default=3
         Panels per row.
     logy : bool, default=True
@@ -274,6 +275,8 @@ def plot_score_histograms(result, *, bins: int = 40, ncols: int = 3, logy: bool 
         score = pred[name].to_numpy(dtype=np.float64)
         finite = np.isfinite(score)
         low, high = score[finite].min(), score[finite].max()
+        if low >= 0 and high <= 1:  # probabilities: the same axis for every approach
+            low, high = 0.0, 1.0
         if not high > low:
             low, high = low - 0.5, high + 0.5
         edges = np.linspace(low, high, bins + 1)

@@ -16,7 +16,7 @@ from skjet.model_selection import ReportFigure, compare, write_comparison_report
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
 
-SAMPLE = "top vs QCD, Pythia 8 particle level, √s = 14 TeV"
+SAMPLE = r"top vs QCD, √s = 14 TeV, anti-$k_T$ R = 0.8, 550 < $p_T$ < 650 GeV, $|\eta|$ < 2"
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,8 @@ def test_page_is_self_contained_in_reader_order(report):
     assert "+" in result.to_html() and "68 % stat. interval" in page
     assert "<dt>model</dt><dd>{&quot;hidden&quot;: [8]}</dd>" in page
     assert "<dt>evaluation</dt><dd>held-out split, 30% test</dd>" in page
-    assert SAMPLE in page
+    # The sample line in plain text (the figures carry it as mathtext).
+    assert "top vs QCD, √s = 14 TeV, anti-kT R = 0.8, 550 &lt; pT &lt; 650 GeV, |η| &lt; 2" in page
 
 
 def test_write_report_refuses_what_it_cannot_embed(tmp_path, report):
