@@ -198,6 +198,7 @@ def comparison_figures(
     images=None,
     image_width: float = 1.6,
     sample: str | None = None,
+    sample_weight=None,
     kinematic=("pt", "eta", "mass", "multiplicity", "n_constituents", "mean_pt",
                "leading_pt_fraction"),
     formats=("png", "pdf"),
@@ -224,6 +225,9 @@ def comparison_figures(
         Side of the jet images in (eta, phi) units.
     sample : str, optional
         The sample label (:func:`skjet.plotting.sample_label`) written on every figure.
+    sample_weight : array-like of shape (n_jets,), optional
+        Event weights of every jet, for the feature distributions (the score histograms
+        and curves use the weights the comparison had).
     kinematic : sequence of str
         The ``features`` columns shown as the data (the rest are inputs).
     formats : sequence of str, default=("png", "pdf")
@@ -272,7 +276,10 @@ def comparison_figures(
             for section, cols, what in (("data", data_cols, "Jet kinematics"),
                                         ("inputs", input_cols, "Input features")):
                 if cols:
-                    fig = plot_feature_distributions(frame[cols], y_all, ncols=4 if len(cols) > 6 else 3)
+                    fig = plot_feature_distributions(
+                        frame[cols], y_all, sample_weight=sample_weight,
+                        ncols=4 if len(cols) > 6 else 3,
+                    )
                     keep(section, f"features_{section}", fig,
                          f"{what} of each class, normalised to unit area.")
         if images is not None and y_all is not None:

@@ -157,11 +157,12 @@ def test_negative_weights_read_where_the_efficiency_first_reaches_the_target():
     y = [1, 1, 0, 0, 1, 1, 0]
     score = [7, 6, 5, 4, 3, 2, 1]
     w = [1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 2.0]
-    # Total signal weight 2: eps_S = 1/2 first at the top jet (eps_B = 0), 1 at score 2.
+    # Total signal weight 2, so eps_S runs 1/2, 0, 0, 0, 1/2, 1, 1 and eps_B 0, 0, 1/4,
+    # 1/2, 1/2, 1/2, 1. eps_S = 1 is first reached at score 2, with eps_B = 1/2.
     assert rejection_at_efficiency(y, score, 1.0, sample_weight=w) == pytest.approx(2.0)
-    # eps_S = 0.75 lies between score 4 (eps_S = 0, after the -1) and 3 (eps_S = 1/2)?
-    # No: the running maximum is 1/2 from score 7 on, so it is reached between 3 and 2.
+    # eps_S = 3/4 is first crossed between scores 3 and 2, where eps_B stays 1/2.
     assert rejection_at_efficiency(y, score, 0.75, sample_weight=w) == pytest.approx(2.0)
+    # eps_B = 1/4 is first reached at score 5, where the -1 has cancelled the signal.
     assert efficiency_at_rejection(y, score, 4.0, sample_weight=w) == pytest.approx(0.0)
 
 
