@@ -166,7 +166,8 @@ def plot_training(estimator, *, name: str | None = None, figsize=None):
     Returns
     -------
     fig : matplotlib Figure
-        One Axes for the loss and one for the accuracy, when the history has it.
+        One Axes for the loss and one for the accuracy, when the history has it, and one
+        legend (``fig.legends[0]``) titled with the model's name.
 
     Examples
     --------
@@ -195,4 +196,8 @@ def plot_training(estimator, *, name: str | None = None, figsize=None):
     fig, axes = plt.subplots(1, len(kinds), figsize=figsize, layout="constrained", squeeze=False)
     for ax, kind in zip(axes[0], kinds):
         plot_history(frame, ax=ax, metric=kind, name=name)
+        ax.get_legend().remove()
+    # One legend beside the panels: inside, it would cover the late epochs.
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, title=name, loc="outside right upper")
     return fig

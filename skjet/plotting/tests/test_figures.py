@@ -113,8 +113,12 @@ def test_plot_training_loss_and_accuracy_with_name_and_best_epoch():
             "training sample", "validation sample", "best epoch (3)"]
         np.testing.assert_array_equal(lines[1].get_ydata(), HISTORY[columns[1]])
         assert list(lines[2].get_xdata()) == [3, 3]
-        assert ax.get_legend().get_title().get_text() == "MLP"
-    assert plot_training(Fitted()).axes[0].get_legend().get_title().get_text() == "Fitted"
+        assert ax.get_legend() is None  # one legend for the figure, beside the panels
+    legend = fig.legends[0]
+    assert legend.get_title().get_text() == "MLP"
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "training sample", "validation sample", "best epoch (3)"]
+    assert plot_training(Fitted()).legends[0].get_title().get_text() == "Fitted"
     only_loss = plot_training(HISTORY[["epoch", "train_loss", "valid_loss"]])
     assert len(only_loss.axes) == 1
     with pytest.raises(ValueError, match="no loss column"):
