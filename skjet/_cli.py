@@ -110,8 +110,9 @@ def prepare_inputs(constituents: np.ndarray) -> dict:
     }
 
 
-def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path):
-    """Compare the standard approaches on constituents and write table, plots and settings."""
+def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, settings=None,
+                   sample=None):
+    """Compare the standard approaches on constituents and write table, figures and report."""
     from .model_selection import compare
 
     _log("computing jet features, relative constituents and jet images")
@@ -125,41 +126,28 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path):
         estimators, X, y, test_size=0.3, scoring=scoring, random_state=random_state,
         n_jobs=n_jobs, return_estimators=True, verbose=1,
     )
-    write_outputs(result, out, inputs=inputs, y=y)
+    write_outputs(result, out, inputs=inputs, y=y, X=X, settings=settings, sample=sample)
     return result
 
 
-def write_outputs(result, out: Path, *, inputs=None, y=None) -> None:
-    """Table (CSV, markdown), ROC and rejection plots, and per-approach figures."""
+def write_outputs(result, out: Path, *, inputs=None, y=None, X=None, settings=None,
+                  sample=None) -> None:
+    """Table (CSV, markdown), every figure (PNG and PDF) and the one-page report.html."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .plotting import plot_cuts, plot_history, plot_rejection, plot_roc
+    from .model_selection import write_comparison_report
 
     out.mkdir(parents=True, exist_ok=True)
     result.to_csv(out / "comparison.csv")
     (out / "comparison.md").write_text(result.to_markdown() + "\n")
-    figures = {}
-    if result.curves:
-        figures["roc.png"] = plot_roc(result).figure
-        figures["rejection.png"] = plot_rejection(result).figure
-    fitted = result.estimators or {}
-    for name, models in fitted.items():
-        model = models[0]
-        final = model[-1] if hasattr(model, "steps") else model
-        slug = "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
-        if hasattr(final, "history_"):
-            figures[f"history_{slug}.png"] = plot_history(final).figure
-        if hasattr(final, "cuts_") and inputs is not None and y is not None:
-            train = result.splits[0][0]
-            cut_X = inputs["cut_features"].iloc[train]
-            figures["cuts.png"] = plot_cuts(final, cut_X, np.asarray(y)[train])
-    for filename, fig in figures.items():
-        fig.savefig(out / filename, dpi=100, bbox_inches="tight")
-        plt.close(fig)
-    _log(f"wrote {', '.join(['comparison.csv', 'comparison.md', *figures])} to {out}/")
+    result.rejection_intervals().to_csv(out / "rejection_intervals.csv")
+    inputs = inputs or {}
+    report = write_comparison_report(
+        result, out, X=X, y=y, features=inputs.get("jet_features"),
+        images=inputs.get("images"), settings=settings, sample=sample,
+    )
+    _log(f"wrote the table, figures (PNG, PDF) and {report.name} to {out}/")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -176,16 +164,19 @@ def _demo(args: argparse.Namespace) -> int:
     )
     print(summarize_sample(sample.jets).to_string())
     out = Path(args.out)
-    result = run_comparison(
-        sample.constituents, sample.target, quick=args.quick, random_state=args.random_state,
-        n_jobs=args.n_jobs, out=out,
-    )
-    print(result.to_string())
+    from .plotting import sample_label
+
     settings = {
         "command": "demo", "n_jets_per_class": n_jets, "quick": args.quick,
-        "random_state": args.random_state, "evaluation": result.description,
+        "random_state": args.random_state,
         "generator": {k: v for k, v in sample.settings.items() if _jsonable(v)},
     }
+    result = run_comparison(
+        sample.constituents, sample.target, quick=args.quick, random_state=args.random_state,
+        n_jobs=args.n_jobs, out=out, settings=settings, sample=sample_label(sample.settings),
+    )
+    print(result.to_string())
+    settings["evaluation"] = result.description
     (out / "settings.json").write_text(json.dumps(settings, indent=2, default=str) + "\n")
     return 0
 
@@ -227,7 +218,9 @@ def _compare(args: argparse.Namespace) -> int:
     _log(f"read {len(labels)} jets from {path}")
     result = run_comparison(
         data.constituents, labels, quick=args.quick, random_state=args.random_state,
-        n_jobs=args.n_jobs, out=out,
+        n_jobs=args.n_jobs, out=out, sample=f"{path.name}: top vs QCD jets",
+        settings={"command": "compare", "data": str(path), "n_jets": len(labels),
+                  "quick": args.quick, "random_state": args.random_state},
     )
     print(result.to_string())
     return 0
@@ -254,9 +247,15 @@ def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
     }
     result = compare(
         estimators, X, y, test_size=0.2, signal=["t", "w", "z"],
-        random_state=args.random_state, n_jobs=args.n_jobs, verbose=1,
+        random_state=args.random_state, n_jobs=args.n_jobs, verbose=1, return_estimators=True,
     )
-    write_outputs(result, out)
+    write_outputs(
+        result, out, inputs={"jet_features": X}, y=y, X=X,
+        sample=f"{path.name}: g, q, t, W, Z jets", settings={
+            "command": "compare", "data": str(path), "n_jets": len(y), "quick": args.quick,
+            "random_state": args.random_state, "signal": "t, w, z",
+        },
+    )
     print(result.to_string())
     return 0
 

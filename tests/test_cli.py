@@ -25,8 +25,23 @@ def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, ca
     assert ((table["roc_auc_mean"] > 0.5) & (table["roc_auc_mean"] <= 1)).all()
     # Every tagger beats a random guess by far on top vs QCD.
     assert (table["r30_mean"] > 1 / 0.3).all()
-    for name in ("comparison.md", "roc.png", "rejection.png", "cuts.png", "history_mlp.png"):
+    for name in ("comparison.md", "rejection_intervals.csv", "report.html"):
         assert (out / name).stat().st_size > 0, name
+    # Every figure in PNG (slides, the report) and PDF (vector), in the report in order.
+    figures = ["features_data", "features_inputs", "jet_images", "cuts_cut_and_count",
+               "history_mlp", "history_deepsets", "history_cnn", "roc", "rejection", "scores",
+               "confusion"]
+    for name in figures:
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
+        assert (out / f"{name}.pdf").read_bytes()[:4] == b"%PDF", name
+    page = (out / "report.html").read_text()
+    assert page.count('<img src="data:image/png;base64,') == len(figures)
+    assert "√s = 14 TeV" in page and 'class="skjet-comparison"' in page
+    intervals = pd.read_csv(out / "rejection_intervals.csv", index_col=0)
+    assert list(intervals.index) == APPROACHES
+    finite = np.isfinite(intervals["r50_high"])
+    assert (intervals["r50_low"] <= intervals["r50"]).all()
+    assert (intervals.loc[finite, "r50"] <= intervals.loc[finite, "r50_high"]).all()
     settings = json.loads((out / "settings.json").read_text())
     assert settings["n_jets_per_class"] == 800 and settings["quick"] is True
     printed = capsys.readouterr().out
@@ -66,6 +81,9 @@ def test_compare_hls4ml_table(tmp_path, five_class_sample):
     assert list(result.index) == ["logistic", "XGBoost", "MLP"]
     # Heavy (t, w, z) vs light (g, q) from substructure is far from random.
     assert (result["roc_auc_mean"] > 0.75).all()
+    # The 5x5 matrices and the projected 2x2 ones, and the report.
+    for name in ("confusion.png", "confusion_projected.png", "features_inputs.png", "report.html"):
+        assert (out / name).stat().st_size > 0, name
 
 
 def test_compare_routes_any_table_suffix_to_hls4ml(tmp_path, monkeypatch):

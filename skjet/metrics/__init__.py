@@ -20,7 +20,7 @@ from ._projection import (
     projected_roc_auc,
     projected_roc_curve,
 )
-from ._rejection import efficiency_at_rejection, rejection_at_efficiency
+from ._rejection import RejectionInterval, efficiency_at_rejection, rejection_at_efficiency
 from ._scorers import (
     get_scorer,
     get_scorer_names,
@@ -37,6 +37,7 @@ from ._significance import (
 
 __all__ = [
     "SIGNIFICANCE_FORMULAS",
+    "RejectionInterval",
     "SignificanceResult",
     "UndefinedMetricWarning",
     "efficiency_at_rejection",

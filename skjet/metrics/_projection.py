@@ -9,10 +9,10 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import roc_curve
 
 from ..utils import check_finite
-from ._rejection import _as_1d, _check_sample_weight
+from ._rejection import _as_1d, _check_sample_weight, _weighted_auc
 
 
 def _check_classes(classes) -> np.ndarray:
@@ -127,7 +127,11 @@ def _projected_inputs(y_true, proba, classes, signal, sample_weight=None):
             f"y_true has {y_true.shape[0]} samples but proba has {proba.shape[0]} rows."
         )
     is_signal = _signal_targets(y_true, classes, mask)
-    weight = _check_sample_weight(sample_weight, y_true.shape[0], allow_negative=False)
+    # Negative weights (NLO generators, sWeights) enter the sums like any other.
+    weight = _check_sample_weight(sample_weight, y_true.shape[0], allow_negative=True)
+    for label, part in (("signal", is_signal), ("background", ~is_signal)):
+        if weight[part].sum() <= 0:
+            raise ValueError(f"The total {label} weight is not positive: {weight[part].sum()}.")
     return is_signal, proba[:, mask].sum(axis=1), weight
 
 
@@ -166,7 +170,7 @@ def projected_roc_curve(y_true, proba, classes, signal, sample_weight=None, drop
     signal : label or list of labels
         The classes that count as signal.
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights.
+        Sample weights (negative ones included: sums of weights).
     drop_intermediate : bool, default=True
         Passed to :func:`sklearn.metrics.roc_curve`.
 
@@ -203,7 +207,7 @@ def projected_roc_auc(y_true, proba, classes, signal, sample_weight=None) -> flo
     signal : label or list of labels
         The classes that count as signal.
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights.
+        Sample weights (negative ones included: sums of weights).
 
     Returns
     -------
@@ -218,7 +222,7 @@ def projected_roc_auc(y_true, proba, classes, signal, sample_weight=None) -> flo
     1.0
     """
     is_signal, score, weight = _projected_inputs(y_true, proba, classes, signal, sample_weight)
-    return float(roc_auc_score(is_signal, score, sample_weight=weight))
+    return _weighted_auc(is_signal, score, weight)
 
 
 def projected_confusion_matrix(
@@ -249,7 +253,7 @@ def projected_confusion_matrix(
     threshold : float, default=0.5
         Cut on the summed signal probability.
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative sample weights; the entries are then sums of weights.
+        Sample weights (negative ones included: sums of weights); the entries are then sums of weights.
 
     Returns
     -------

@@ -7,10 +7,11 @@ Also holds the validation of binary ``(y_true, y_score)`` inputs shared by every
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
+from scipy import stats
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.metrics import roc_curve
 
 from ..utils import check_finite
 
@@ -158,12 +159,153 @@ def _scalar_or_array(values: np.ndarray, like: np.ndarray):
     return float(values) if like.ndim == 0 else values
 
 
+class _WeightedRoc(NamedTuple):
+    """The ROC curve with the sums the uncertainty needs, one point per distinct threshold.
+
+    Points run from the highest threshold down, starting at (0, 0) like
+    ``sklearn.metrics.roc_curve(..., drop_intermediate=False)``: ``tpr``/``fpr`` are the
+    passing fractions of the signal/background weight, ``w2s``/``w2b`` the passing sums of
+    squared weights; ``total_*`` are the sums over all signal/background jets.
+    """
+
+    tpr: np.ndarray
+    fpr: np.ndarray
+    w2s: np.ndarray
+    w2b: np.ndarray
+    total_s: float
+    total_b: float
+    total_w2s: float
+    total_w2b: float
+
+
+def _weighted_roc(is_signal: np.ndarray, score: np.ndarray, weight: np.ndarray) -> _WeightedRoc:
+    order = np.argsort(-score, kind="mergesort")
+    score, is_signal, weight = score[order], is_signal[order], weight[order]
+    # The last jet of each run of equal scores closes one threshold.
+    ends = np.r_[np.flatnonzero(np.diff(score)), score.size - 1]
+
+    def passing(values):
+        return np.r_[0.0, np.cumsum(values)[ends]]
+
+    ws, wb = passing(weight * is_signal), passing(weight * ~is_signal)
+    w2s, w2b = passing(weight**2 * is_signal), passing(weight**2 * ~is_signal)
+    return _WeightedRoc(ws / ws[-1], wb / wb[-1], w2s, w2b, ws[-1], wb[-1], w2s[-1], w2b[-1])
+
+
+def _weighted_auc(is_signal: np.ndarray, score: np.ndarray, weight: np.ndarray) -> float:
+    """Area under the ROC curve by the trapezoidal rule along the thresholds.
+
+    Equals the weighted Mann-Whitney statistic (ties count one half) for any weights;
+    unlike ``sklearn.metrics.auc`` it does not need a monotonic curve, which negative
+    weights can break.
+    """
+    roc = _weighted_roc(is_signal, score, weight)
+    return float(np.trapezoid(roc.tpr, roc.fpr))
+
+
+def _read_background(roc: _WeightedRoc, efficiency, values=None) -> np.ndarray:
+    """``values`` (default eps_B) where the signal efficiency first reaches ``efficiency``.
+
+    With negative weights the signal efficiency need not grow monotonically as the
+    threshold falls: its running maximum picks the first threshold that reaches the target,
+    and for positive weights this is the usual reading.
+    """
+    xp = np.maximum.accumulate(roc.tpr)
+    return _interp_roc(efficiency, xp, roc.fpr if values is None else values, at_tie="first")
+
+
+def _effective_counts(eff, passing_w2, total_w, total_w2):
+    """Effective (passing, total) counts of a weighted efficiency.
+
+    The variance of a weighted efficiency ``eff = P / W`` (``P`` the passing weight) is
+    ``[(1 - eff)^2 sum_pass w^2 + eff^2 sum_fail w^2] / W^2``; the effective total is the
+    number of unit-weight events whose binomial variance ``eff (1 - eff) / n`` is the same,
+    and the effective passing count is ``eff n``. For unit weights these are the counts.
+    At ``eff`` = 0 or 1, where the variance vanishes, the total is Kish's
+    ``(sum w)^2 / sum w^2``.
+    """
+    eff = np.clip(eff, 0.0, 1.0)
+    variance = ((1 - eff) ** 2 * passing_w2 + eff**2 * (total_w2 - passing_w2)) / total_w**2
+    kish = total_w**2 / total_w2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.where(variance > 0, eff * (1 - eff) / variance, kish)
+    n = np.where((n > 0) & np.isfinite(n), n, kish)
+    return eff * n, n
+
+
+_METHODS = ("clopper-pearson", "wilson")
+
+
+def _binomial_interval(k, n, confidence_level: float, method: str):
+    """Central interval on a binomial fraction from (possibly non-integer) counts."""
+    alpha = 1.0 - confidence_level
+    if method == "clopper-pearson":
+        with np.errstate(invalid="ignore"):
+            low = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+            high = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+        return np.nan_to_num(low, nan=0.0), np.nan_to_num(high, nan=1.0)
+    z = stats.norm.ppf(1 - alpha / 2)
+    p = k / n
+    center = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return np.clip(center - half, 0.0, 1.0), np.clip(center + half, 0.0, 1.0)
+
+
+class RejectionInterval(NamedTuple):
+    r"""Background rejection with its statistical confidence interval.
+
+    Floats for a scalar efficiency, arrays otherwise. ``high`` is ``inf`` where the
+    interval on :math:`\epsilon_B` reaches 0 (no background jet passes: then ``rejection``
+    is ``inf`` too and ``low`` is the lower limit).
+    """
+
+    rejection: float | np.ndarray
+    low: float | np.ndarray
+    high: float | np.ndarray
+    background_efficiency: float | np.ndarray
+    n_background: float | np.ndarray
+    """Effective number of background jets (the number of jets for unit weights)."""
+    n_passing: float | np.ndarray
+    """Effective number of background jets passing the threshold."""
+
+
+def _rejection_interval(roc: _WeightedRoc, efficiency, confidence_level, method):
+    eps_b = _read_background(roc, efficiency)
+    # Background: binomial on the (effective) background jets passing the threshold.
+    passing_w2 = _read_background(roc, efficiency, roc.w2b)
+    k_b, n_b = _effective_counts(eps_b, passing_w2, roc.total_b, roc.total_w2b)
+    low, high = _binomial_interval(k_b, n_b, confidence_level, method)
+    # Signal: the threshold is where the *measured* eps_S reaches the target, which is off
+    # the true one by the binomial error on eps_S; eps_B follows along the curve, read here
+    # as the secant of the ROC over that +- 1 sigma range (the interpolation between points
+    # included), scaled to the confidence level.
+    signal_w2 = np.interp(efficiency, np.maximum.accumulate(roc.tpr), roc.w2s)
+    k_s, n_s = _effective_counts(efficiency, signal_w2, roc.total_s, roc.total_w2s)
+    sigma_s = np.sqrt(efficiency * (1 - efficiency) / n_s)
+    up, down = np.minimum(efficiency + sigma_s, 1.0), np.maximum(efficiency - sigma_s, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (_read_background(roc, up) - _read_background(roc, down)) / (up - down)
+    z = stats.norm.ppf(0.5 + confidence_level / 2)
+    shift = np.nan_to_num(slope * sigma_s * z)
+    low = np.clip(eps_b - np.hypot(eps_b - low, shift), 0.0, 1.0)
+    high = np.clip(eps_b + np.hypot(high - eps_b, shift), 0.0, 1.0)
+    with np.errstate(divide="ignore"):
+        rejection = np.where(eps_b > 0, 1.0 / np.where(eps_b > 0, eps_b, 1.0), np.inf)
+        r_low = 1.0 / high
+        r_high = np.where(low > 0, 1.0 / np.where(low > 0, low, 1.0), np.inf)
+    return rejection, r_low, r_high, eps_b, n_b, k_b
+
+
 def rejection_at_efficiency(
     y_true,
     y_score,
     efficiency=0.5,
     pos_label=None,
     sample_weight=None,
+    *,
+    return_interval: bool = False,
+    confidence_level: float = 0.6827,
+    method: str = "clopper-pearson",
 ):
     r"""Background rejection :math:`1/\epsilon_B` at signal efficiency :math:`\epsilon_S`.
 
@@ -188,14 +330,48 @@ def rejection_at_efficiency(
         The signal class. Needed unless ``y_true`` is in {0, 1}, {-1, 1} or
         {False, True}, where it defaults to the larger value.
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative event weights.
+        Event weights, negative ones included (NLO generators, sWeights): efficiencies
+        are ratios of sums of weights, and the signal and background totals must be
+        positive. With negative weights the efficiency need not grow monotonically as
+        the threshold falls; the rejection is read where it first reaches ``efficiency``.
+    return_interval : bool, default=False
+        Also return the statistical confidence interval (see Notes).
+    confidence_level : float in (0, 1), default=0.6827
+        Of the central interval (one standard deviation by default).
+    method : {"clopper-pearson", "wilson"}, default="clopper-pearson"
+        Binomial interval on :math:`\epsilon_B`: the exact (conservative)
+        Clopper-Pearson interval or the Wilson score interval.
 
     Returns
     -------
-    rejection : float or ndarray
+    rejection : float or ndarray, or RejectionInterval
         A float for a scalar ``efficiency``, an array of the same shape otherwise.
         ``inf`` (with an :class:`~sklearn.exceptions.UndefinedMetricWarning`) where the
-        interpolated background efficiency is zero.
+        interpolated background efficiency is zero. With ``return_interval=True``, a
+        :class:`RejectionInterval` ``(rejection, low, high, background_efficiency,
+        n_background, n_passing)``.
+
+    Notes
+    -----
+    The interval has two independent parts, added in quadrature on :math:`\epsilon_B`:
+
+    - the binomial interval on :math:`\epsilon_B` from the number of background jets that
+      pass the threshold (interpolated between the two ROC points like
+      :math:`\epsilon_B` itself). With weights, the counts are effective ones: the
+      weighted efficiency :math:`\epsilon = \sum_{pass} w / \sum w` has the variance
+      :math:`[(1-\epsilon)^2 \sum_{pass} w^2 + \epsilon^2 \sum_{fail} w^2] / (\sum w)^2`,
+      and :math:`n_{eff} = \epsilon (1-\epsilon) / \mathrm{Var}`,
+      :math:`k_{eff} = \epsilon\, n_{eff}` (the plain counts for unit weights, Kish's
+      :math:`(\sum w)^2 / \sum w^2` where :math:`\epsilon` is 0 or 1). Negative weights
+      are handled by the same sums.
+    - the threshold: it is set where the *measured* :math:`\epsilon_S` reaches the target,
+      which misses the true one by the binomial error :math:`\sigma_S` on
+      :math:`\epsilon_S`; :math:`\epsilon_B` moves along the ROC curve by its secant over
+      :math:`\epsilon_S \pm \sigma_S` times :math:`\sigma_S`.
+
+    The rejection interval is ``(1 / high, 1 / low)`` of the interval on
+    :math:`\epsilon_B`. Where no background jet passes, ``rejection`` and ``high`` are
+    ``inf`` and ``low`` is a lower limit on the rejection.
 
     See Also
     --------
@@ -213,13 +389,26 @@ def rejection_at_efficiency(
     >>> score = [0.1, 0.9, 0.5, 0.6, 0.7, 0.3]
     >>> rejection_at_efficiency(y, score, efficiency=[0.5, 1.0], pos_label="top")
     array([3. , 1.5])
+
+    With its 68 % interval, from 200 background jets of which 20 pass:
+
+    >>> y = [1] * 100 + [0] * 200
+    >>> score = [1.0] * 50 + [0.5] * 50 + [1.0] * 20 + [0.1] * 180
+    >>> r = rejection_at_efficiency(y, score, efficiency=0.5, return_interval=True)
+    >>> print(f"{r.rejection:.1f} [{r.low:.1f}, {r.high:.1f}], {r.n_passing:.0f} jets pass")
+    10.0 [7.9, 12.8], 20 jets pass
     """
     efficiency = _check_efficiency(efficiency)
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level!r}.")
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
     is_signal, y_score, weight = _check_binary_scores(
-        y_true, y_score, pos_label=pos_label, sample_weight=sample_weight
+        y_true, y_score, pos_label=pos_label, sample_weight=sample_weight,
+        allow_negative_weight=True,
     )
-    fpr, tpr, _ = roc_curve(is_signal, y_score, sample_weight=weight, drop_intermediate=False)
-    eps_b = _interp_roc(efficiency, tpr, fpr, at_tie="first")
+    roc = _weighted_roc(is_signal, y_score, weight)
+    eps_b = _read_background(roc, efficiency)
     zero = eps_b <= 0
     if zero.any():
         warnings.warn(
@@ -229,6 +418,9 @@ def rejection_at_efficiency(
             UndefinedMetricWarning,
             stacklevel=2,
         )
+    if return_interval:
+        values = _rejection_interval(roc, efficiency, confidence_level, method)
+        return RejectionInterval(*(_scalar_or_array(v, efficiency) for v in values))
     with np.errstate(divide="ignore"):
         rejection = np.where(zero, np.inf, 1.0 / np.where(zero, 1.0, eps_b))
     return _scalar_or_array(rejection, efficiency)
@@ -259,7 +451,7 @@ def efficiency_at_rejection(
     pos_label : label, default=None
         The signal class (see :func:`rejection_at_efficiency`).
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative event weights.
+        Event weights, negative ones included (see :func:`rejection_at_efficiency`).
 
     Returns
     -------
@@ -290,8 +482,13 @@ def efficiency_at_rejection(
             f"{rejection[bad].tolist() if rejection.ndim else float(rejection)}."
         )
     is_signal, y_score, weight = _check_binary_scores(
-        y_true, y_score, pos_label=pos_label, sample_weight=sample_weight
+        y_true, y_score, pos_label=pos_label, sample_weight=sample_weight,
+        allow_negative_weight=True,
     )
-    fpr, tpr, _ = roc_curve(is_signal, y_score, sample_weight=weight, drop_intermediate=False)
-    efficiency = _interp_roc(1.0 / rejection, fpr, tpr, at_tie="last")
+    roc = _weighted_roc(is_signal, y_score, weight)
+    # With negative weights eps_B need not grow monotonically: its running maximum is
+    # the first threshold at which eps_B reaches the target.
+    efficiency = _interp_roc(
+        1.0 / rejection, np.maximum.accumulate(roc.fpr), roc.tpr, at_tie="last"
+    )
     return _scalar_or_array(efficiency, rejection)

@@ -14,13 +14,13 @@ import numbers
 import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
-from sklearn.metrics import roc_auc_score
 from sklearn.metrics._scorer import _BaseScorer
 
 from ._projection import _estimator_signal, _masked_signal_score, _signal_targets
 from ._rejection import (
     _check_binary_scores,
     _check_efficiency,
+    _weighted_auc,
     rejection_at_efficiency,
 )
 from ._significance import (
@@ -64,8 +64,11 @@ def _describe(factory: str, **params) -> str:
 
 
 def _roc_auc(y_true, y_score, sample_weight=None):
-    is_signal, y_score, weight = _check_binary_scores(y_true, y_score, sample_weight=sample_weight)
-    return roc_auc_score(is_signal, y_score, sample_weight=weight)
+    # Negative weights (NLO, sWeights) are sums like any other: the trapezoidal area.
+    is_signal, y_score, weight = _check_binary_scores(
+        y_true, y_score, sample_weight=sample_weight, allow_negative_weight=True
+    )
+    return _weighted_auc(is_signal, y_score, weight)
 
 
 def _significance_score(
@@ -225,6 +228,9 @@ _SCORERS = {
     "r50": (make_rejection_scorer, {"efficiency": 0.5}),
     "r99": (make_rejection_scorer, {"efficiency": 0.99}),
     "significance": (make_significance_scorer, {}),
+    # sklearn's "roc_auc" refuses negative weights (its curve must be monotonic); this
+    # one is the same number for non-negative weights and the weighted area otherwise.
+    "roc_auc": (make_projected_auc_scorer, {"signal": None}),
 }
 
 
@@ -235,8 +241,9 @@ def get_scorer(scoring):
     ----------
     scoring : str or callable
         ``"r30"``, ``"r50"``, ``"r99"`` (rejection at signal efficiency 0.3, 0.5, 0.99),
-        ``"significance"`` (best ``s/sqrt(s+b)`` over thresholds, event counts), any name of
-        :func:`sklearn.metrics.get_scorer` (``"accuracy"``, ``"roc_auc"``, ...), or a
+        ``"significance"`` (best ``s/sqrt(s+b)`` over thresholds, event counts),
+        ``"roc_auc"`` (binary, of ``classes_[1]``; negative weights allowed), any other
+        name of :func:`sklearn.metrics.get_scorer` (``"accuracy"``, ...), or a
         callable, returned as is. The skjet scorers take ``classes_[1]`` as signal.
 
     Returns

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import auc, roc_curve
+from sklearn.metrics import roc_curve
+
+from ..metrics import UndefinedMetricWarning, get_scorer, rejection_at_efficiency
+
+# The confidence level of the statistical intervals of the tables: one standard deviation.
+STAT_CONFIDENCE_LEVEL = 0.6827
 
 
 class RocCurve(NamedTuple):
@@ -22,7 +29,9 @@ class RocCurve(NamedTuple):
     @property
     def auc(self) -> float:
         """Area under the curve."""
-        return float(auc(self.fpr, self.tpr))
+        # The trapezoidal rule along the thresholds: sklearn's ``auc`` would refuse the
+        # non-monotonic curves of negative event weights.
+        return float(np.trapezoid(self.tpr, self.fpr))
 
     @classmethod
     def from_scores(cls, is_signal, score, sample_weight=None) -> RocCurve:
@@ -64,6 +73,16 @@ class ComparisonResult:
         The splits every approach was trained and scored on.
     description : str
         How the approaches were evaluated, e.g. ``"5-fold stratified CV"``.
+
+    Notes
+    -----
+    The rejection metrics (``"r30"``, ``"r50"``, ``"r99"``) also carry their statistical
+    uncertainty, from the number of (weighted) test jets:
+    :meth:`rejection_intervals` on the pooled test jets. On a held-out split the
+    rendered tables show it with the value (``"240 +110/-60"``, or ``"> 180"`` when no
+    background jet passes); with cross-validation the metric column keeps the mean ±
+    std over folds and a column ``"<metric> pooled"`` shows the value on all out-of-fold
+    jets with its statistical interval.
     """
 
     table: pd.DataFrame
@@ -75,15 +94,105 @@ class ComparisonResult:
     signal: list | None = None
     splits: list = field(default_factory=list, repr=False)
     description: str = ""
+    _intervals: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    # -- statistical uncertainty -----------------------------------------------------------
+    def rejection_intervals(self, confidence_level: float = STAT_CONFIDENCE_LEVEL) -> pd.DataFrame:
+        """Each rejection metric on the pooled test jets, with its statistical interval.
+
+        The pooled test jets are the held-out ones, or all out-of-fold jets of a
+        cross-validation; the interval is that of
+        :func:`~skjet.metrics.rejection_at_efficiency` (``return_interval=True``), with
+        the event weights when they were given.
+
+        Returns
+        -------
+        intervals : DataFrame
+            One row per approach; for each rejection metric ``m`` (a name that
+            :func:`~skjet.metrics.get_scorer` knows as a rejection, such as ``"r50"``):
+            ``m`` (the value), ``m_low``, ``m_high`` (``inf`` where no background jet
+            passes) and ``m_n_passing`` (the effective number of background jets that
+            pass). No columns without rejection metrics or without :attr:`predictions`.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import make_classification
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from skjet.model_selection import compare
+        >>> X, y = make_classification(n_samples=400, random_state=0)
+        >>> result = compare({"logistic": LogisticRegression()}, X, y, test_size=0.5,
+        ...                  scoring=["r50"], random_state=0)
+        >>> list(result.rejection_intervals().columns)
+        ['r50', 'r50_low', 'r50_high', 'r50_n_passing']
+        """
+        if confidence_level in self._intervals:  # the renderings ask more than once
+            return self._intervals[confidence_level].copy()
+        names = list(self.table.index)
+        columns: dict[str, list[float]] = {}
+        efficiencies = self._rejection_metrics()
+        if self.predictions is not None and efficiencies:
+            truth = self.predictions["is_signal"].to_numpy(dtype=bool)
+            weight = (
+                self.predictions["sample_weight"].to_numpy()
+                if "sample_weight" in self.predictions
+                else None
+            )
+            for metric, efficiency in efficiencies.items():
+                values = []
+                for name in names:
+                    with warnings.catch_warnings():  # an infinite value is reported as a limit
+                        warnings.simplefilter("ignore", UndefinedMetricWarning)
+                        values.append(rejection_at_efficiency(
+                            truth, self.predictions[name].to_numpy(), efficiency,
+                            sample_weight=weight, return_interval=True,
+                            confidence_level=confidence_level,
+                        ))
+                columns[metric] = [v.rejection for v in values]
+                columns[f"{metric}_low"] = [v.low for v in values]
+                columns[f"{metric}_high"] = [v.high for v in values]
+                columns[f"{metric}_n_passing"] = [v.n_passing for v in values]
+        frame = pd.DataFrame(columns, index=pd.Index(names, name="approach"))
+        self._intervals[confidence_level] = frame
+        return frame.copy()
+
+    def _rejection_metrics(self) -> dict[str, float]:
+        """``{metric: signal efficiency}`` of the metrics that are background rejections."""
+        found = {}
+        for metric in self.metrics:
+            try:
+                scorer = get_scorer(metric)
+            except (ValueError, KeyError, TypeError):
+                continue
+            if getattr(scorer, "_score_func", None) is rejection_at_efficiency:
+                found[metric] = float(scorer._kwargs["efficiency"])
+        return found
+
+    @property
+    def _held_out(self) -> bool:
+        return len(self.splits) == 1
 
     # -- text renderings -------------------------------------------------------------------
     def _cells(self, digits: int) -> tuple[list[str], list[list[str]]]:
-        header = ["approach", *self.metrics, "fit [s]", "predict [s]"]
+        intervals = self.rejection_intervals()
+        pooled = [m for m in self.metrics if m in intervals and not self._held_out]
+        header = ["approach", *self.metrics, *(f"{m} pooled" for m in pooled),
+                  "fit [s]", "predict [s]"]
         rows = []
         for name, row in self.table.iterrows():
             cells = [str(name)]
             for metric in self.metrics:
-                cells.append(_format(row[f"{metric}_mean"], row[f"{metric}_std"], f".{digits}f"))
+                if metric in intervals and self._held_out:
+                    stat = intervals.loc[name]
+                    cells.append(_format_interval(
+                        stat[metric], stat[f"{metric}_low"], stat[f"{metric}_high"]))
+                    continue
+                # Rejections are counts of order 10-1000: one decimal says enough.
+                spec = ".1f" if metric in intervals else f".{digits}f"
+                cells.append(_format(row[f"{metric}_mean"], row[f"{metric}_std"], spec))
+            for metric in pooled:
+                stat = intervals.loc[name]
+                cells.append(_format_interval(
+                    stat[metric], stat[f"{metric}_low"], stat[f"{metric}_high"]))
             # Times as the mean per fold only: their spread is noise, not a result.
             for col in ("fit_time", "predict_time"):
                 cells.append(_format(row[f"{col}_mean"], None, ".3g"))
@@ -94,7 +203,12 @@ class ComparisonResult:
     def title(self) -> str:
         spread = ", mean ± std over folds" if self.table.filter(like="_std").notna().any().any() else ""
         projection = f", signal = {', '.join(map(str, self.signal))}" if self.signal else ""
-        return f"Approach comparison ({self.description}{projection}{spread})"
+        stat = ""
+        rejections = [m for m in self.metrics if m in self.rejection_intervals()]
+        if rejections:
+            where = "" if self._held_out else f"; {', '.join(rejections)} pooled over folds"
+            stat = f"{where}; {'/'.join(rejections)}: 68 % stat. interval"
+        return f"Approach comparison ({self.description}{projection}{spread}{stat})"
 
     def to_string(self, digits: int = 4) -> str:
         """The table drawn with box characters, as printed on a console.
@@ -141,6 +255,27 @@ class ComparisonResult:
         lines = [header, align, *rows]
         return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
+    def to_html(self, digits: int = 4) -> str:
+        """The table as an HTML ``<table>`` with its title as caption (the cells of
+        :meth:`to_string`)."""
+        header, rows = self._cells(digits)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        body = "".join(
+            "<tr>" + "".join(
+                f"<th>{html.escape(c)}</th>" if i == 0 else f"<td>{html.escape(c)}</td>"
+                for i, c in enumerate(cells)
+            ) + "</tr>"
+            for cells in rows
+        )
+        return (
+            '<table class="skjet-comparison">'
+            f"<caption>{html.escape(self.title)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
     def to_csv(self, path: str | Path | None = None, **kwargs) -> str | None:
         """Write :attr:`table` (full precision) as CSV to ``path``, or return it as a string.
 
@@ -156,3 +291,22 @@ def _format(mean: float, std: float | None, spec: str) -> str:
     if std is not None and not math.isnan(std):
         text += " ± " + format(std, spec)
     return text
+
+
+def _format_interval(value: float, low: float, high: float) -> str:
+    """``"240 +110/-60"`` rounded to two significant digits of the smaller error,
+    ``"6.3 ± 0.4"`` when both round alike, ``"> 180"`` for a lower limit."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return f"> {low:.3g}" if low > 0 and math.isfinite(low) else "inf"
+    up, down = high - value, value - low
+    smallest = min(e for e in (up, down) if e > 0) if max(up, down) > 0 else 0.0
+    if smallest <= 0 or not math.isfinite(smallest):
+        return format(value, ".3g")
+    decimals = max(0, 1 - math.floor(math.log10(smallest)))
+    up_text = "inf" if math.isinf(up) else f"{up:.{decimals}f}"
+    down_text = f"{down:.{decimals}f}"
+    if up_text == down_text:
+        return f"{value:.{decimals}f} ± {up_text}"
+    return f"{value:.{decimals}f} +{up_text}/-{down_text}"

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..models._cut_and_count import _cut_pass_margin
+from ._distributions import feature_label
 
 _KEPT_COLOR = "tab:green"
 _CUT_COLOR = "tab:red"
@@ -112,14 +113,14 @@ def plot_cuts(cut_and_count, X, y, bins=50, *, sequential: bool | None = None, f
         for k, bound in enumerate(bounds):
             ax.axvline(bound, color=_CUT_COLOR, label="cut" if k == 0 else None)
         ax.set_xlim(lo, hi)
-        ax.set_xlabel(str(cut["feature"]))
+        ax.set_xlabel(feature_label(cut["feature"]))
         ax.set_ylabel("jets" + (" passing the earlier cuts" if sequential and ax is not axes[0] else ""))
         ax.set_title(
             f"{cut['form']}: eff. S {cut['signal_efficiency']:.2f}, "
             f"B {cut['background_efficiency']:.3f}",
             fontsize="medium",
         )
-        ax.legend(fontsize="small")
+        ax.legend(fontsize="small", loc="best")
         if sequential:
             passed &= _cut_pass_margin(x, cut["form"], cut["low"], cut["high"], 1.0)[0]
     return fig

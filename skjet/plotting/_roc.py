@@ -93,23 +93,59 @@ def plot_roc(result_or_curves, expected=None, ax=None):
     return ax
 
 
-def plot_rejection(result_or_curves, expected=None, ax=None):
+def _pooled_scores(result):
+    """``(is_signal, weight, {name: score})`` of a ComparisonResult's pooled test jets."""
+    pred = getattr(result, "predictions", None)
+    if pred is None or not getattr(result, "curves", None):
+        return None
+    weight = pred["sample_weight"].to_numpy() if "sample_weight" in pred else None
+    return pred["is_signal"].to_numpy(dtype=bool), weight, {
+        name: pred[name].to_numpy() for name in result.curves
+    }
+
+
+def plot_rejection(
+    result_or_curves,
+    expected=None,
+    ax=None,
+    *,
+    band: bool = True,
+    min_efficiency: float = 0.1,
+    stat_limit: float = 10,
+    confidence_level: float = 0.6827,
+):
     r"""Background rejection :math:`1/\epsilon_B` (log scale) against signal efficiency.
 
-    Points where :math:`\epsilon_B = 0` (infinite rejection) are left out.
+    Given a :class:`~skjet.model_selection.ComparisonResult`, each curve comes with the
+    band of its statistical uncertainty
+    (:func:`~skjet.metrics.rejection_at_efficiency` with ``return_interval=True`` on the
+    pooled test jets), and its statistically limited part, where fewer than
+    ``stat_limit`` background jets pass, is drawn dotted. Points where
+    :math:`\epsilon_B = 0` (infinite rejection) are left out.
 
     Parameters
     ----------
     result_or_curves : ComparisonResult, dict of {str: curve} or curve
-        As for :func:`plot_roc`.
+        As for :func:`plot_roc`; the band needs a ComparisonResult (the jets' scores).
     expected : curve, optional
         A reference ROC curve (fpr, tpr), drawn dotted.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when None.
+    band : bool, default=True
+        Draw the uncertainty bands (ComparisonResult only).
+    min_efficiency : float, default=0.1
+        Lower edge of the efficiency axis: below it the rejection rests on a handful of
+        background jets in any sample of usual size.
+    stat_limit : float, default=10
+        Fewer (effective) background jets than this passing: drawn dotted.
+    confidence_level : float, default=0.6827
+        Of the bands.
 
     Returns
     -------
     ax : matplotlib Axes
+        Per curve one line (and with the band, one ``PolyCollection`` in
+        ``ax.collections`` and one dotted line for the statistically limited part).
 
     Examples
     --------
@@ -118,22 +154,69 @@ def plot_rejection(result_or_curves, expected=None, ax=None):
     [10.0, 1.0]
     """
     curves = _as_curves(result_or_curves)
+    pooled = _pooled_scores(result_or_curves) if band else None
     ax = get_axes(ax)
 
     def draw(fpr, tpr, **kwargs):
         keep = fpr > 0
-        ax.plot(tpr[keep], 1.0 / fpr[keep], **kwargs)
+        return ax.plot(tpr[keep], 1.0 / fpr[keep], **kwargs)[0]
 
+    limited_shown = False
     for name, (fpr, tpr) in curves.items():
-        draw(fpr, tpr, label=name or None)
+        if pooled is None:
+            draw(fpr, tpr, label=name or None)
+            continue
+        is_signal, weight, scores = pooled
+        line, limited = _draw_with_band(
+            ax, is_signal, scores[name], weight, name, min_efficiency, stat_limit,
+            confidence_level,
+        )
+        limited_shown |= limited
     if expected is not None:
         draw(*_as_pair(expected, "expected"), ls=":", color="black", label="expected")
-    eff = np.linspace(0.01, 1.0, 100)
+    eff = np.linspace(min_efficiency, 1.0, 100)
     ax.plot(eff, 1.0 / eff, ls="--", lw=0.8, color="grey", label="random")
+    if limited_shown:
+        ax.plot([], [], ls=":", color="black",
+                label=f"< {stat_limit:g} background jets pass")
     ax.set_yscale("log")
-    ax.set_xlim(0, 1)
+    ax.set_xlim(min_efficiency, 1)
     ax.set_xlabel(r"signal efficiency $\epsilon_S$")
     ax.set_ylabel(r"background rejection $1/\epsilon_B$")
-    ax.grid(True, which="both", ls=":")
-    ax.legend(loc="upper right")
+    ax.grid(True, which="major", ls=":")
+    if pooled is not None:
+        # The bands of tiny passing counts reach far up: keep the curves readable.
+        tops = [np.nanmax(line.get_ydata()) for line in ax.get_lines()
+                if np.size(line.get_ydata()) and np.isfinite(line.get_ydata()).any()]
+        if tops:
+            ax.set_ylim(top=3 * max(tops))
+    # Beside the axes: bands and curves fill the plot, a legend inside would cover them.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     return ax
+
+
+def _draw_with_band(ax, is_signal, score, weight, name, min_efficiency, stat_limit, cl):
+    import warnings
+
+    from ..metrics import UndefinedMetricWarning, rejection_at_efficiency
+
+    eff = np.linspace(min_efficiency, 1.0, 181)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        r = rejection_at_efficiency(is_signal, score, eff, sample_weight=weight,
+                                    return_interval=True, confidence_level=cl)
+    finite = np.isfinite(r.rejection)
+    value = np.where(finite, r.rejection, np.nan)
+    limited = r.n_passing < stat_limit
+    # Solid where enough background passes, dotted (same colour) below: the two overlap
+    # by one point so the curve is continuous.
+    solid = np.where(~limited, value, np.nan)
+    line = ax.plot(eff, solid, label=name or None)[0]
+    color = line.get_color()
+    dotted = np.where(limited | np.r_[limited[1:], False] | np.r_[False, limited[:-1]],
+                      value, np.nan)
+    if limited.any():
+        ax.plot(eff, dotted, ls=":", color=color)
+    high = np.where(np.isfinite(r.high), r.high, np.nan)
+    ax.fill_between(eff, r.low, high, where=finite, color=color, alpha=0.25, lw=0)
+    return line, bool(limited.any())

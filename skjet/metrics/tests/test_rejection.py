@@ -153,7 +153,7 @@ def test_efficiency_at_rejection_hand_and_roundtrip(rng):
             {"y_true": [0, 1], "y_score": [0.1, 0.2], "sample_weight": [1.0]},
             "sample_weight has shape",
         ),
-        ({"y_true": [0, 1], "y_score": [0.1, 0.2], "sample_weight": [1.0, -1.0]}, "negative"),
+        ({"y_true": [0, 1], "y_score": [0.1, 0.2], "sample_weight": [1.0, -1.0]}, "total signal weight is not positive"),
         (
             {"y_true": [0, 1], "y_score": [0.1, 0.2], "sample_weight": [1.0, np.nan]},
             "sample_weight contains",

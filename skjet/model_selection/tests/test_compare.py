@@ -215,7 +215,8 @@ def test_renderings(cv_result, tmp_path):
     assert "logistic" in text and "r50" in text and "±" in text
     assert len({len(line) for line in lines[1:]}) == 1  # a rectangle
     md = cv_result.to_markdown().splitlines()
-    assert md[0] == "| approach | accuracy | roc_auc | r30 | r50 | significance | fit [s] | predict [s] |"
+    assert md[0] == ("| approach | accuracy | roc_auc | r30 | r50 | significance | r30 pooled "
+                     "| r50 pooled | fit [s] | predict [s] |")
     assert md[1].startswith("| --- | ---: |")
     acc = cv_result.table.loc["tree", "accuracy_mean"]
     assert md[3].startswith(f"| tree | {acc:.4f} ± ")

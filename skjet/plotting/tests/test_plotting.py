@@ -14,6 +14,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skjet.model_selection import RocCurve, compare
 from skjet.plotting import (
+    feature_label,
     plot_confusion_matrix,
     plot_cuts,
     plot_history,
@@ -87,7 +88,7 @@ def test_plot_roc_errors(binary):
 
 
 def test_plot_rejection_skips_zero_background(result):
-    ax = plot_rejection(result)
+    ax = plot_rejection(result, band=False)
     assert ax.get_yscale() == "log"
     curve = result.curves["tree"]
     line = ax.get_lines()[1]
@@ -135,7 +136,9 @@ def test_plot_history_from_frame_attribute_and_list():
     for source in (Fitted(), frame, frame.to_dict("records")):
         ax = plot_history(source)
         lines = ax.get_lines()
-        assert [line.get_label() for line in lines] == ["training sample", "validation sample"]
+        assert [line.get_label() for line in lines] == [
+            "training sample", "validation sample", "best epoch (3)"]
+        assert lines[2].get_xdata()[0] == 3  # the vertical best-epoch line
         np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
         np.testing.assert_array_equal(lines[1].get_ydata(), [1.0, 0.7, 0.65])
 
@@ -197,7 +200,7 @@ def test_plot_cuts_panels_lines_and_histograms(binary):
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 3
     for ax, cut in zip(fig.axes, _FakeCuts.cuts_):
-        assert ax.get_xlabel() == cut["feature"]
+        assert ax.get_xlabel() == feature_label(cut["feature"])  # units for known features
         steps = [p for p in ax.patches if isinstance(p, StepPatch)]
         assert [s.get_label() for s in steps] == ["qcd", "top"]
         counts, edges, _ = steps[1].get_data()
