@@ -6,14 +6,16 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import check_sample_weight
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 
 
 def _take(a, idx):
@@ -176,7 +178,7 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{n_features} feature(s)."
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = check_sample_weight(sample_weight, len(X), estimator=self)
         rng = check_random_state(self.random_state)
         classifier = is_classifier(self.estimator)
         if self.cv is None:

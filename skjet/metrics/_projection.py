@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from ..utils import check_finite
-from ._rejection import _as_1d, _check_sample_weight
+from ._rejection import _as_1d, _check_metric_weight
 
 
 def _check_classes(classes) -> np.ndarray:
@@ -101,7 +101,7 @@ def _projected_inputs(y_true, proba, classes, signal, sample_weight=None):
             f"y_true has {y_true.shape[0]} samples but proba has {proba.shape[0]} rows."
         )
     is_signal = _signal_targets(y_true, classes, mask)
-    weight = _check_sample_weight(sample_weight, y_true.shape[0], allow_negative=False)
+    weight = _check_metric_weight(sample_weight, y_true.shape[0], allow_negative=False)
     return is_signal, proba[:, mask].sum(axis=1), weight
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import roc_curve
 
-from ..utils import check_finite
+from ..utils import check_finite, check_sample_weight
 
 
 def _as_1d(values, name: str) -> np.ndarray:
@@ -22,20 +22,12 @@ def _as_1d(values, name: str) -> np.ndarray:
     return array
 
 
-def _check_sample_weight(sample_weight, n_samples: int, *, allow_negative: bool) -> np.ndarray:
-    """Unit weights when ``None``; otherwise a finite (n_samples,) float64 array."""
-    if sample_weight is None:
-        return np.ones(n_samples)
-    try:
-        weight = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"sample_weight must be numeric: {exc}") from exc
-    if weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {weight.shape} but y_true has {n_samples} samples; "
-            f"expected shape ({n_samples},)."
-        )
-    check_finite(weight, name="sample_weight")
+def _check_metric_weight(sample_weight, n_samples: int, *, allow_negative: bool) -> np.ndarray:
+    """Unit weights when ``None``; otherwise a finite (n_samples,) float64 array.
+
+    Negative weights are refused, with the reason, where a ROC curve is involved.
+    """
+    weight = check_sample_weight(sample_weight, n_samples, samples_of="y_true")
     if not allow_negative and (weight < 0).any():
         raise ValueError(
             f"sample_weight has {int((weight < 0).sum())} negative value(s): a ROC curve "
@@ -106,7 +98,7 @@ def _check_binary_scores(
     elif pos_label not in classes.tolist():
         raise ValueError(f"pos_label={pos_label!r} is not a class of y_true {classes.tolist()}.")
     is_signal = y_true == pos_label
-    weight = _check_sample_weight(
+    weight = _check_metric_weight(
         sample_weight, y_true.shape[0], allow_negative=allow_negative_weight
     )
     for label, mask in (("signal", is_signal), ("background", ~is_signal)):

@@ -15,8 +15,8 @@ import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
 from sklearn.metrics import roc_auc_score
-from sklearn.metrics._scorer import _BaseScorer
 
+from ..utils._sklearn_compat import _BaseScorer
 from ._projection import _estimator_signal, _masked_signal_score, _signal_targets
 from ._rejection import (
     _check_binary_scores,

@@ -15,11 +15,11 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import has_fit_parameter
 
 from ..metrics import get_scorer
-from ..metrics._rejection import _check_sample_weight
+from ..utils import check_sample_weight
+from ..utils._sklearn_compat import _safe_indexing
 from ._result import ComparisonResult, RocCurve
 from ._view import _ScoringView, resolve_signal
 
@@ -122,7 +122,7 @@ def _check_inputs(estimators, X, y, sample_weight):
             )
 
     if sample_weight is not None:
-        sample_weight = _check_sample_weight(sample_weight, n, allow_negative=True)
+        sample_weight = check_sample_weight(sample_weight, n, samples_of="y")
     return estimators, inputs, y, sample_weight
 
 

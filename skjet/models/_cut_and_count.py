@@ -8,12 +8,13 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..metrics._significance import significance
+from ..utils import check_sample_weight
 from ..utils._classes import check_two_classes, format_labels
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._validation import LogProbaMixin
 
 # Cut forms, in the order that breaks ties between equally good cuts (simplest first).
@@ -209,6 +210,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Choose the cuts on the training data.
 
@@ -226,10 +228,9 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         -------
         self : CutAndCountClassifier
         """
-        self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
-        w = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        w = check_sample_weight(sample_weight, len(X), estimator=self)
         classes = np.unique(y)
         check_two_classes(classes, self)  # signal and background
         self.classes_ = classes

@@ -12,16 +12,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
+from ..utils import check_sample_weight
 from ..utils._classes import (
     check_known_labels,
     check_two_classes,
@@ -35,6 +34,7 @@ from ..utils._dask import (
     get_dask_client,
     is_dask_collection,
 )
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._validation import LogProbaMixin, check_float32_finite
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
@@ -316,6 +316,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         return tags
 
     # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, eval_set=None, sample_weight_eval_set=None,
             verbose=False):
         """Train the boosted trees.
@@ -344,7 +345,6 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         """
         import xgboost
 
-        self._validate_params()
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight, eval_set, sample_weight_eval_set, verbose)
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
@@ -354,8 +354,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         classes, y_enc = encode_labels(y, estimator=self)
         weight = None  # unweighted stays unweighted: xgboost is faster without weights
         if sample_weight is not None:
-            weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            weight = check_sample_weight(
+                sample_weight, len(X), ensure_non_negative=True, estimator=self
             )
         per_class = class_weight_per_class(
             self.class_weight, classes, np.bincount(y_enc, minlength=len(classes)), self
@@ -534,8 +534,11 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             )
         weights = [
             None if w is None
-            else _check_sample_weight(w, X_e, dtype=np.float64, ensure_non_negative=True)
-            for w, (X_e, _) in zip(sample_weight_eval_set, evals)
+            else check_sample_weight(
+                w, len(X_e), ensure_non_negative=True, samples_of=f"eval_set[{i}] X",
+                estimator=self,
+            )
+            for i, (w, (X_e, _)) in enumerate(zip(sample_weight_eval_set, evals))
         ]
         return evals, weights
 

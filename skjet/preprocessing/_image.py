@@ -5,15 +5,14 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask
 from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._base import _NDOutputTransformer
 
 
-class JetImage(_NDOutputTransformer):
+class JetImage(ConstituentInputMixin, _NDOutputTransformer):
     """Pixelate constituents into pT-weighted jet images, with the standard preprocessing.
 
     Each constituent is placed at (delta eta, delta phi) from the jet axis (the direction of

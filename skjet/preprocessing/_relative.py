@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask
 from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
+from ..utils._sklearn_compat import _fit_context
 from ._base import _NDOutputTransformer
 
 RELATIVE_FEATURE_NAMES = (
@@ -43,7 +44,7 @@ def _check_physical(rows, rows_pt, jets, slots, pj_pt, who):
         )
 
 
-class RelativeConstituents(_NDOutputTransformer):
+class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
     """Turn (E, px, py, pz) constituents into features relative to the jet axis.
 
     For every real constituent the output holds, in this order (see
@@ -92,6 +93,7 @@ class RelativeConstituents(_NDOutputTransformer):
     def __init__(self):
         pass
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check ``X`` and record the number of features per constituent (4).
 

@@ -6,11 +6,11 @@ import re
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_constituents, check_finite
+from ..utils import ConstituentInputMixin, check_constituents, check_finite
+from ..utils._sklearn_compat import Interval, _fit_context
 from ._base import _NDOutputTransformer
 
 # Column prefixes of the Top Quark Tagging Reference Dataset: E_0, PX_0, PY_0, PZ_0, E_1, ...
@@ -82,7 +82,7 @@ class ReshapeConstituents(_NDOutputTransformer):
 
     _parameter_constraints: dict = {"n_features": [Interval(Integral, 1, None, closed="left")]}
 
-    # fit records only the column layout (see _NDOutputTransformer._stateless).
+    # fit records only the column layout (see ConstituentInputMixin).
     _stateless = True
 
     def __init__(self, n_features: int = 4):
@@ -90,8 +90,6 @@ class ReshapeConstituents(_NDOutputTransformer):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.three_d_array = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
@@ -171,7 +169,7 @@ class ReshapeConstituents(_NDOutputTransformer):
         return X.reshape(len(X), -1)
 
 
-class FlattenConstituents(TransformerMixin, BaseEstimator):
+class FlattenConstituents(ConstituentInputMixin, TransformerMixin, BaseEstimator):
     """Flatten constituents (n_jets, n_constituents, n_features) to a 2-D table.
 
     The columns run constituent by constituent: for (E, px, py, pz) they are named
@@ -207,18 +205,11 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {"feature_names": ["array-like", None]}
 
-    # Stateless: fit records only the shape of the data, so a clone can be fitted on any
-    # chunk of jets and transform every other chunk.
-    _stateless = True
+    # Any number of features per constituent; fit records only shapes (stateless).
+    _n_features = None
 
     def __init__(self, feature_names=None):
         self.feature_names = feature_names
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -234,14 +225,14 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = check_constituents(X, n_features=None, estimator=self)
+        X = self._validate_fit(X)
         n_features = X.shape[2]
         if self.feature_names is not None and len(self.feature_names) != n_features:
+            del self.n_features_in_  # a failed fit leaves no fitted state
             raise ValueError(
                 f"{type(self).__name__}: feature_names has {len(self.feature_names)} "
                 f"name(s) but X has {n_features} features per constituent (shape {X.shape})."
             )
-        self.n_features_in_ = n_features
         self.n_constituents_ = X.shape[1]
         return self
 
@@ -256,8 +247,7 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         -------
         flat : ndarray of shape (n_jets, n_constituents_ * n_features_in_), float32
         """
-        check_is_fitted(self, "n_constituents_")
-        X = check_constituents(X, n_features=self.n_features_in_, estimator=self)
+        X = self._validate_transform(X)
         if X.shape[1] != self.n_constituents_:
             raise ValueError(
                 f"{type(self).__name__}: fitted on {self.n_constituents_} constituent slots, "

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import StrOptions
 
-from ..utils import constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask
+from ..utils._sklearn_compat import StrOptions, _fit_context
 from ._base import _NDOutputTransformer
 
 
-class ConstituentScaler(_NDOutputTransformer):
+class ConstituentScaler(ConstituentInputMixin, _NDOutputTransformer):
     """Scale each per-constituent feature, ignoring padding in the statistics.
 
     A zero-padded constituent array holds many all-zero rows; fitting

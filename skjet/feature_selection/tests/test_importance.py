@@ -7,9 +7,9 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skjet.feature_selection import ImportancePruner
+from skjet.utils._sklearn_compat import InvalidParameterError
 
 
 def _logistic_data(n=400, n_features=9, random_state=0):

@@ -250,11 +250,13 @@ def test_batches_give_same_result(monkeypatch, jets):
     "params, match",
     [
         ({"features": ("tau1", "tau4")}, r"unknown feature\(s\) \['tau4'\]"),
-        ({"radius": 0.0}, "radius must be a finite number > 0"),
-        ({"soft_drop_zcut": 1.5}, r"soft_drop_zcut must be a finite number in \[0, 1\)"),
-        ({"soft_drop_beta": -1.0}, "soft_drop_beta"),
-        ({"nsubjettiness_beta": np.nan}, "nsubjettiness_beta"),
-        ({"axes": "anti_kt"}, "axes must be one of"),
+        ({"radius": 0.0}, r"'radius' parameter of Substructure must be a float in the range \(0"),
+        ({"radius": np.inf}, "'radius' parameter"),
+        ({"soft_drop_zcut": 1.5}, r"'soft_drop_zcut' parameter .* range \[0.0, 1.0\)"),
+        ({"soft_drop_beta": -1.0}, "'soft_drop_beta' parameter"),
+        ({"nsubjettiness_beta": np.nan}, "'nsubjettiness_beta' parameter"),
+        ({"axes": "anti_kt"}, r"'axes' parameter .* among \{"),
+        ({"features": "tau4"}, "'features' parameter"),
     ],
 )
 def test_bad_parameters(params, match):
