@@ -13,7 +13,7 @@ TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= generate,test,dask,taggers,export,hls4ml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test demo lint bench clean docs
+.PHONY: install test test-oldest demo lint bench clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,18 @@ install: $(STAMP)
 # asking for every core, stall on OpenMP spin-waits (seconds per xgboost fit).
 test: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+# The common checks against the oldest scikit-learn and skorch that pyproject.toml allows,
+# read from its lower bounds, in a venv of their own: those bounds stay true.
+OLDEST_VENV ?= .venv-oldest
+test-oldest:
+	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -c "import torch" 2>/dev/null || $(OLDEST_VENV)/bin/pip install $(TORCH_SPEC)
+	$(OLDEST_VENV)/bin/pip install --quiet \
+		"scikit-learn==$$(grep -oP '"scikit-learn>=\K[0-9.]+' pyproject.toml)" \
+		"skorch==$$(grep -oP '"skorch>=\K[0-9.]+' pyproject.toml)" -e ".[test,generate]"
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		$(OLDEST_VENV)/bin/python -m pytest $(PYTEST_ARGS) -p no:cacheprovider tests/test_common.py
 
 demo: install
 	$(PY) -m skjet demo
@@ -49,4 +61,4 @@ docs: install $(DOCS_STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache build dist

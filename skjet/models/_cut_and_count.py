@@ -128,8 +128,9 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
     ----------
     cuts_ : list of dict
         One record per feature in the order applied: ``feature`` (name), ``index``
-        (column), ``form`` (``"all"``, ``"below"``, ``"above"``, ``"window"``,
-        ``"outside"``), ``low`` and ``high`` (``None`` where the form has none),
+        (column), ``form`` (``"all"``: any value, ``"below"``: ``x < high``,
+        ``"above"``: ``x >= low``, ``"window"``: ``low <= x < high``, ``"outside"``: not
+        in that window), ``low`` and ``high`` (``None`` where the form has none),
         ``signal_efficiency`` and ``background_efficiency`` (weighted, of the selection
         up to and including this cut), ``objective`` (of that selection) and ``note``.
         A feature whose best cut does not improve the objective gets the cut ``"all"``

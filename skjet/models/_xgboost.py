@@ -198,8 +198,21 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     True
     """
 
+    # None leaves a booster parameter to xgboost's default. Extra xgboost parameters given
+    # as keywords are not listed: xgboost validates them itself.
     _parameter_constraints: dict = {
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 0, None, closed="left"), None],
+        "learning_rate": [Interval(Real, 0, None, closed="left"), None],
+        "subsample": [Interval(Real, 0, 1, closed="right"), None],
+        "colsample_bytree": [Interval(Real, 0, 1, closed="right"), None],
+        "reg_lambda": [Interval(Real, 0, None, closed="left"), None],
+        "reg_alpha": [Interval(Real, 0, None, closed="left"), None],
+        "min_child_weight": [Interval(Real, 0, None, closed="left"), None],
+        "gamma": [Interval(Real, 0, None, closed="left"), None],
+        "tree_method": [StrOptions({"auto", "exact", "approx", "hist"}), None],
+        "max_bin": [Interval(Integral, 2, None, closed="left"), None],
+        "eval_metric": [str, list, callable, None],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],

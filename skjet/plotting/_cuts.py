@@ -6,8 +6,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..models._cut_and_count import _cut_pass_margin
-
 _KEPT_COLOR = "tab:green"
 _CUT_COLOR = "tab:red"
 
@@ -37,6 +35,19 @@ def _kept_spans(cut: dict, lo: float, hi: float) -> list[tuple[float, float]]:
     if form == "outside":
         return [(lo, low), (high, hi)]
     return [(lo, hi)]  # "all"
+
+
+def _passes(x: np.ndarray, cut: dict) -> np.ndarray:
+    """Which values pass a ``cuts_`` record, as documented by CutAndCountClassifier.cuts_."""
+    form, low, high = cut["form"], cut["low"], cut["high"]
+    if form == "below":
+        return x < high
+    if form == "above":
+        return x >= low
+    if form in ("window", "outside"):
+        inside = (x >= low) & (x < high)
+        return inside if form == "window" else ~inside
+    return np.ones(len(x), dtype=bool)  # "all"
 
 
 def plot_cuts(cut_and_count, X, y, bins=50, *, sequential: bool | None = None, figsize=None):
@@ -121,5 +132,5 @@ def plot_cuts(cut_and_count, X, y, bins=50, *, sequential: bool | None = None, f
         )
         ax.legend(fontsize="small")
         if sequential:
-            passed &= _cut_pass_margin(x, cut["form"], cut["low"], cut["high"], 1.0)[0]
+            passed &= _passes(x, cut)
     return fig

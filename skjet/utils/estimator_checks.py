@@ -10,6 +10,7 @@ pandas output for 2-D outputs, and the classifier API.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -19,6 +20,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
+
+from ._sklearn_compat import InvalidParameterError, generate_invalid_param_val, make_constraint
 
 INPUT_KINDS = ("constituents", "images")
 
@@ -194,6 +197,63 @@ def check_classifier_single_class(name, estimator, X, y):
     """A single class in y is refused with a message that says so."""
     with pytest.raises(ValueError, match=r"(?i)class"):
         clone(estimator).fit(X, np.full(len(X), y[0]))
+
+
+def _init_param_names(estimator) -> set[str]:
+    """The parameters named in ``__init__`` (extra ``**kwargs`` parameters excluded)."""
+    signature = inspect.signature(type(estimator).__init__)
+    return {
+        name
+        for name, p in signature.parameters.items()
+        if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    }
+
+
+def check_param_validation(name, estimator, X, y):
+    """Every parameter has a constraint, and an invalid value is refused when fitting.
+
+    The model is imbalanced-learn's (and scikit-learn's) ``check_param_validation``:
+    ``_parameter_constraints`` lists exactly the ``__init__`` parameters, and for each
+    one an object of no valid type, then a value of a valid type outside each constraint
+    (where scikit-learn can generate one), makes ``fit``, ``partial_fit``,
+    ``fit_transform`` and ``fit_predict`` raise ``InvalidParameterError`` naming the
+    parameter, before the data is looked at. Works for 2-D and N-D input alike.
+    """
+    constraints = getattr(estimator, "_parameter_constraints", None)
+    assert constraints is not None, f"{name} declares no _parameter_constraints"
+    params = _init_param_names(estimator)
+    assert set(constraints) == params, (
+        f"{name}: _parameter_constraints lists {sorted(set(constraints) - params)} that are "
+        f"not parameters and misses {sorted(params - set(constraints))}"
+    )
+    methods = [m for m in ("fit", "partial_fit", "fit_transform", "fit_predict") if hasattr(estimator, m)]
+    bad_type = type("BadType", (), {})()
+    for param, options in constraints.items():
+        if options == "no_validation":
+            continue
+        bad_values = [bad_type]
+        for constraint in map(make_constraint, options):
+            try:
+                bad_values.append(generate_invalid_param_val(constraint))
+            except NotImplementedError:  # e.g. a type: the bad type above covers it
+                continue
+        match = rf"The '{param}' parameter of {name} must be .* Got .* instead\."
+        for value in bad_values:
+            est = clone(estimator).set_params(**{param: value})
+            for method in methods:
+                with pytest.raises(InvalidParameterError, match=match):
+                    getattr(est, method)(X, y)
+
+
+def make_check_input(estimator, kind: str | None = None):
+    """``(X, y)`` for a check: 2-D features, or constituents or images for N-D estimators.
+
+    ``kind`` is one of :data:`INPUT_KINDS`, or ``None`` for a (20, 8) table.
+    """
+    if kind is not None:
+        return _make_input(kind)
+    rng = np.random.default_rng(0)
+    return rng.uniform(size=(20, 8)), np.arange(20) % 2
 
 
 def yield_checks(estimator) -> Iterator[Callable]:
