@@ -48,6 +48,7 @@ demo: install
 
 lint: install
 	$(VENV)/bin/ruff check skjet tests benchmarks examples
+	$(VENV)/bin/mypy  # configured in pyproject.toml: skjet/
 
 bench: install
 	$(PY) benchmarks/run_all.py

@@ -364,7 +364,7 @@ def _versions() -> dict:
 
     from .. import __version__
 
-    out = {"skjet": __version__}
+    out: dict[str, str | None] = {"skjet": __version__}
     for dist in ("pythia8mc", "fastjet"):
         try:
             out[dist] = version(dist)
@@ -578,7 +578,7 @@ def generate_jets(
 
     use_cache = cache and reproducible
     path = _cache_file(data_home, settings) if use_cache else None
-    if use_cache and path.exists():
+    if path is not None and path.exists():
         try:
             bunch = _read_cache(path)
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
@@ -643,6 +643,6 @@ def generate_jets(
     for name, r in results:
         n_events[name] += r["n_events"]
     bunch = _make_bunch(constituents, target, np.array(processes), jets, settings, n_events)
-    if use_cache:
+    if path is not None:
         _write_cache(path, bunch)
     return (bunch.constituents, bunch.target) if return_X_y else bunch

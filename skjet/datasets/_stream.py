@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,7 @@ class _Output:
                 "collected chunk by chunk."
             )
         if file is None:
-            self.array = np.empty(self.shape, dtype=self.dtype)
+            self.array: Any = np.empty(self.shape, dtype=self.dtype)  # or a memmap
         else:
             self.array = np.lib.format.open_memmap(
                 file, mode="w+", dtype=self.dtype, shape=self.shape
@@ -145,6 +146,7 @@ class _Output:
     def result(self, start: int):
         index = pd.RangeIndex(start, start + self.n_rows)
         if self.dtype is None:
+            assert self.names is not None  # a DataFrame output always has its names
             # copy=False: the columns become the frame, not a second copy of the output
             return pd.DataFrame(dict(zip(self.names, self.columns)), index=index, copy=False)
         if self.names is not None and self.array.ndim == 2:
@@ -286,6 +288,7 @@ def transform_top_tagging(
                     Xt = transformer.transform(X)
                 out.write(a - lo, b - lo, Xt, (a, b))
                 target[a - lo : b - lo] = y
+            assert out is not None  # n > 0 jets, so at least one chunk was written
             if tmp is not None:  # close the memmap on the temporary name; reopened below
                 out.array.flush()
                 del out.array

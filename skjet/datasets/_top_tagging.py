@@ -89,7 +89,7 @@ class _Layout:
 def _check_columns(path, columns: list[str], dtypes: dict[str, np.dtype]) -> _Layout:
     """Validate the column set and dtypes; name every problem and the file."""
     present = set(columns)
-    indices = sorted({int(m.group(2)) for c in columns if (m := _CONSTITUENT_RE.match(c))})
+    indices = sorted({int(hit.group(2)) for c in columns if (hit := _CONSTITUENT_RE.match(c))})
     if not indices:
         raise ValueError(
             f"{path}: no constituent columns E_0, PX_0, PY_0, PZ_0, ... found; this is not the "
@@ -278,7 +278,7 @@ class _Reader:
         )
 
     def allocate(self, n: int) -> dict[str, np.ndarray]:
-        out = {
+        out: dict[str, np.ndarray] = {
             "X": np.empty((n, 4 * self.layout.n_constituents), dtype=np.float32),
             "y": np.empty((n, 1), dtype=np.int64),
         }

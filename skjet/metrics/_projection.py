@@ -242,7 +242,7 @@ def projected_confusion_matrix(
     if (
         isinstance(threshold, bool)
         or not isinstance(threshold, numbers.Real)
-        or not np.isfinite(threshold)
+        or not np.isfinite(float(threshold))
     ):
         raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
     is_signal, score, weight = _projected_inputs(y_true, proba, classes, signal, sample_weight)

@@ -7,6 +7,7 @@ Also holds the validation of binary ``(y_true, y_score)`` inputs shared by every
 from __future__ import annotations
 
 import warnings
+from typing import Literal
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
@@ -130,7 +131,7 @@ def _interp_roc(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, *, at_tie: str) -
     ``x`` equals a repeated ``xp`` value, ``at_tie`` picks the ``"first"`` or ``"last"``
     point of that plateau (``np.interp`` leaves it to its search).
     """
-    side = "left" if at_tie == "first" else "right"
+    side: Literal["left", "right"] = "left" if at_tie == "first" else "right"
     idx = np.searchsorted(xp, x, side=side)
     if at_tie == "last":
         idx = idx - 1

@@ -322,7 +322,9 @@ def compare(
     binary_view = signal is not None or classes.size == 2
     want_scores = return_curves and binary_view
     # Signal (True) / background of every jet; None for a multiclass problem without signal.
-    is_signal = np.isin(y, signal if signal is not None else classes[1:]) if binary_view else None
+    is_signal: Any = (
+        np.isin(y, signal if signal is not None else classes[1:]) if binary_view else None
+    )
     # What the scorers see: the labels, or with signal the projected 1 (signal) / 0 labels.
     y_scored = y if signal is None else is_signal.astype(int)
     tasks = [(name, fold) for name in estimators for fold in range(len(splits))]

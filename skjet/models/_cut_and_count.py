@@ -311,7 +311,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
                     )
                 columns.append(int(hit[0]))
             elif isinstance(f, Integral | np.integer) and not isinstance(f, bool):
-                if not -n_features <= f < n_features:
+                if not -n_features <= int(f) < n_features:
                     raise ValueError(
                         f"{name}: feature index {f} is out of range for X with "
                         f"{n_features} columns."
@@ -382,6 +382,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
                     "score": float(values[k]),
                     "note": "",
                 }
+        assert best is not None  # the form "all" is always a candidate
         return best
 
     def _keep_all_if_no_gain(self, cut: dict, current: float) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,6 +38,8 @@ def check_float32_finite(
 
 class LogProbaMixin:
     """``predict_log_proba`` as the logarithm of ``predict_proba`` (log 0 is -inf)."""
+
+    predict_proba: Callable[..., np.ndarray]  # provided by the classifier
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.

@@ -401,7 +401,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
 
     def _seed(self) -> int:
         if isinstance(self.random_state, Integral):
-            return self.random_state
+            return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _set_fitted(self, model, evals_result: dict):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sklearn.base import BaseEstimator, TransformerMixin
 
 
-class _NDOutputTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class _NDOutputTransformer(  # type: ignore[call-arg]  # sklearn's set_output keyword
+    TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
+):
     """Base of the transformers whose output is 3-D or 4-D (constituents, jet images).
 
     Their output has no tabular container, so scikit-learn's automatic pandas wrapping is
