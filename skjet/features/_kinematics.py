@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import ConstituentInputMixin, n_constituents
 from ..utils._fourvec import eta, jet_four_momentum, mass, phi, pt
 from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 
 # Jets per slice for per-constituent work: 4096 x 200 x 4 float32 is 13 MB, so a slice and
 # its temporaries stay in cache-friendly sizes and never scale with the number of jets.
@@ -141,7 +142,7 @@ class JetMass(_JetFeatureTransformer):
     def _selected_features(self):
         return ("mass",)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Jet mass of each jet.
 
         Parameters
@@ -180,7 +181,7 @@ class Multiplicity(_JetFeatureTransformer):
     def _selected_features(self):
         return ("multiplicity",)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Constituent multiplicity of each jet.
 
         Parameters
@@ -264,7 +265,7 @@ class JetKinematics(_JetFeatureTransformer):
     def _selected_features(self):
         return _check_feature_names(self.features, KINEMATIC_FEATURES, type(self).__name__)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Compute the selected kinematic features.
 
         Parameters

@@ -20,6 +20,7 @@ from ..utils import constituent_mask, import_optional
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._fourvec import delta_phi, mass, rapidity
 from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._typing import ArrayLike
 from ._kinematics import _check_feature_names, _JetFeatureTransformer
 
 NSUBJETTINESS_FEATURES = ("tau1", "tau2", "tau3", "tau21", "tau32")
@@ -380,7 +381,7 @@ class Substructure(_JetFeatureTransformer):
             return HLS4ML_FEATURES
         return _check_feature_names(self.features, SUBSTRUCTURE_FEATURES, who)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Compute the selected substructure features.
 
         Parameters

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -15,6 +16,7 @@ from ..metrics._significance import significance
 from ..utils import check_sample_weight
 from ..utils._classes import check_two_classes, format_labels
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 from ._validation import LogProbaMixin
 
 # Cut forms, in the order that breaks ties between equally good cuts (simplest first).
@@ -192,11 +194,11 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        topology="sequential",
-        n_bins=50,
-        objective="accuracy",
-        signal_class=None,
-        features=None,
+        topology: str = "sequential",
+        n_bins: int = 50,
+        objective: str = "accuracy",
+        signal_class: Any | None = None,
+        features: ArrayLike | None = None,
     ):
         self.topology = topology
         self.n_bins = n_bins
@@ -212,7 +214,12 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> CutAndCountClassifier:
         """Choose the cuts on the training data.
 
         Parameters
@@ -468,7 +475,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, dtype=np.float64, reset=False)
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Number of cuts passed minus the number of cuts, plus a tie-breaker in [0, 1).
 
         Positive exactly for events passing every cut. For binary problems the sign
@@ -488,7 +495,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             return -score
         return score
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """``signal_class_`` for events passing every cut, else ``background_class_``.
 
         Parameters
@@ -504,7 +511,7 @@ class CutAndCountClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator):
             self.classes_.dtype
         )
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Calibrated class probabilities, columns in ``classes_`` order.
 
         Parameters

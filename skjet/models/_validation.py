@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..utils import check_finite
+from ..utils._typing import ArrayLike
 
 
 def check_float32_finite(
-    X: np.ndarray, estimator, name: str = "X", *, allow_nan: bool = False
+    X: np.ndarray, estimator: Any, name: str = "X", *, allow_nan: bool = False
 ) -> np.ndarray:
     """float32 C-contiguous copy-if-needed of ``X``; values overflowing float32 are refused.
 
@@ -41,7 +43,7 @@ class LogProbaMixin:
 
     predict_proba: Callable[..., np.ndarray]  # provided by the classifier
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Parameters

@@ -7,6 +7,7 @@ import inspect
 import os
 import sys
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -35,6 +36,7 @@ from ..utils._dask import (
     is_dask_collection,
 )
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 from ._validation import LogProbaMixin, check_float32_finite
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
@@ -224,25 +226,25 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     def __init__(
         self,
         *,
-        n_estimators=100,
-        max_depth=None,
-        learning_rate=None,
-        subsample=None,
-        colsample_bytree=None,
-        reg_lambda=None,
-        reg_alpha=None,
-        min_child_weight=None,
-        gamma=None,
-        tree_method=None,
-        max_bin=None,
-        eval_metric=None,
-        early_stopping_rounds=None,
-        validation_fraction=0.1,
-        class_weight=None,
-        device="auto",
-        n_jobs=None,
-        random_state=None,
-        **kwargs,
+        n_estimators: int = 100,
+        max_depth: int | None = None,
+        learning_rate: float | None = None,
+        subsample: float | None = None,
+        colsample_bytree: float | None = None,
+        reg_lambda: float | None = None,
+        reg_alpha: float | None = None,
+        min_child_weight: float | None = None,
+        gamma: float | None = None,
+        tree_method: str | None = None,
+        max_bin: int | None = None,
+        eval_metric: Any | None = None,
+        early_stopping_rounds: int | None = None,
+        validation_fraction: float = 0.1,
+        class_weight: dict | str | None = None,
+        device: str = "auto",
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        **kwargs: Any,
     ):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -307,7 +309,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         params.update({k: getattr(self, k) for k in self._extra_param_names()})
         return params
 
-    def set_params(self, **params) -> XGBoostClassifier:
+    def set_params(self, **params: Any) -> XGBoostClassifier:
         """Set parameters; names that are not explicit are taken as xgboost parameters.
 
         Parameters
@@ -330,8 +332,16 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, eval_set=None, sample_weight_eval_set=None,
-            verbose=False):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        eval_set: list | None = None,
+        sample_weight_eval_set: list | None = None,
+        verbose: bool | int = False,
+    ) -> XGBoostClassifier:
         """Train the boosted trees.
 
         Parameters
@@ -579,7 +589,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         return tuple(parts) if weight is not None else (*parts, None, None)
 
     # --------------------------------------------------------------- prediction
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order.
 
         Parameters
@@ -596,7 +606,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             return self._predict_dask(X, proba=True)
         return self.estimator_.predict_proba(self._check_X(X))
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class, as an original label.
 
         Parameters
@@ -631,7 +641,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             return X.map_partitions(_proba_partition, self, meta=meta)
         return X.map_partitions(_predict_partition, self, meta=(None, self.classes_.dtype))
 
-    def get_booster(self):
+    def get_booster(self) -> Any:
         """The fitted :class:`xgboost.Booster` (same as ``booster_``)."""
         check_is_fitted(self)
         return self.booster_

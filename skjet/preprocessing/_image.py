@@ -9,6 +9,7 @@ import numpy as np
 from ..utils import ConstituentInputMixin, constituent_mask
 from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 
@@ -106,7 +107,7 @@ class JetImage(ConstituentInputMixin, _NDOutputTransformer):
         self.normalize = normalize
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> JetImage:
         """Check ``X`` and the parameters; the images need no statistics.
 
         Parameters
@@ -123,7 +124,7 @@ class JetImage(ConstituentInputMixin, _NDOutputTransformer):
         self._validate_fit(X)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Make one image per jet.
 
         Parameters

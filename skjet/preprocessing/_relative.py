@@ -8,6 +8,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..utils import ConstituentInputMixin, constituent_mask
 from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
 from ..utils._sklearn_compat import _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 RELATIVE_FEATURE_NAMES = (
@@ -94,7 +95,7 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
         pass
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> RelativeConstituents:
         """Check ``X`` and record the number of features per constituent (4).
 
         Parameters
@@ -111,7 +112,7 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
         self._validate_fit(X)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Compute the seven relative features of every real constituent.
 
         Parameters
@@ -153,7 +154,7 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
         out[jets, slots] = features
         return out
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Names of the seven features along the last axis of the output.
 
         The output is 3-D, so these name its last axis, not columns; they are what

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import ConstituentInputMixin, check_constituents, check_finite
 from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 # Column prefixes of the Top Quark Tagging Reference Dataset: E_0, PX_0, PY_0, PZ_0, E_1, ...
@@ -104,7 +105,7 @@ class ReshapeConstituents(_NDOutputTransformer):
             )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> ReshapeConstituents:
         """Check that the columns split into constituents of ``n_features``.
 
         Parameters
@@ -132,7 +133,7 @@ class ReshapeConstituents(_NDOutputTransformer):
         self.n_constituents_ = n_columns // self.n_features
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Reshape to (n_jets, n_constituents, n_features).
 
         Parameters
@@ -148,7 +149,7 @@ class ReshapeConstituents(_NDOutputTransformer):
         X = validate_data(self, X, dtype=np.float32, reset=False)
         return np.ascontiguousarray(X).reshape(len(X), self.n_constituents_, self.n_features)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Flatten (n_jets, n_constituents, n_features) back to the fitted table layout.
 
         Parameters
@@ -208,11 +209,11 @@ class FlattenConstituents(ConstituentInputMixin, TransformerMixin, BaseEstimator
     # Any number of features per constituent; fit records only shapes (stateless).
     _n_features = None
 
-    def __init__(self, feature_names=None):
+    def __init__(self, feature_names: ArrayLike | None = None):
         self.feature_names = feature_names
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> FlattenConstituents:
         """Record the constituent slots and features per constituent.
 
         Parameters
@@ -236,7 +237,7 @@ class FlattenConstituents(ConstituentInputMixin, TransformerMixin, BaseEstimator
         self.n_constituents_ = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Flatten to (n_jets, n_constituents * n_features).
 
         Parameters
@@ -255,7 +256,7 @@ class FlattenConstituents(ConstituentInputMixin, TransformerMixin, BaseEstimator
             )
         return X.reshape(len(X), -1)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Reshape a flat table back to (n_jets, n_constituents_, n_features_in_).
 
         Parameters
@@ -278,7 +279,7 @@ class FlattenConstituents(ConstituentInputMixin, TransformerMixin, BaseEstimator
         check_finite(X, name=f"{type(self).__name__}: X")
         return X.reshape(len(X), self.n_constituents_, self.n_features_in_)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Column names ``<feature>_<constituent index>``, constituent by constituent.
 
         Parameters

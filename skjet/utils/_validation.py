@@ -7,8 +7,13 @@ pT descending and zero-padded: a constituent row that is all zeros is padding.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import DTypeLike
+
+from ._typing import ArrayLike
 
 _FOUR_MOMENTUM = "(E, px, py, pz)"
 
@@ -49,12 +54,12 @@ def check_finite(X: np.ndarray, *, name: str = "X") -> None:
 
 
 def check_constituents(
-    X,
+    X: ArrayLike,
     *,
     n_features: int | None = 4,
-    dtype=np.float32,
+    dtype: DTypeLike = np.float32,
     name: str = "constituents",
-    estimator=None,
+    estimator: Any | None = None,
     copy: bool = False,
 ) -> np.ndarray:
     """Validate a constituent array and return it as a C-contiguous 3-D array.
@@ -197,12 +202,12 @@ def n_constituents(X: np.ndarray) -> np.ndarray:
 
 
 def check_sample_weight(
-    sample_weight,
+    sample_weight: ArrayLike,
     n_samples: int,
     *,
     ensure_non_negative: bool = False,
     samples_of: str = "X",
-    estimator=None,
+    estimator: Any | None = None,
 ) -> np.ndarray:
     """Validate sample weights: a finite float64 array of shape ``(n_samples,)``.
 

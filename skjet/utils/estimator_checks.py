@@ -14,6 +14,7 @@ import inspect
 import pickle
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,11 +23,16 @@ from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 
 from ._sklearn_compat import InvalidParameterError, generate_invalid_param_val, make_constraint
+from ._typing import ArrayLike
 
 INPUT_KINDS = ("constituents", "images")
 
 
-def make_constituents(n_jets: int = 40, n_slots: int = 16, random_state: int = 0):
+def make_constituents(
+    n_jets: int = 40,
+    n_slots: int = 16,
+    random_state: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Physics-like zero-padded constituents (n, m, 4) and binary string labels.
 
     Class "top" jets have more, softer constituents than "qcd" jets. The last jet has no
@@ -46,7 +52,11 @@ def make_constituents(n_jets: int = 40, n_slots: int = 16, random_state: int = 0
     return X, y
 
 
-def make_images(n_jets: int = 40, size: int = 8, random_state: int = 0):
+def make_images(
+    n_jets: int = 40,
+    size: int = 8,
+    random_state: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Non-negative images (n, 1, size, size) and binary string labels."""
     rng = np.random.default_rng(random_state)
     y = np.where(np.arange(n_jets) % 2 == 0, "top", "qcd")
@@ -75,7 +85,7 @@ def _methods(estimator) -> list[str]:
     return [m for m in names if hasattr(estimator, m)]
 
 
-def check_params_stored(name, estimator, X, y):
+def check_params_stored(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """``__init__`` stores parameters unchanged; clone and set_params round-trip."""
     params = estimator.get_params(deep=False)
     cloned = clone(estimator)
@@ -90,7 +100,7 @@ def check_params_stored(name, estimator, X, y):
     )
 
 
-def check_not_fitted(name, estimator, X, y):
+def check_not_fitted(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Every prediction method raises NotFittedError before fit."""
     est = clone(estimator)
     for method in _methods(est):
@@ -98,7 +108,7 @@ def check_not_fitted(name, estimator, X, y):
             getattr(est, method)(X)
 
 
-def check_fit_returns_self(name, estimator, X, y):
+def check_fit_returns_self(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """``fit`` returns the estimator and sets ``n_features_in_`` and trailing-underscore attributes."""
     est = clone(estimator)
     assert est.fit(X, y) is est, f"{name}.fit must return self"
@@ -107,14 +117,14 @@ def check_fit_returns_self(name, estimator, X, y):
         np.testing.assert_array_equal(est.classes_, np.unique(y))
 
 
-def check_rejects_2d(name, estimator, X, y):
+def check_rejects_2d(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Flattened 2-D input gets a ValueError that names the expected dimensions."""
     est = clone(estimator)
     with pytest.raises(ValueError, match=r"\d-D"):
         est.fit(X.reshape(len(X), -1), y)
 
 
-def check_rejects_nan(name, estimator, X, y):
+def check_rejects_nan(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """NaN and inf in the input are refused, not dropped."""
     for bad in (np.nan, np.inf):
         X_bad = X.copy()
@@ -123,13 +133,18 @@ def check_rejects_nan(name, estimator, X, y):
             clone(estimator).fit(X_bad, y)
 
 
-def check_rejects_empty(name, estimator, X, y):
+def check_rejects_empty(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Zero jets give a ValueError."""
     with pytest.raises(ValueError):
         clone(estimator).fit(X[:0], y[:0])
 
 
-def check_rejects_wrong_features_at_predict(name, estimator, X, y):
+def check_rejects_wrong_features_at_predict(
+    name: str,
+    estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+) -> None:
     """A different last axis at predict/transform time than at fit gives a ValueError."""
     est = clone(estimator).fit(X, y)
     X_wrong = np.concatenate([X, X[..., :1]], axis=-1)
@@ -138,7 +153,7 @@ def check_rejects_wrong_features_at_predict(name, estimator, X, y):
             getattr(est, method)(X_wrong)
 
 
-def check_no_input_mutation(name, estimator, X, y):
+def check_no_input_mutation(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Neither fit nor prediction changes the caller's array."""
     X_before = X.copy()
     est = clone(estimator).fit(X, y)
@@ -147,7 +162,7 @@ def check_no_input_mutation(name, estimator, X, y):
     np.testing.assert_array_equal(X, X_before)
 
 
-def check_pickle_round_trip(name, estimator, X, y):
+def check_pickle_round_trip(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """A pickled and restored estimator gives identical results."""
     est = clone(estimator).fit(X, y)
     restored = pickle.loads(pickle.dumps(est))
@@ -155,7 +170,7 @@ def check_pickle_round_trip(name, estimator, X, y):
         np.testing.assert_array_equal(getattr(est, method)(X), getattr(restored, method)(X))
 
 
-def check_fit_idempotent(name, estimator, X, y):
+def check_fit_idempotent(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Fitting twice on the same data gives the same results."""
     est = clone(estimator)
     first = _output(est.fit(X, y), X)
@@ -163,13 +178,18 @@ def check_fit_idempotent(name, estimator, X, y):
     np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-6)
 
 
-def check_finite_output(name, estimator, X, y):
+def check_finite_output(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """The output is finite, including for the jet with no constituents (the last one)."""
     out = _output(clone(estimator).fit(X, y), X)
     assert np.isfinite(np.asarray(out, dtype=np.float64)).all(), f"{name} gave non-finite output"
 
 
-def check_feature_names_and_pandas_output(name, estimator, X, y):
+def check_feature_names_and_pandas_output(
+    name: str,
+    estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+) -> None:
     """2-D transformer output: ``get_feature_names_out`` matches, ``set_output`` gives a DataFrame."""
     est = clone(estimator).fit(X, y)
     out = est.transform(X)
@@ -184,7 +204,7 @@ def check_feature_names_and_pandas_output(name, estimator, X, y):
     np.testing.assert_allclose(frame.to_numpy(dtype=np.float64), np.asarray(out, dtype=np.float64))
 
 
-def check_classifier_api(name, estimator, X, y):
+def check_classifier_api(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """String labels, probabilities summing to one, predictions among ``classes_``."""
     est = clone(estimator).fit(X, y)
     proba = est.predict_proba(X)
@@ -193,7 +213,7 @@ def check_classifier_api(name, estimator, X, y):
     assert set(np.unique(est.predict(X))) <= set(est.classes_)
 
 
-def check_classifier_single_class(name, estimator, X, y):
+def check_classifier_single_class(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """A single class in y is refused with a message that says so."""
     with pytest.raises(ValueError, match=r"(?i)class"):
         clone(estimator).fit(X, np.full(len(X), y[0]))
@@ -209,7 +229,7 @@ def _init_param_names(estimator) -> set[str]:
     }
 
 
-def check_param_validation(name, estimator, X, y):
+def check_param_validation(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Every parameter has a constraint, and an invalid value is refused when fitting.
 
     The model is imbalanced-learn's (and scikit-learn's) ``check_param_validation``:
@@ -245,7 +265,7 @@ def check_param_validation(name, estimator, X, y):
                     getattr(est, method)(X, y)
 
 
-def make_check_input(estimator, kind: str | None = None):
+def make_check_input(estimator: Any, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` for a check: 2-D features, or constituents or images for N-D estimators.
 
     ``kind`` is one of :data:`INPUT_KINDS`, or ``None`` for a (20, 8) table.
@@ -256,7 +276,7 @@ def make_check_input(estimator, kind: str | None = None):
     return rng.uniform(size=(20, 8)), np.arange(20) % 2
 
 
-def yield_checks(estimator) -> Iterator[Callable]:
+def yield_checks(estimator: Any) -> Iterator[Callable]:
     """Yield the checks that apply to ``estimator``."""
     yield check_params_stored
     yield check_not_fitted
@@ -276,7 +296,11 @@ def yield_checks(estimator) -> Iterator[Callable]:
         yield check_feature_names_and_pandas_output
 
 
-def parametrize_with_nd_checks(estimators, input_kinds=None, expected_failed_checks=None):
+def parametrize_with_nd_checks(
+    estimators: Any,
+    input_kinds: dict[str, str] | None = None,
+    expected_failed_checks: dict | None = None,
+) -> Any:
     """``pytest.mark.parametrize`` over (estimator, check) for 3-D/4-D-input estimators.
 
     Parameters
@@ -294,7 +318,7 @@ def parametrize_with_nd_checks(estimators, input_kinds=None, expected_failed_che
         cls = type(est).__name__
         kind = input_kinds.get(cls, "constituents")
         for check in yield_checks(est):
-            marks = ()
+            marks: tuple = ()
             reason = expected_failed_checks.get(cls, {}).get(check.__name__)
             if reason:
                 marks = (pytest.mark.xfail(reason=reason, strict=True),)
