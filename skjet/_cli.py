@@ -6,6 +6,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,7 +142,7 @@ def write_outputs(result, out: Path, *, inputs=None, y=None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     result.to_csv(out / "comparison.csv")
     (out / "comparison.md").write_text(result.to_markdown() + "\n")
-    figures = {}
+    figures: dict[str, Any] = {}
     if result.curves:
         figures["roc.png"] = plot_roc(result).figure
         figures["rejection.png"] = plot_rejection(result).figure

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -439,13 +440,13 @@ def generate_jets(
     radius: float = 0.8,
     max_constituents: int = 200,
     sqrt_s: float = 14000.0,
-    random_state=None,
+    random_state: Any = None,  # int, RandomState or None; narrowed below
     n_jobs: int | None = None,
     progress: bool = True,
     cache: bool = True,
     data_home: str | os.PathLike | None = None,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Generate labelled hadron-level jets with Pythia8 and cluster them with FastJet.
 
     Events of each process are generated with Pythia8 in proton-proton collisions,

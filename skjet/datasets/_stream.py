@@ -156,7 +156,7 @@ class _Output:
 
 def transform_top_tagging(
     path: str | os.PathLike,
-    transformer,
+    transformer: Any,
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     start: int | None = None,
@@ -165,7 +165,7 @@ def transform_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Transform the jets of a Top Quark Tagging layout file, chunk by chunk.
 
     Streams the constituents ``chunk_size`` jets at a time (as
@@ -309,19 +309,19 @@ def transform_top_tagging(
 
 
 def partial_fit_top_tagging(
-    estimator,
+    estimator: Any,
     path: str | os.PathLike,
-    transformer=None,
+    transformer: Any = None,
     *,
     epochs: int = 1,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     shuffle: bool = True,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
     start: int | None = None,
     stop: int | None = None,
     key: str = "table",
     allow_nan: bool = False,
-):
+) -> Any:
     """Train an estimator on a Top Quark Tagging layout file, chunk by chunk.
 
     Reads ``chunk_size`` jets at a time into one reused buffer, applies

@@ -21,12 +21,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
 from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
+from ..utils._typing import ArrayLike
 from ..utils._validation import is_finite
 from ._base import atomic_path, get_data_home
 from ._download import download, read_json, zenodo_file_info
@@ -372,7 +374,7 @@ def load_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Load jets from a file in the Top Quark Tagging Reference Dataset layout.
 
     Reads the constituent columns ``E_i, PX_i, PY_i, PZ_i`` straight into a
@@ -529,10 +531,10 @@ def _flat_constituents(X) -> np.ndarray:
 
 def save_top_tagging(
     path: str | os.PathLike,
-    X,
-    y,
-    truth=None,
-    ttv=None,
+    X: ArrayLike,
+    y: ArrayLike,
+    truth: ArrayLike | None = None,
+    ttv: ArrayLike | None = None,
     *,
     key: str = "table",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -659,7 +661,7 @@ def fetch_top_tagging(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     return_X_y: bool = False,
     progress: bool = True,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Download (once) and load a subset of the Top Quark Tagging Reference Dataset.
 
     The files come from Zenodo record 2603256 (1.2M training, 400k validation and 400k

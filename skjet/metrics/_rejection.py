@@ -7,13 +7,14 @@ Also holds the validation of binary ``(y_true, y_score)`` inputs shared by every
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import roc_curve
 
 from ..utils import check_finite, check_sample_weight
+from ..utils._typing import ArrayLike
 
 
 def _as_1d(values, name: str) -> np.ndarray:
@@ -152,12 +153,12 @@ def _scalar_or_array(values: np.ndarray, like: np.ndarray):
 
 
 def rejection_at_efficiency(
-    y_true,
-    y_score,
-    efficiency=0.5,
-    pos_label=None,
-    sample_weight=None,
-):
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    efficiency: float | ArrayLike = 0.5,
+    pos_label: Any = None,
+    sample_weight: ArrayLike | None = None,
+) -> float | np.ndarray:
     r"""Background rejection :math:`1/\epsilon_B` at signal efficiency :math:`\epsilon_S`.
 
     :math:`\epsilon_B` is read off the ROC curve (``sklearn.metrics.roc_curve`` with
@@ -228,12 +229,12 @@ def rejection_at_efficiency(
 
 
 def efficiency_at_rejection(
-    y_true,
-    y_score,
-    rejection,
-    pos_label=None,
-    sample_weight=None,
-):
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    rejection: float | ArrayLike,
+    pos_label: Any = None,
+    sample_weight: ArrayLike | None = None,
+) -> float | np.ndarray:
     r"""Signal efficiency at which the background rejection :math:`1/\epsilon_B` is ``rejection``.
 
     The inverse reading of :func:`rejection_at_efficiency`: :math:`\epsilon_S` is
@@ -247,7 +248,7 @@ def efficiency_at_rejection(
         Binary labels.
     y_score : array-like of shape (n_samples,)
         Scores, larger means more signal-like.
-    rejection : float or array-like of floats >= 1
+    rejection : float or array-like of floats > =  1
         Target background rejection(s).
     pos_label : label, default=None
         The signal class (see :func:`rejection_at_efficiency`).

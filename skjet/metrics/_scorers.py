@@ -10,6 +10,8 @@ columns of the signal classes (a projection, for multiclass estimators), or the 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
@@ -88,7 +90,7 @@ def _significance_score(
     ).significance
 
 
-def make_rejection_scorer(efficiency: float, signal=None):
+def make_rejection_scorer(efficiency: float, signal: Any = None) -> Callable[..., float]:
     r"""Scorer of the background rejection :math:`1/\epsilon_B` at a signal efficiency.
 
     Parameters
@@ -137,7 +139,7 @@ def make_rejection_scorer(efficiency: float, signal=None):
     )
 
 
-def make_projected_auc_scorer(signal):
+def make_projected_auc_scorer(signal: Any) -> Callable[..., float]:
     """Scorer of the ROC AUC of the ``signal`` classes against all others.
 
     For a binary estimator with ``signal=classes_[1]`` this is the ``"roc_auc"`` scorer.
@@ -168,7 +170,11 @@ def make_projected_auc_scorer(signal):
     )
 
 
-def make_significance_scorer(formula: str = "s/sqrt(s+b)", signal=None, **cross_section_kwargs):
+def make_significance_scorer(
+    formula: str = "s/sqrt(s+b)",
+    signal: Any = None,
+    **cross_section_kwargs: Any,
+) -> Callable[..., float]:
     """Scorer of the best significance over thresholds (:func:`max_significance`).
 
     Parameters
@@ -220,7 +226,7 @@ def make_significance_scorer(formula: str = "s/sqrt(s+b)", signal=None, **cross_
 
 
 # Names used by the approach comparison; each call builds a fresh scorer.
-_SCORERS = {
+_SCORERS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "r30": (make_rejection_scorer, {"efficiency": 0.3}),
     "r50": (make_rejection_scorer, {"efficiency": 0.5}),
     "r99": (make_rejection_scorer, {"efficiency": 0.99}),
@@ -228,7 +234,7 @@ _SCORERS = {
 }
 
 
-def get_scorer(scoring):
+def get_scorer(scoring: Any) -> Callable[..., float]:
     """A scorer from a skjet or scikit-learn name.
 
     Parameters

@@ -20,6 +20,7 @@ from sklearn.utils.validation import has_fit_parameter
 from ..metrics import get_scorer
 from ..utils import check_sample_weight
 from ..utils._sklearn_compat import _safe_indexing
+from ..utils._typing import ArrayLike
 from ._result import ComparisonResult, RocCurve
 from ._view import _ScoringView, resolve_signal
 
@@ -214,19 +215,19 @@ def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, 
 
 
 def compare(
-    estimators,
-    X,
-    y,
+    estimators: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    cv=None,
-    test_size=None,
-    scoring=DEFAULT_SCORING,
-    signal=None,
+    cv: Any = None,
+    test_size: float | int | None = None,
+    scoring: Any = DEFAULT_SCORING,
+    signal: Any = None,
     n_jobs: int | None = None,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
     return_curves: bool = True,
     return_estimators: bool = False,
-    sample_weight=None,
+    sample_weight: ArrayLike | None = None,
     verbose: int = 0,
 ) -> ComparisonResult:
     """Fit and score several approaches on the same splits and tabulate them.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import auc, roc_curve
+
+from ..utils._typing import ArrayLike
 
 
 class RocCurve(NamedTuple):
@@ -25,7 +27,12 @@ class RocCurve(NamedTuple):
         return float(auc(self.fpr, self.tpr))
 
     @classmethod
-    def from_scores(cls, is_signal, score, sample_weight=None) -> RocCurve:
+    def from_scores(
+        cls,
+        is_signal: ArrayLike,
+        score: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> RocCurve:
         """The curve of signal scores ``score`` for the boolean truth ``is_signal``."""
         return cls(*roc_curve(np.asarray(is_signal, dtype=bool), score, sample_weight=sample_weight))
 
@@ -141,7 +148,7 @@ class ComparisonResult:
         lines = [header, align, *rows]
         return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
 
-    def to_csv(self, path: str | Path | None = None, **kwargs) -> str | None:
+    def to_csv(self, path: str | Path | None = None, **kwargs: Any) -> str | None:
         """Write :attr:`table` (full precision) as CSV to ``path``, or return it as a string.
 
         Extra keyword arguments go to :meth:`pandas.DataFrame.to_csv`.

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+
+from ..utils._typing import ArrayLike
 
 _KEPT_COLOR = "tab:green"
 _CUT_COLOR = "tab:red"
@@ -50,7 +55,15 @@ def _passes(x: np.ndarray, cut: dict) -> np.ndarray:
     return np.ones(len(x), dtype=bool)  # "all"
 
 
-def plot_cuts(cut_and_count, X, y, bins=50, *, sequential: bool | None = None, figsize=None):
+def plot_cuts(
+    cut_and_count: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    bins: int | ArrayLike = 50,
+    *,
+    sequential: bool | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """One panel per cut: class histograms, the cut values and the kept region shaded.
 
     Parameters

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from sklearn.metrics import auc
 
 from ._style import get_axes
@@ -49,7 +51,7 @@ def _as_curves(curves) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {"": _as_pair(curves, "curve")}
 
 
-def plot_roc(result_or_curves, expected=None, ax=None):
+def plot_roc(result_or_curves: Any, expected: Any = None, ax: Axes | None = None) -> Axes:
     """Signal efficiency (TPR) against background efficiency (FPR), AUC in the legend.
 
     Parameters
@@ -93,7 +95,7 @@ def plot_roc(result_or_curves, expected=None, ax=None):
     return ax
 
 
-def plot_rejection(result_or_curves, expected=None, ax=None):
+def plot_rejection(result_or_curves: Any, expected: Any = None, ax: Axes | None = None) -> Axes:
     r"""Background rejection :math:`1/\epsilon_B` (log scale) against signal efficiency.
 
     Points where :math:`\epsilon_B = 0` (infinite rejection) are left out.

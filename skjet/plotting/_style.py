@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
 
 @contextmanager
@@ -38,7 +39,7 @@ def use_style(style: str = "CMS") -> Iterator[None]:
         yield
 
 
-def get_axes(ax=None):
+def get_axes(ax: Axes | None = None) -> Axes:
     """``ax``, or the axes of a new figure."""
     if ax is None:
         _, ax = plt.subplots()
