@@ -42,7 +42,7 @@ def test_default_drops_least_important_third_make_classification(random_state):
     )
     pruner = ImportancePruner(KNeighborsClassifier(), random_state=0)
     support = pruner.fit(X, y).get_support()
-    assert support.sum() == 6  # 9 - 9 // 3, as the seed workflow drops the last third
+    assert support.sum() == 6  # 9 - 9 // 3, as the ttH multilepton analysis drops the last third
     assert support[:3].all()
 
 

@@ -286,7 +286,7 @@ def test_five_classes_have_hls4ml_like_features(five_class_sample):
     tau21 = Substructure(features=("tau21",)).fit_transform(five_class_sample.constituents)[:, 0]
     light = np.isin(target, ["q", "g"])
     assert np.median(tau21[target == "w"]) < np.median(tau21[light])
-    # Ranges of the hls4ml table (seed 001): c1_b0 in (0, 0.5), zlogz in about [-5, 0].
+    # Ranges of the hls4ml table (the hls4ml exercise): c1_b0 in (0, 0.5), zlogz in about [-5, 0].
     assert np.all((frame["c1_b0_mmdt"] >= 0) & (frame["c1_b0_mmdt"] < 0.5))
     assert np.all((frame["zlogz"] > -6) & (frame["zlogz"] <= 0))
     assert 40 < np.median(frame["mass_mmdt"][target == "w"]) < 110
