@@ -56,7 +56,7 @@ class _JetFeatureTransformer(ConstituentInputMixin, TransformerMixin, BaseEstima
         raise NotImplementedError
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> _JetFeatureTransformer:
         """Validate the constituents and the parameters; nothing is learned.
 
         Parameters
@@ -74,7 +74,7 @@ class _JetFeatureTransformer(ConstituentInputMixin, TransformerMixin, BaseEstima
         self.features_ = self._selected_features()
         return self
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Names of the output columns.
 
         Parameters

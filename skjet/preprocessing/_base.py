@@ -16,7 +16,7 @@ class _NDOutputTransformer(  # type: ignore[call-arg]  # sklearn's set_output ke
     Those that also take constituents add :class:`skjet.utils.ConstituentInputMixin`.
     """
 
-    def set_output(self, *, transform=None):
+    def set_output(self, *, transform: str | None = None) -> _NDOutputTransformer:
         """Accept an output configuration and keep returning arrays.
 
         The output of this transformer is 3-D (or 4-D), which a DataFrame cannot hold, so

@@ -215,7 +215,8 @@ def check_sample_weight(
     on scikit-learn's public :func:`~sklearn.utils.check_array` rather than its private
     ``_check_sample_weight``, whose keywords and checks change between releases. Negative
     weights (events of NLO generators) are kept unless ``ensure_non_negative``; weights that
-    are all zero are accepted here and left to the caller, which knows what they mean.
+    are all zero are refused, as scikit-learn refuses them: nothing would be learned or
+    measured.
 
     Parameters
     ----------
@@ -266,6 +267,11 @@ def check_sample_weight(
             f"samples; expected shape ({n_samples},)."
         )
     check_finite(weight, name=f"{who}sample_weight")
+    if n_samples and not weight.any():
+        raise ValueError(
+            f"{who}sample_weight is zero for all {n_samples} samples; at least one weight "
+            "must be non-zero."
+        )
     if ensure_non_negative and (weight < 0).any():
         raise ValueError(
             f"{who}sample_weight has {int((weight < 0).sum())} negative value(s); "
