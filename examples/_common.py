@@ -12,7 +12,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 
-def example_parser(doc: str, name: str, *, data: str, out: str, n_jets: str) -> argparse.ArgumentParser:
+def example_parser(
+    doc: str, name: str, *, data: str, out: str, n_jets: str
+) -> argparse.ArgumentParser:
     """The options of every example: --data, --quick, --out, --n-jets and --random-state.
 
     ``doc`` is the script's docstring (its first line describes the script), ``name`` names
@@ -28,9 +30,15 @@ def example_parser(doc: str, name: str, *, data: str, out: str, n_jets: str) -> 
     return parser
 
 
-def add_max_jets(parser: argparse.ArgumentParser) -> None:
-    """--max-jets, for the scripts that read a Top Quark Tagging file with --data."""
+def top_tagging_parser(
+    doc: str, name: str, *, out: str, n_jets: str,
+    data: str = "Top Quark Tagging HDF5 file; generated jets if omitted",
+) -> argparse.ArgumentParser:
+    """:func:`example_parser` and --max-jets, for the scripts that read a Top Quark Tagging
+    file with --data."""
+    parser = example_parser(doc, name, data=data, out=out, n_jets=n_jets)
     parser.add_argument("--max-jets", type=int, default=None, help="read at most this many jets")
+    return parser
 
 
 def output_dir(args: argparse.Namespace) -> Path:

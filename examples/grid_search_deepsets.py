@@ -34,19 +34,16 @@ from skjet.metrics import make_rejection_scorer  # noqa: E402
 from skjet.models import DeepSetsClassifier  # noqa: E402
 from skjet.preprocessing import ConstituentScaler, RelativeConstituents  # noqa: E402
 
-from _common import add_max_jets, example_parser, load_top_qcd, output_dir, save_figure  # noqa: E402
+from _common import load_top_qcd, output_dir, save_figure, top_tagging_parser  # noqa: E402
 
 FIGURES = ("grid_scores.png",)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = example_parser(
-        __doc__, "grid_search_deepsets",
-        data="Top Quark Tagging HDF5 file; generated jets if omitted",
-        out="folder for cv_results.csv and the figure",
+    parser = top_tagging_parser(
+        __doc__, "grid_search_deepsets", out="folder for cv_results.csv and the figure",
         n_jets="generated jets per class (default 3000, 800 with --quick)",
     )
-    add_max_jets(parser)
     parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits of GridSearchCV")
     return parser.parse_args(argv)
 

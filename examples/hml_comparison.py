@@ -49,20 +49,18 @@ from skjet.models import (  # noqa: E402
 from skjet.plotting import plot_cuts, plot_rejection, plot_roc  # noqa: E402
 from skjet.preprocessing import JetImage  # noqa: E402
 
-from _common import add_max_jets, example_parser, output_dir, read_top_tagging, save_figure  # noqa: E402
+from _common import output_dir, read_top_tagging, save_figure, top_tagging_parser  # noqa: E402
 
 CUT_OBSERVABLES = ["sd_mass", "tau21", "multiplicity"]
 FIGURES = ("roc.png", "rejection.png", "cuts_parallel.png", "cuts_sequential.png")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = example_parser(
-        __doc__, "hml_comparison",
-        data="Top Quark Tagging HDF5 file; generated W / QCD jets if omitted",
-        out="folder for the table, the figures and the saved models",
+    parser = top_tagging_parser(
+        __doc__, "hml_comparison", out="folder for the table, the figures and the saved models",
         n_jets="generated jets per class (default 3000; --quick: 300 W jets)",
+        data="Top Quark Tagging HDF5 file; generated W / QCD jets if omitted",
     )
-    add_max_jets(parser)
     return parser.parse_args(argv)
 
 

@@ -40,19 +40,16 @@ from skjet.models import DeepSetsClassifier  # noqa: E402
 from skjet.plotting import plot_history, plot_roc  # noqa: E402
 from skjet.preprocessing import ConstituentScaler, RelativeConstituents  # noqa: E402
 
-from _common import add_max_jets, example_parser, load_top_qcd, output_dir, save_figure  # noqa: E402
+from _common import load_top_qcd, output_dir, save_figure, top_tagging_parser  # noqa: E402
 
 FIGURES = ("roc.png", "deepsets_history.png", "latent_pca.png")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = example_parser(
-        __doc__, "top_tagging_deepsets",
-        data="Top Quark Tagging HDF5 file; generated jets if omitted",
-        out="folder for the figures",
+    parser = top_tagging_parser(
+        __doc__, "top_tagging_deepsets", out="folder for the figures",
         n_jets="generated jets per class (default 3000, 800 with --quick)",
     )
-    add_max_jets(parser)
     return parser.parse_args(argv)
 
 
