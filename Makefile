@@ -13,7 +13,7 @@ TORCH_SPEC ?= torch==2.13.0
 EXTRAS ?= generate,test,dask,taggers,export,hls4ml
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install test demo lint bench clean docs
+.PHONY: install test test-oldest demo lint bench clean docs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,26 @@ install: $(STAMP)
 test: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_ARGS)
 
+# The common checks against the oldest scikit-learn and skorch that pyproject.toml allows,
+# read from its lower bounds. Their own venv holds only those two; a .pth file lends it
+# every other package of $(VENV), so the step costs a two-wheel install, not a second set-up.
+OLDEST_VENV ?= .venv-oldest
+test-oldest: install
+	test -x $(OLDEST_VENV)/bin/python || $(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --quiet --no-deps \
+		"scikit-learn==$$(grep -oP '"scikit-learn>=\K[0-9.]+' pyproject.toml)" \
+		"skorch==$$(grep -oP '"skorch>=\K[0-9.]+' pyproject.toml)"
+	echo "import site; site.addsitedir('$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')')" \
+		> "$$($(OLDEST_VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/skjet-main-venv.pth"
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+		$(OLDEST_VENV)/bin/python -m pytest $(PYTEST_ARGS) -p no:cacheprovider tests/test_common.py
+
 demo: install
 	$(PY) -m skjet demo
 
 lint: install
 	$(VENV)/bin/ruff check skjet tests benchmarks examples
+	$(VENV)/bin/mypy  # configured in pyproject.toml: skjet/
 
 bench: install
 	$(PY) benchmarks/run_all.py
@@ -49,4 +64,4 @@ docs: install $(DOCS_STAMP)
 	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) $(OLDEST_VENV) .pytest_cache build dist

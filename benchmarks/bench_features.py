@@ -19,12 +19,13 @@ layout), 20 to 80 real constituents with exponential pT, spread ~0.1 in eta and 
 from __future__ import annotations
 
 import argparse
-import time
 import tracemalloc
 
 import numpy as np
 
 from skjet.features import JetKinematics, JetMass, Multiplicity, Substructure
+
+from _common import best_time, four_momenta
 
 
 def make_jets(
@@ -33,27 +34,15 @@ def make_jets(
     """Built block by block so that generating 1,000,000 jets needs no float64 (n, 200, 4)."""
     rng = np.random.default_rng(random_state)
     X = np.zeros((n_jets, n_slots, 4), dtype=np.float32)
-    slot = np.arange(n_slots)
     for start in range(0, n_jets, block):
         n = min(block, n_jets - start)
         mult = rng.integers(20, 81, n)
-        real = slot[None, :] < mult[:, None]
         pt = np.sort(rng.exponential(15.0, (n, n_slots)).astype(np.float32) + 0.5, axis=1)[:, ::-1]
         eta = rng.uniform(-1.5, 1.5, (n, 1)) + rng.normal(0, 0.1, (n, n_slots))
         phi = rng.uniform(-np.pi, np.pi, (n, 1)) + rng.normal(0, 0.1, (n, n_slots))
-        px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
-        out = np.stack([np.sqrt(px**2 + py**2 + pz**2), px, py, pz], axis=-1)
-        X[start : start + n] = np.where(real[..., None], out, 0.0)
+        X[start : start + n] = four_momenta(pt, eta, phi, mult)
     return X
 
-
-def best_time(fn, repeat: int = 3) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def peak_memory(fn) -> int:
@@ -104,9 +93,9 @@ def main() -> None:
     def skjet_mass_mult():
         return mass_t.transform(X), mult_t.transform(X)
 
-    t_sum = best_time(lambda: np.sum(X, axis=1))
-    t_mass = best_time(lambda: mass_t.transform(X))
-    t_mult = best_time(lambda: mult_t.transform(X))
+    t_sum = best_time(lambda: np.sum(X, axis=1))[0]
+    t_mass = best_time(lambda: mass_t.transform(X))[0]
+    t_mult = best_time(lambda: mult_t.transform(X))[0]
     peak = peak_memory(skjet_mass_mult)
     peak_sum = peak_memory(lambda: np.sum(X, axis=1))
     size = f"{n_mass:,} x 200 x 4"
@@ -136,8 +125,8 @@ def main() -> None:
     kin = JetKinematics().fit(X[:100])
     small = X[:n_kin_loop]
     np.testing.assert_allclose(kin.transform(small), loop_kinematics(small), rtol=1e-4, atol=1e-4)
-    t_kin = best_time(lambda: kin.transform(X), repeat=1)
-    t_kin_loop = best_time(lambda: loop_kinematics(small), repeat=1)
+    t_kin = best_time(lambda: kin.transform(X), repeat=1)[0]
+    t_kin_loop = best_time(lambda: loop_kinematics(small), repeat=1)[0]
     rate_kin, rate_kin_loop = n_mass / t_kin, n_kin_loop / t_kin_loop
     rows.append(
         (
@@ -164,8 +153,8 @@ def main() -> None:
     n_loop = min(n_sub, 200)
     looped = np.concatenate([sub.transform(J[i : i + 1]) for i in range(n_loop)])
     np.testing.assert_allclose(sub.transform(J[:n_loop]), looped, rtol=1e-9, atol=1e-12)
-    t_sub = best_time(lambda: sub.transform(J), repeat=1)
-    t_sub_loop = best_time(lambda: [sub.transform(J[i : i + 1]) for i in range(n_loop)], repeat=1)
+    t_sub = best_time(lambda: sub.transform(J), repeat=1)[0]
+    t_sub_loop = best_time(lambda: [sub.transform(J[i : i + 1]) for i in range(n_loop)], repeat=1)[0]
     rate_sub, rate_sub_loop = n_sub / t_sub, n_loop / t_sub_loop
     rows.append(
         (
@@ -186,12 +175,12 @@ def main() -> None:
         )
     )
     hls = Substructure(features="hls4ml").fit(J[:10])
-    t_hls = best_time(lambda: hls.transform(J), repeat=1)
+    t_hls = best_time(lambda: hls.transform(J), repeat=1)[0]
     rows.append(
         ("Substructure('hls4ml')", f"{n_sub:,} jets", f"{n_sub / t_hls:,.0f} jets/s", "", "")
     )
     taus = Substructure(features=("tau1", "tau2", "tau3", "tau21", "tau32")).fit(J[:10])
-    t_taus = best_time(lambda: taus.transform(J), repeat=1)
+    t_taus = best_time(lambda: taus.transform(J), repeat=1)[0]
     rows.append(
         ("Substructure(tau1..tau32)", f"{n_sub:,} jets", f"{n_sub / t_taus:,.0f} jets/s", "", "")
     )

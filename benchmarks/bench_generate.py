@@ -13,6 +13,7 @@ everything skjet adds on top of event generation.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 
 from skjet.datasets import generate_jets
@@ -53,32 +54,18 @@ def main(argv=None) -> None:
     print(
         f"generate_jets vs bare pythia.next(), 1 core, pT {pt_range} GeV, sqrt(s) {args.sqrt_s} GeV"
     )
-    # Warm up imports (awkward, FastJet, Pythia's data files) outside the timings.
-    generate_jets(
-        "qcd",
-        n_jets=1,
-        pt_range=pt_range,
-        sqrt_s=args.sqrt_s,
-        random_state=0,
-        n_jobs=1,
-        progress=False,
-        cache=False,
+    generate = functools.partial(
+        generate_jets, pt_range=pt_range, sqrt_s=args.sqrt_s, random_state=0, n_jobs=1,
+        progress=False, cache=False,
     )
+    # Warm up imports (awkward, FastJet, Pythia's data files) outside the timings.
+    generate("qcd", n_jets=1)
     bare_event_loop("qcd", 1, pt_range, args.sqrt_s, seed=1)
     print(header)
     print("-" * len(header))
     for process in args.processes:
         start = time.perf_counter()
-        data = generate_jets(
-            (process,),
-            n_jets=n_jets,
-            pt_range=pt_range,
-            sqrt_s=args.sqrt_s,
-            random_state=0,
-            n_jobs=1,
-            progress=False,
-            cache=False,
-        )
+        data = generate((process,), n_jets=n_jets)
         seconds = time.perf_counter() - start
         n_events = data.n_events[process]
         bare = bare_event_loop(process, n_events, pt_range, args.sqrt_s, seed=1)

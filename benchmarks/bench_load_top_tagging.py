@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from _common import four_momenta, peak_rss_bytes, rss_bytes, run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,10 +53,7 @@ def write_public_file(path: Path, n_jets: int, seed: int = 0, block: int = 20_00
         pt = -np.sort(-pt, axis=1)  # sorted by pT, leading first
         eta = rng.normal(0, 0.3, size=(k, 200))
         phi = rng.uniform(-np.pi, np.pi, size=(k, 1)) + rng.normal(0, 0.3, size=(k, 200))
-        four = np.stack(
-            [pt * np.cosh(eta), pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)], axis=-1
-        )
-        four[np.arange(200)[None, :] >= n_const[:, None]] = 0.0
+        four = four_momenta(pt, eta, phi, n_const)
         values[a:b, :800] = four.reshape(k, 800)
         values[a:b, 800:] = four.sum(axis=1)
     frame = pd.DataFrame(values, columns=top_tagging_columns()[:804], copy=False)
@@ -66,23 +62,6 @@ def write_public_file(path: Path, n_jets: int, seed: int = 0, block: int = 20_00
     frame.index = rng.permutation(n_jets)  # the public files keep a shuffled index
     frame.to_hdf(path, key="table", format="fixed", mode="w")
 
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _peak_rss_bytes() -> int:
-    """This process's high-water RSS (VmHWM). Unlike ru_maxrss it is not inherited from
-    the parent at fork, so the parent's own memory does not leak into the numbers."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def worker(method: str, path: str) -> None:
@@ -94,7 +73,7 @@ def worker(method: str, path: str) -> None:
     from skjet.datasets._top_tagging import top_tagging_columns
 
     cols = top_tagging_columns()[:800]
-    base = _rss_bytes()
+    base = rss_bytes()
     t0 = time.perf_counter()
     if method == "pandas":
         frame = pd.read_hdf(path, key="table")
@@ -113,19 +92,9 @@ def worker(method: str, path: str) -> None:
     else:
         raise ValueError(method)
     elapsed = time.perf_counter() - t0
-    peak = _peak_rss_bytes() - base
+    peak = peak_rss_bytes() - base
     print(json.dumps({"n": n, "seconds": elapsed, "peak_bytes": peak, "checksum": checksum}))
 
-
-def run(method: str, path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", method, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -155,7 +124,7 @@ def main(argv=None) -> int:
         results = {}
         for _ in range(repeat):
             for method in METHODS:
-                r = run(method, path)
+                r = run_worker(__file__, method, path)
                 best = results.get(method)
                 if best is None or r["seconds"] < best["seconds"]:
                     # keep the fastest run; peak memory is the max over runs

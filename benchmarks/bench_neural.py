@@ -12,7 +12,7 @@ and thread count, in one run:
 MLP: the hls4ml network 16 -> 32 -> 32 -> 32 -> 5 on 664,000 x 16 learnable random data,
 batch 1024. DeepSets: phi (100, 100, 128), F (100, 100, 100) on 50,000 jets x 200 slots x 4
 features with 20-120 real constituents, batch 256. The DeepSets plain loops feed full 200-slot
-batches (untrimmed); one also uses the dense masked network of the seed notebooks (phi on every
+batches (untrimmed); one also uses the dense masked network of the top-tagging notebook (phi on every
 slot, padding masked in the sum). The time per epoch is the minimum over repeated epochs,
 because the machine may be shared. With a CUDA device, every contender also runs on it and
 the table gets a GPU column next to the CPU one (the CPU ratios stay the reference).
@@ -84,7 +84,7 @@ class PlainLoop:
 
 
 class DenseDeepSets(DeepSetsModule):
-    """phi on every slot and a masked sum, as in the seed notebook's network."""
+    """phi on every slot and a masked sum, as in the top-tagging notebook's network."""
 
     def latent(self, x):
         mask = x.ne(0).any(dim=-1, keepdim=True)

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_scaling import _peak_rss_bytes, _rss_bytes, write_file
+from bench_scaling import write_file
+
+from _common import peak_rss_bytes, rss_bytes, run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -60,7 +60,7 @@ def worker(method: str, path: str, chunk_size: int, stop: int, device: str) -> N
     clf = _classifier(device)
     if device == "cuda":
         torch.zeros(1, device="cuda")  # CUDA context creation is not training
-    base = _rss_bytes()
+    base = rss_bytes()
     t0 = time.perf_counter()
     if method == "in_memory":
         X, y = load_top_tagging(path, stop=stop, chunk_size=chunk_size, return_X_y=True)
@@ -71,30 +71,11 @@ def worker(method: str, path: str, chunk_size: int, stop: int, device: str) -> N
             clf, path, chunk_size=chunk_size, stop=stop, shuffle=True, random_state=0
         )
     seconds = time.perf_counter() - t0
-    peak = _peak_rss_bytes() - base
+    peak = peak_rss_bytes() - base
     X_test, y_test = load_top_tagging(path, start=stop, return_X_y=True)
     auc = roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])
     print(json.dumps({"n": stop, "seconds": seconds, "peak_bytes": peak, "auc": auc}))
 
-
-def run_worker(method: str, path: Path, chunk_size: int, stop: int, device: str) -> dict:
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--worker",
-            method,
-            str(path),
-            str(chunk_size),
-            str(stop),
-            device,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -137,7 +118,7 @@ def main(argv=None) -> int:
         }
         for device in devices:
             results = {
-                m: run_worker(m, path, args.chunk_size, n_jets - args.n_test, device)
+                m: run_worker(__file__, m, path, args.chunk_size, n_jets - args.n_test, device)
                 for m in ("in_memory", "streamed")
             }
             ref = results["in_memory"]

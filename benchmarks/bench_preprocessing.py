@@ -12,47 +12,44 @@ eta and phi around a random axis.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 from skjet.preprocessing import JetImage, RelativeConstituents
 
+from _common import best_time, four_momenta
+
 
 def make_jets(n_jets: int, n_slots: int = 200, random_state: int = 0) -> np.ndarray:
     rng = np.random.default_rng(random_state)
     mult = rng.integers(20, 81, n_jets)
-    slot = np.arange(n_slots)
-    real = slot[None, :] < mult[:, None]
     pt = np.sort(rng.exponential(15.0, (n_jets, n_slots)) + 0.5, axis=1)[:, ::-1]
     eta = rng.uniform(-1.5, 1.5, (n_jets, 1)) + rng.normal(0, 0.2, (n_jets, n_slots))
     phi = rng.uniform(-np.pi, np.pi, (n_jets, 1)) + rng.normal(0, 0.2, (n_jets, n_slots))
-    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
-    X = np.stack([np.sqrt(px**2 + py**2 + pz**2), px, py, pz], axis=-1)
-    return np.where(real[..., None], X, 0.0).astype(np.float32)
+    return four_momenta(pt, eta, phi, mult).astype(np.float32)
 
 
-def _jet_axis(rows):
-    total = rows.sum(axis=0)
-    return (
-        np.arcsinh(total[3] / np.hypot(total[1], total[2])),
-        np.arctan2(total[2], total[1]),
-        total,
-    )
-
-
-def loop_relative(X: np.ndarray) -> np.ndarray:
-    """The hand-written way: one jet at a time, numpy on its real constituents."""
-    out = np.zeros((*X.shape[:2], 7), dtype=np.float32)
+def _each_jet(X: np.ndarray):
+    """The hand-written per-jet loop: for each jet with constituents, its index, its real
+    rows (float64), their pT and (delta eta, delta phi) from the jet axis, and the jet's sum."""
     for i in range(len(X)):
         jet = X[i].astype(np.float64)
         rows = jet[np.any(jet != 0, axis=1)]
         if len(rows) == 0:
             continue
-        axis_eta, axis_phi, total = _jet_axis(rows)
+        total = rows.sum(axis=0)
+        axis_eta = np.arcsinh(total[3] / np.hypot(total[1], total[2]))
+        axis_phi = np.arctan2(total[2], total[1])
         pt = np.hypot(rows[:, 1], rows[:, 2])
         deta = np.arcsinh(rows[:, 3] / pt) - axis_eta
         dphi = (np.arctan2(rows[:, 2], rows[:, 1]) - axis_phi + np.pi) % (2 * np.pi) - np.pi
+        yield i, rows, pt, deta, dphi, total
+
+
+def loop_relative(X: np.ndarray) -> np.ndarray:
+    """The hand-written way: one jet at a time, numpy on its real constituents."""
+    out = np.zeros((*X.shape[:2], 7), dtype=np.float32)
+    for i, rows, pt, deta, dphi, total in _each_jet(X):
         out[i, : len(rows)] = np.stack(
             [
                 np.log(pt),
@@ -72,15 +69,7 @@ def loop_image(X: np.ndarray, size: int = 33, width: float = 1.6) -> np.ndarray:
     """Per-jet centring, rotation, flip and np.histogram2d, then sum normalisation."""
     edges = np.linspace(-width / 2, width / 2, size + 1)
     out = np.zeros((len(X), 1, size, size), dtype=np.float32)
-    for i in range(len(X)):
-        jet = X[i].astype(np.float64)
-        rows = jet[np.any(jet != 0, axis=1)]
-        if len(rows) == 0:
-            continue
-        axis_eta, axis_phi, _ = _jet_axis(rows)
-        w = np.hypot(rows[:, 1], rows[:, 2])
-        x = np.arcsinh(rows[:, 3] / w) - axis_eta
-        y = (np.arctan2(rows[:, 2], rows[:, 1]) - axis_phi + np.pi) % (2 * np.pi) - np.pi
+    for i, _, w, x, y, _ in _each_jet(X):
         x, y = x - np.average(x, weights=w), y - np.average(y, weights=w)
         cxx, cyy, cxy = (
             np.average(x * x, weights=w),
@@ -99,14 +88,6 @@ def loop_image(X: np.ndarray, size: int = 33, width: float = 1.6) -> np.ndarray:
         out[i, 0] = hist
     return out
 
-
-def _best_time(fn, repeats: int) -> tuple[float, np.ndarray]:
-    best, result = np.inf, None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main(argv=None) -> None:
@@ -128,8 +109,8 @@ def main(argv=None) -> None:
     print(header)
     print("-" * len(header))
     for name, vectorised, loop, atol in cases:
-        t_vec, out_vec = _best_time(lambda v=vectorised: v(X), args.repeats)
-        t_loop, out_loop = _best_time(lambda f=loop: f(X), 1)
+        t_vec, out_vec = best_time(lambda v=vectorised: v(X), args.repeats)
+        t_loop, out_loop = best_time(lambda f=loop: f(X), 1)
         agree = np.isclose(out_vec, out_loop, rtol=1e-3, atol=atol).mean()
         print(
             f"{name:<22}{n_jets / t_vec:>14,.0f}{n_jets / t_loop:>14,.0f}"

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from _common import four_momenta, peak_rss_bytes, rss_bytes, run_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,29 +58,12 @@ def write_file(path: Path, n_jets: int, m: int = 80, seed: int = 0, block: int =
         width = np.where(top, 0.35, 0.2)
         eta = rng.normal(0, 1, size=(k, m)) * width
         phi = rng.uniform(-np.pi, np.pi, size=(k, 1)) + rng.normal(0, 1, size=(k, m)) * width
-        four = np.stack(
-            [pt * np.cosh(eta), pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)], axis=-1
-        )
-        four[np.arange(m)[None, :] >= n_const[:, None]] = 0.0
-        X[a:b] = four
+        X[a:b] = four_momenta(pt, eta, phi, n_const)
     X.flush()
     save_top_tagging(path, X, y, chunk_size=20_000)
     del X
     scratch.unlink()
 
-
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _peak_rss_bytes() -> int:
-    """VmHWM: this process's own high-water RSS (not inherited at fork, unlike ru_maxrss)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _features():
@@ -100,7 +83,7 @@ def worker(method: str, path: str, chunk_size: int) -> None:
     from skjet.datasets import load_top_tagging, transform_top_tagging
 
     transformer = _features()
-    base = _rss_bytes()
+    base = rss_bytes()
     t0 = time.perf_counter()
     if method == "in_memory":
         X, y = load_top_tagging(path, chunk_size=chunk_size, return_X_y=True)
@@ -110,19 +93,11 @@ def worker(method: str, path: str, chunk_size: int) -> None:
         data, y = transform_top_tagging(path, transformer, chunk_size=chunk_size, return_X_y=True)
     seconds = time.perf_counter() - t0
     print(json.dumps({
-        "n": len(y), "seconds": seconds, "peak_bytes": _peak_rss_bytes() - base,
+        "n": len(y), "seconds": seconds, "peak_bytes": peak_rss_bytes() - base,
         "checksum": float(np.nansum(data.to_numpy(dtype=np.float64))) + float(y.sum()),
         "output_bytes": int(data.memory_usage(index=False).sum()),
     }))
 
-
-def run_worker(method: str, path: Path, chunk_size: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", method, str(path), str(chunk_size)],
-        check=True, capture_output=True, text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def grid_search_part(path: Path) -> list[tuple[str, float, object]]:
@@ -185,7 +160,7 @@ def main(argv=None) -> int:
             f"written in {time.perf_counter() - t0:.0f} s; features: JetMass + Multiplicity "
             f"+ JetKinematics; chunk_size={args.chunk_size:,}\n"
         )
-        results = {m: run_worker(m, path, args.chunk_size) for m in ("in_memory", "chunked")}
+        results = {m: run_worker(__file__, m, path, args.chunk_size) for m in ("in_memory", "chunked")}
         if len({round(r["checksum"], 3) for r in results.values()}) != 1:
             print(f"MISMATCH between methods: {results}")
             return 1

@@ -17,18 +17,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import time
 
 import numpy as np
 
-
-def _best_time(fn, repeat: int) -> tuple[float, object]:
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from _common import best_time
 
 
 def _best_times_interleaved(fn_a, fn_b, repeat: int):
@@ -36,9 +28,9 @@ def _best_times_interleaved(fn_a, fn_b, repeat: int):
     processes on a shared machine hits both alike."""
     t_a, t_b, out_a, out_b = np.inf, np.inf, None, None
     for _ in range(repeat):
-        t, out_a = _best_time(fn_a, 1)
+        t, out_a = best_time(fn_a, 1)
         t_a = min(t_a, t)
-        t, out_b = _best_time(fn_b, 1)
+        t, out_b = best_time(fn_b, 1)
         t_b = min(t_b, t)
     return t_a, out_a, t_b, out_b
 
@@ -82,8 +74,8 @@ def bench_cut_and_count(n: int, n_bins: int, repeat: int) -> dict:
 
     X, y = _jet_features(n, n_extra=0)
     model = CutAndCountClassifier(topology="parallel", n_bins=n_bins)
-    t_skjet, fitted = _best_time(lambda: model.fit(X, y), repeat)
-    t_brute, brute = _best_time(
+    t_skjet, fitted = best_time(lambda: model.fit(X, y), repeat)
+    t_brute, brute = best_time(
         lambda: brute_force_parallel(X, y == 1, n_bins, "accuracy"), max(1, repeat // 2)
     )
     # Same optimum per feature: each parallel cut is chosen alone on the full sample.

@@ -21,7 +21,6 @@ Run ``python examples/grid_search_deepsets.py --quick``.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import matplotlib
 
@@ -35,45 +34,25 @@ from skjet.metrics import make_rejection_scorer  # noqa: E402
 from skjet.models import DeepSetsClassifier  # noqa: E402
 from skjet.preprocessing import ConstituentScaler, RelativeConstituents  # noqa: E402
 
+from _common import load_top_qcd, output_dir, save_figure, top_tagging_parser  # noqa: E402
+
 FIGURES = ("grid_scores.png",)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="Top Quark Tagging HDF5 file; generated jets if omitted")
-    parser.add_argument("--max-jets", type=int, default=None, help="read at most this many jets")
-    parser.add_argument("--quick", action="store_true", help="small sample, few epochs")
-    parser.add_argument("--out", default="examples-output/grid_search_deepsets",
-                        help="folder for cv_results.csv and the figure")
-    parser.add_argument("--n-jets", type=int, default=None,
-                        help="generated jets per class (default 3000, 800 with --quick)")
+    parser = top_tagging_parser(
+        __doc__, "grid_search_deepsets", out="folder for cv_results.csv and the figure",
+        n_jets="generated jets per class (default 3000, 800 with --quick)",
+    )
     parser.add_argument("--n-jobs", type=int, default=None, help="parallel fits of GridSearchCV")
-    parser.add_argument("--random-state", type=int, default=0)
     return parser.parse_args(argv)
-
-
-def load_jets(args):
-    """Constituents (n, 200, 4) and labels "top" / "qcd"."""
-    if args.data:
-        from skjet.datasets import load_top_tagging
-
-        data = load_top_tagging(args.data, stop=args.max_jets)
-        return data.constituents, data.target_names[data.target]
-    from skjet.datasets import generate_jets
-
-    # The --quick settings are those of the test-suite fixture, so its cache is reused.
-    n_jets = args.n_jets or (800 if args.quick else 3000)
-    sample = generate_jets(("top", "qcd"), n_jets=n_jets, random_state=args.random_state,
-                           n_jobs=1, progress=False)
-    return sample.constituents, sample.target
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args)
 
-    X, y = load_jets(args)
+    X, y = load_top_qcd(args)
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=args.random_state)
 
@@ -107,8 +86,7 @@ def main(argv=None) -> int:
            capsize=4)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylabel("R30 (mean over folds)")
-    fig.savefig(out / "grid_scores.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "grid_scores.png")
     print(f"cv_results.csv and {', '.join(FIGURES)} written to {out}/")
     return 0
 

@@ -24,7 +24,6 @@ sample is cached) or ``--data hls4ml_lhc_jets_hlf.parquet`` for the public table
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import matplotlib
 
@@ -42,6 +41,8 @@ from skjet.metrics import (  # noqa: E402
 )
 from skjet.models import MLPClassifier  # noqa: E402
 from skjet.plotting import plot_confusion_matrix, plot_history, plot_roc  # noqa: E402
+
+from _common import example_parser, output_dir, save_figure  # noqa: E402
 
 CLASSES = ("g", "q", "t", "w", "z")
 HEAVY = ["t", "w", "z"]
@@ -105,13 +106,12 @@ FIGURES = ("loss_history.png", "confusion_matrix.png", "projected_roc.png")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="hls4ml jet table (.parquet or .csv); generated jets if omitted")
-    parser.add_argument("--quick", action="store_true", help="small sample, few epochs")
-    parser.add_argument("--out", default="examples-output/hls4ml_mlp", help="folder for the figures")
-    parser.add_argument("--n-jets", type=int, default=None,
-                        help="generated jets per class (default 2000, 300 with --quick)")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser = example_parser(
+        __doc__, "hls4ml_mlp",
+        data="hls4ml jet table (.parquet or .csv); generated jets if omitted",
+        out="folder for the figures",
+        n_jets="generated jets per class (default 2000, 300 with --quick)",
+    )
     return parser.parse_args(argv)
 
 
@@ -135,8 +135,7 @@ def load_features(args):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args)
 
     X, y = load_features(args)
     print(f"{len(y)} jets, {X.shape[1]} features, classes {sorted(set(y.tolist()))}")
@@ -171,19 +170,16 @@ def main(argv=None) -> int:
 
     fig, ax = plt.subplots()
     plot_history(model, ax=ax)
-    fig.savefig(out / "loss_history.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "loss_history.png")
 
     fig, ax = plt.subplots(figsize=(6, 6))
     plot_confusion_matrix(y_test, model.predict(X_test), labels=list(classes), ax=ax)
-    fig.savefig(out / "confusion_matrix.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "confusion_matrix.png")
 
     fpr, tpr, _ = projected_roc_curve(y_test, proba, classes=classes, signal=HEAVY)
     fig, ax = plt.subplots(figsize=(6, 6))
     plot_roc({"MLP, heavy vs light": (fpr, tpr)}, expected=EXPECTED_ROC, ax=ax)
-    fig.savefig(out / "projected_roc.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "projected_roc.png")
     print(f"figures written to {out}/: {', '.join(FIGURES)}")
     return 0
 

@@ -27,7 +27,6 @@ Run ``python examples/hml_comparison.py --quick`` or ``--data test.h5 --max-jets
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import matplotlib
 
@@ -50,20 +49,18 @@ from skjet.models import (  # noqa: E402
 from skjet.plotting import plot_cuts, plot_rejection, plot_roc  # noqa: E402
 from skjet.preprocessing import JetImage  # noqa: E402
 
+from _common import output_dir, read_top_tagging, save_figure, top_tagging_parser  # noqa: E402
+
 CUT_OBSERVABLES = ["sd_mass", "tau21", "multiplicity"]
 FIGURES = ("roc.png", "rejection.png", "cuts_parallel.png", "cuts_sequential.png")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="Top Quark Tagging HDF5 file; generated W / QCD jets if omitted")
-    parser.add_argument("--max-jets", type=int, default=None, help="read at most this many jets")
-    parser.add_argument("--quick", action="store_true", help="small sample, few epochs")
-    parser.add_argument("--out", default="examples-output/hml_comparison",
-                        help="folder for the table, the figures and the saved models")
-    parser.add_argument("--n-jets", type=int, default=None,
-                        help="generated jets per class (default 3000; --quick: 300 W jets)")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser = top_tagging_parser(
+        __doc__, "hml_comparison", out="folder for the table, the figures and the saved models",
+        n_jets="generated jets per class (default 3000; --quick: 300 W jets)",
+        data="Top Quark Tagging HDF5 file; generated W / QCD jets if omitted",
+    )
     return parser.parse_args(argv)
 
 
@@ -72,10 +69,7 @@ def load_jets(args):
     from skjet.datasets import generate_jets
 
     if args.data:
-        from skjet.datasets import load_top_tagging
-
-        data = load_top_tagging(args.data, stop=args.max_jets)
-        return data.constituents, data.target_names[data.target], "top"
+        return (*read_top_tagging(args), "top")
     if args.quick and not args.n_jets:
         # The test-suite fixture's sample: its cache makes this instantaneous.
         sample = generate_jets(("g", "q", "t", "w", "z"), n_jets=300, pt_range=(900, 1100),
@@ -99,8 +93,7 @@ def observables(constituents) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args)
 
     constituents, y, signal = load_jets(args)
     features = observables(constituents)
@@ -132,16 +125,14 @@ def main(argv=None) -> int:
     for name, plot in (("roc.png", plot_roc), ("rejection.png", plot_rejection)):
         fig, ax = plt.subplots(figsize=(6, 6))
         plot(result, ax=ax)
-        fig.savefig(out / name, dpi=100, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, out / name)
 
     train, test = result.splits[0]
     for topology in ("parallel", "sequential"):
         model = result.estimators[f"cut-and-count ({topology})"][0]
         print(f"cuts, {topology}:\n{model}")
         fig = plot_cuts(model, features.iloc[train], y[train])
-        fig.savefig(out / f"cuts_{topology}.png", dpi=100, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, out / f"cuts_{topology}.png")
 
     # Save and load: every approach is an ordinary picklable scikit-learn object.
     for name, (model,) in result.estimators.items():

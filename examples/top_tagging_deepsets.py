@@ -24,7 +24,6 @@ Run ``python examples/top_tagging_deepsets.py --quick`` or ``--data val.h5 --max
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import matplotlib
 
@@ -41,44 +40,24 @@ from skjet.models import DeepSetsClassifier  # noqa: E402
 from skjet.plotting import plot_history, plot_roc  # noqa: E402
 from skjet.preprocessing import ConstituentScaler, RelativeConstituents  # noqa: E402
 
+from _common import load_top_qcd, output_dir, save_figure, top_tagging_parser  # noqa: E402
+
 FIGURES = ("roc.png", "deepsets_history.png", "latent_pca.png")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="Top Quark Tagging HDF5 file; generated jets if omitted")
-    parser.add_argument("--max-jets", type=int, default=None, help="read at most this many jets")
-    parser.add_argument("--quick", action="store_true", help="small sample, few epochs")
-    parser.add_argument("--out", default="examples-output/top_tagging_deepsets",
-                        help="folder for the figures")
-    parser.add_argument("--n-jets", type=int, default=None,
-                        help="generated jets per class (default 3000, 800 with --quick)")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser = top_tagging_parser(
+        __doc__, "top_tagging_deepsets", out="folder for the figures",
+        n_jets="generated jets per class (default 3000, 800 with --quick)",
+    )
     return parser.parse_args(argv)
-
-
-def load_jets(args):
-    """Constituents (n, 200, 4) and labels "top" / "qcd"."""
-    if args.data:
-        from skjet.datasets import load_top_tagging
-
-        data = load_top_tagging(args.data, stop=args.max_jets)
-        return data.constituents, data.target_names[data.target]
-    from skjet.datasets import generate_jets
-
-    # The --quick settings are those of the test-suite fixture, so its cache is reused.
-    n_jets = args.n_jets or (800 if args.quick else 3000)
-    sample = generate_jets(("top", "qcd"), n_jets=n_jets, random_state=args.random_state,
-                           n_jobs=1, progress=False)
-    return sample.constituents, sample.target
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args)
 
-    X, y = load_jets(args)
+    X, y = load_top_qcd(args)
     print(f"{len(y)} jets with up to {X.shape[1]} constituents")
     baseline = make_pipeline(
         JetKinematics(features=("mass", "mean_pt")), StandardScaler(), LogisticRegression())
@@ -101,13 +80,11 @@ def main(argv=None) -> int:
 
     fig, ax = plt.subplots(figsize=(6, 6))
     plot_roc(result.curves, ax=ax)
-    fig.savefig(out / "roc.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "roc.png")
 
     fig, ax = plt.subplots()
     plot_history(deepsets, ax=ax)
-    fig.savefig(out / "deepsets_history.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "deepsets_history.png")
 
     # Latent space: the pooled per-jet vector that the jet network F classifies.
     latent = deepsets[-1].transform(deepsets[:-1].transform(X_test))
@@ -122,8 +99,7 @@ def main(argv=None) -> int:
     ax.set_xlabel("latent PC 1")
     ax.set_ylabel("latent PC 2")
     ax.legend()
-    fig.savefig(out / "latent_pca.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "latent_pca.png")
     print(f"figures written to {out}/: {', '.join(FIGURES)}")
     return 0
 

@@ -46,24 +46,24 @@ from skjet.model_selection import compare  # noqa: E402
 from skjet.models import MLPClassifier, XGBoostClassifier  # noqa: E402
 from skjet.plotting import plot_importances, plot_roc  # noqa: E402
 
+from _common import example_parser, output_dir, save_figure  # noqa: E402
+
 FIGURES = ("roc.png", "importances.png")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", help="ROOT file; one is written from generated jets if omitted")
+    parser = example_parser(
+        __doc__, "ttH_mlp_vs_bdt",
+        data="ROOT file; one is written from generated jets if omitted",
+        out="folder for the figures (and the generated ROOT file)",
+        n_jets="generated jets per class (default 4000, 800 with --quick)",
+    )
     parser.add_argument("--tree", default="events", help="TTree name (default events)")
     parser.add_argument("--label-branch", default="is_signal", help="branch holding the class")
     parser.add_argument("--signal", default=None,
                         help="signal value of the label branch (default: its largest value)")
     parser.add_argument("--branches", nargs="+", default=None,
                         help="feature branches (default: every flat branch but the label)")
-    parser.add_argument("--quick", action="store_true", help="small sample, few epochs")
-    parser.add_argument("--out", default="examples-output/ttH_mlp_vs_bdt",
-                        help="folder for the figures (and the generated ROOT file)")
-    parser.add_argument("--n-jets", type=int, default=None,
-                        help="generated jets per class (default 4000, 800 with --quick)")
-    parser.add_argument("--random-state", type=int, default=0)
     return parser.parse_args(argv)
 
 
@@ -97,8 +97,7 @@ def write_generated_root(path: Path, args) -> None:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args)
 
     path = Path(args.data) if args.data else out / "generated_events.root"
     if not args.data:
@@ -142,15 +141,13 @@ def main(argv=None) -> int:
 
     fig, ax = plt.subplots(figsize=(6, 6))
     plot_roc(result, ax=ax)
-    fig.savefig(out / "roc.png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    save_figure(fig, out / "roc.png")
 
     pruned = result.estimators["MLP, pruned"][0]
     kept = pruned[0].get_feature_names_out()
     print(f"the pruner (first fold) kept {len(kept)} of {X.shape[1]} features: {', '.join(kept)}")
     ax = plot_importances(pruned)
-    ax.figure.savefig(out / "importances.png", dpi=100, bbox_inches="tight")
-    plt.close(ax.figure)
+    save_figure(ax.figure, out / "importances.png")
     print(f"figures written to {out}/: {', '.join(FIGURES)}")
     return 0
 

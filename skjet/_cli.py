@@ -105,7 +105,7 @@ def prepare_inputs(constituents: np.ndarray) -> dict:
         "mass_mean_pt": feats[["mass", "mean_pt"]],
         "cut_features": feats[["mass", "tau32", "multiplicity"]],
         "relative": RelativeConstituents().fit_transform(constituents),
-        # log(1 + pT) pixels keep the soft structure visible to the CNN (seed 004's choice).
+        # log(1 + pT) pixels keep the soft structure visible to the CNN (the HML comparison's choice).
         "images": JetImage(size=33, normalize="log").fit_transform(constituents),
     }
 

@@ -9,6 +9,7 @@ small files in the public layouts.
 from __future__ import annotations
 
 import runpy
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,9 @@ def one_torch_thread():
 
 
 def run_example(name: str, *args: str) -> int:
+    # As `python examples/<name>.py` does, so that the scripts import their _common module.
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
     namespace = runpy.run_path(str(EXAMPLES / f"{name}.py"), run_name=f"example_{name}")
     return namespace["main"](["--quick", *args])
 
@@ -41,7 +45,7 @@ def assert_files(out: Path, names) -> None:
 
 
 def test_every_example_has_a_test():
-    scripts = {p.stem for p in EXAMPLES.glob("*.py")}
+    scripts = {p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_")}
     assert scripts == {
         "hls4ml_mlp", "top_tagging_deepsets", "ttH_mlp_vs_bdt", "hml_comparison",
         "grid_search_deepsets",

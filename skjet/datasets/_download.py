@@ -118,7 +118,7 @@ def download(
                 f"Download of {url} is {n_bytes} bytes, expected {size}; nothing was cached "
                 f"at {path}. Retry, or check the URL."
             )
-        if expected is not None and hasher.hexdigest() != expected[1]:
+        if hasher is not None and expected is not None and hasher.hexdigest() != expected[1]:
             raise OSError(
                 f"{expected[0].upper()} checksum of {url} is {hasher.hexdigest()}, expected "
                 f"{expected[1]}; the download is corrupted or the file changed upstream. "

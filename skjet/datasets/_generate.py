@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -364,7 +365,7 @@ def _versions() -> dict:
 
     from .. import __version__
 
-    out = {"skjet": __version__}
+    out: dict[str, str | None] = {"skjet": __version__}
     for dist in ("pythia8mc", "fastjet"):
         try:
             out[dist] = version(dist)
@@ -439,13 +440,13 @@ def generate_jets(
     radius: float = 0.8,
     max_constituents: int = 200,
     sqrt_s: float = 14000.0,
-    random_state=None,
+    random_state: Any = None,  # int, RandomState or None; narrowed below
     n_jobs: int | None = None,
     progress: bool = True,
     cache: bool = True,
     data_home: str | os.PathLike | None = None,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Generate labelled hadron-level jets with Pythia8 and cluster them with FastJet.
 
     Events of each process are generated with Pythia8 in proton-proton collisions,
@@ -578,7 +579,7 @@ def generate_jets(
 
     use_cache = cache and reproducible
     path = _cache_file(data_home, settings) if use_cache else None
-    if use_cache and path.exists():
+    if path is not None and path.exists():
         try:
             bunch = _read_cache(path)
         except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
@@ -643,6 +644,6 @@ def generate_jets(
     for name, r in results:
         n_events[name] += r["n_events"]
     bunch = _make_bunch(constituents, target, np.array(processes), jets, settings, n_events)
-    if use_cache:
+    if path is not None:
         _write_cache(path, bunch)
     return (bunch.constituents, bunch.target) if return_X_y else bunch

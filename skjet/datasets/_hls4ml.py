@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import DTypeLike
 from sklearn.utils import Bunch
 
 from ..features._substructure import HLS4ML_FEATURES
@@ -132,9 +134,9 @@ def _check_float_dtype(dtype) -> np.dtype:
 def load_hls4ml(
     path: str | os.PathLike,
     *,
-    dtype=np.float64,
+    dtype: DTypeLike = np.float64,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Load the hls4ml jet table (16 high-level features, classes g, q, t, w, z).
 
     Parameters
@@ -198,9 +200,9 @@ def load_hls4ml(
 def fetch_hls4ml(
     data_home: str | os.PathLike | None = None,
     *,
-    dtype=np.float64,
+    dtype: DTypeLike = np.float64,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Download (once) the hls4ml jet table from OpenML (id 42468) and load it.
 
     Uses :func:`sklearn.datasets.fetch_openml`, which caches the ARFF under

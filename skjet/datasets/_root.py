@@ -7,6 +7,7 @@ import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -194,7 +195,7 @@ def load_root(
         other = _unreadable(ttree, names)
         kwargs = {"entry_start": entry_start, "entry_stop": entry_stop}
         n = len(range(ttree.num_entries)[slice(entry_start, entry_stop)])
-        read = ttree.arrays(names, library="ak", **kwargs) if names and not other else None
+        read: Any = ttree.arrays(names, library="ak", **kwargs) if names and not other else None
         kinds = {b: _kind(read[b]) for b in names} if read is not None else {}
         other.update({b: str(read[b].type.content) for b, k in kinds.items() if k == "other"})
         if other:

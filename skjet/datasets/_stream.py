@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -113,7 +114,7 @@ class _Output:
                 "collected chunk by chunk."
             )
         if file is None:
-            self.array = np.empty(self.shape, dtype=self.dtype)
+            self.array: Any = np.empty(self.shape, dtype=self.dtype)  # or a memmap
         else:
             self.array = np.lib.format.open_memmap(
                 file, mode="w+", dtype=self.dtype, shape=self.shape
@@ -146,6 +147,7 @@ class _Output:
     def result(self, start: int):
         index = pd.RangeIndex(start, start + self.n_rows)
         if self.dtype is None:
+            assert self.names is not None  # a DataFrame output always has its names
             # copy=False: the columns become the frame, not a second copy of the output
             return pd.DataFrame(dict(zip(self.names, self.columns)), index=index, copy=False)
         if self.names is not None and self.array.ndim == 2:
@@ -155,7 +157,7 @@ class _Output:
 
 def transform_top_tagging(
     path: str | os.PathLike,
-    transformer,
+    transformer: Any,
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     start: int | None = None,
@@ -164,7 +166,7 @@ def transform_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Transform the jets of a Top Quark Tagging layout file, chunk by chunk.
 
     Streams the constituents ``chunk_size`` jets at a time (as
@@ -287,6 +289,7 @@ def transform_top_tagging(
                     Xt = transformer.transform(X)
                 out.write(a - lo, b - lo, Xt, (a, b))
                 target[a - lo : b - lo] = y
+            assert out is not None  # n > 0 jets, so at least one chunk was written
             if tmp is not None:  # close the memmap on the temporary name; reopened below
                 out.array.flush()
                 del out.array
@@ -307,19 +310,19 @@ def transform_top_tagging(
 
 
 def partial_fit_top_tagging(
-    estimator,
+    estimator: Any,
     path: str | os.PathLike,
-    transformer=None,
+    transformer: Any = None,
     *,
     epochs: int = 1,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     shuffle: bool = True,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
     start: int | None = None,
     stop: int | None = None,
     key: str = "table",
     allow_nan: bool = False,
-):
+) -> Any:
     """Train an estimator on a Top Quark Tagging layout file, chunk by chunk.
 
     Reads ``chunk_size`` jets at a time into one reused buffer, applies

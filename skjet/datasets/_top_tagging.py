@@ -21,12 +21,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
 from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
+from ..utils._typing import ArrayLike
 from ..utils._validation import check_float32_range, is_finite
 from ._base import atomic_path, get_data_home
 from ._download import download, read_json, zenodo_file_info
@@ -90,7 +92,7 @@ class _Layout:
 def _check_columns(path, columns: list[str], dtypes: dict[str, np.dtype]) -> _Layout:
     """Validate the column set and dtypes; name every problem and the file."""
     present = set(columns)
-    indices = sorted({int(m.group(2)) for c in columns if (m := _CONSTITUENT_RE.match(c))})
+    indices = sorted({int(hit.group(2)) for c in columns if (hit := _CONSTITUENT_RE.match(c))})
     if not indices:
         raise ValueError(
             f"{path}: no constituent columns E_0, PX_0, PY_0, PZ_0, ... found; this is not the "
@@ -281,7 +283,7 @@ class _Reader:
         )
 
     def allocate(self, n: int) -> dict[str, np.ndarray]:
-        out = {
+        out: dict[str, np.ndarray] = {
             "X": np.empty((n, 4 * self.layout.n_constituents), dtype=np.float32),
             "y": np.empty((n, 1), dtype=np.int64),
         }
@@ -376,7 +378,7 @@ def load_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Load jets from a file in the Top Quark Tagging Reference Dataset layout.
 
     Reads the constituent columns ``E_i, PX_i, PY_i, PZ_i`` straight into a
@@ -533,10 +535,10 @@ def _flat_constituents(X) -> np.ndarray:
 
 def save_top_tagging(
     path: str | os.PathLike,
-    X,
-    y,
-    truth=None,
-    ttv=None,
+    X: ArrayLike,
+    y: ArrayLike,
+    truth: ArrayLike | None = None,
+    ttv: ArrayLike | None = None,
     *,
     key: str = "table",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -667,7 +669,7 @@ def fetch_top_tagging(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     return_X_y: bool = False,
     progress: bool = True,
-):
+) -> Bunch | tuple[Any, np.ndarray]:
     """Download (once) and load a subset of the Top Quark Tagging Reference Dataset.
 
     The files come from Zenodo record 2603256 (1.2M training, 400k validation and 400k

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.feature_selection import SelectorMixin
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import get_scorer_names
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit, check_cv
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils import check_sample_weight
+from ..utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 
 
 def _take(a, idx):
@@ -115,16 +119,16 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator,
+        estimator: Any,
         *,
         drop_fraction: float = 1 / 3,
         n_features_to_select: int | float | None = None,
         threshold: float | None = None,
-        scoring=None,
+        scoring: Any | None = None,
         n_repeats: int = 5,
         validation_fraction: float = 0.25,
-        cv=None,
-        random_state=None,
+        cv: Any | None = None,
+        random_state: int | np.random.RandomState | None = None,
         n_jobs: int | None = None,
     ):
         self.estimator = estimator
@@ -147,7 +151,12 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
     # The inner estimator is validated by its own fit.
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> ImportancePruner:
         """Measure permutation importances on held-out data and choose the features.
 
         Parameters
@@ -176,7 +185,7 @@ class ImportancePruner(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{n_features} feature(s)."
             )
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = check_sample_weight(sample_weight, len(X), estimator=self)
         rng = check_random_state(self.random_state)
         classifier = is_classifier(self.estimator)
         if self.cv is None:

@@ -14,8 +14,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_constituents, n_constituents
+from ..utils import ConstituentInputMixin, n_constituents
 from ..utils._fourvec import eta, jet_four_momentum, mass, phi, pt
+from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 
 # Jets per slice for per-constituent work: 4096 x 200 x 4 float32 is 13 MB, so a slice and
 # its temporaries stay in cache-friendly sizes and never scale with the number of jets.
@@ -38,7 +40,7 @@ def _constituent_pt_stats(X: np.ndarray, multiplicity: np.ndarray) -> tuple[np.n
     return mean_pt, leading
 
 
-class _JetFeatureTransformer(TransformerMixin, BaseEstimator):
+class _JetFeatureTransformer(ConstituentInputMixin, TransformerMixin, BaseEstimator):
     """Base of the transformers from constituents (n, m, 4) to a jet-level table (n, k).
 
     ``fit`` only validates (these transformers are stateless) and records
@@ -47,26 +49,17 @@ class _JetFeatureTransformer(TransformerMixin, BaseEstimator):
     as columns.
     """
 
-    # Stateless: fit learns nothing from the data (only validates the parameters), so a
-    # clone can be fitted on any chunk of jets and transform every other chunk.
-    _stateless = True
+    _parameter_constraints: dict = {}
 
-    # The first four features are read as a four-momentum: refuse unphysical ones and
-    # (pT, eta, phi, m) passed as (E, px, py, pz) (skjet.utils.check_physical).
+    # The first four features are read as a four-momentum (see ConstituentInputMixin).
     _physical_input = True
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.requires_fit = True
-        return tags
 
     def _selected_features(self) -> tuple[str, ...]:
         """Output column names for the current parameters; raise ValueError if invalid."""
         raise NotImplementedError
 
-    def fit(self, X, y=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> _JetFeatureTransformer:
         """Validate the constituents and the parameters; nothing is learned.
 
         Parameters
@@ -80,18 +73,11 @@ class _JetFeatureTransformer(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = check_constituents(X, n_features=4, estimator=self, physical=self._physical_input)
+        self._validate_fit(X)
         self.features_ = self._selected_features()
-        self.n_features_in_ = X.shape[2]
         return self
 
-    def _validate_transform(self, X) -> np.ndarray:
-        check_is_fitted(self, "features_")
-        return check_constituents(
-            X, n_features=self.n_features_in_, estimator=self, physical=self._physical_input
-        )
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Names of the output columns.
 
         Parameters
@@ -159,7 +145,7 @@ class JetMass(_JetFeatureTransformer):
     def _selected_features(self):
         return ("mass",)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Jet mass of each jet.
 
         Parameters
@@ -201,7 +187,7 @@ class Multiplicity(_JetFeatureTransformer):
     def _selected_features(self):
         return ("multiplicity",)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Constituent multiplicity of each jet.
 
         Parameters
@@ -273,13 +259,19 @@ class JetKinematics(_JetFeatureTransformer):
     array([[60.,  2., 30.]])
     """
 
-    def __init__(self, features: Sequence[str] = KINEMATIC_FEATURES):
+    _parameter_constraints: dict = {
+        **_JetFeatureTransformer._parameter_constraints,
+        # One name, or a sequence of names (checked against the table in fit).
+        "features": [StrOptions(set(KINEMATIC_FEATURES)), "array-like"],
+    }
+
+    def __init__(self, features: Sequence[str] | str = KINEMATIC_FEATURES):
         self.features = features
 
     def _selected_features(self):
         return _check_feature_names(self.features, KINEMATIC_FEATURES, type(self).__name__)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Compute the selected kinematic features.
 
         Parameters

@@ -19,6 +19,8 @@ import numpy as np
 from ..utils import constituent_mask, import_optional
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._fourvec import delta_phi, mass, rapidity
+from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._typing import ArrayLike
 from ._kinematics import _check_feature_names, _JetFeatureTransformer
 
 NSUBJETTINESS_FEATURES = ("tau1", "tau2", "tau3", "tau21", "tau32")
@@ -343,6 +345,17 @@ class Substructure(_JetFeatureTransformer):
     (1, 3)
     """
 
+    # Finite ranges: an infinite radius or exponent has no meaning here.
+    _parameter_constraints: dict = {
+        **_JetFeatureTransformer._parameter_constraints,
+        "features": [StrOptions({"hls4ml", *SUBSTRUCTURE_FEATURES}), "array-like", None],
+        "radius": [Interval(Real, 0, np.inf, closed="neither")],
+        "soft_drop_beta": [Interval(Real, 0, np.inf, closed="left")],
+        "soft_drop_zcut": [Interval(Real, 0, 1, closed="left")],
+        "nsubjettiness_beta": [Interval(Real, 0, np.inf, closed="neither")],
+        "axes": [StrOptions(set(_AXES))],
+    }
+
     def __init__(
         self,
         features: Sequence[str] | str | None = None,
@@ -361,31 +374,6 @@ class Substructure(_JetFeatureTransformer):
 
     def _selected_features(self):
         who = type(self).__name__
-        checks = {
-            "radius": lambda v: v > 0,
-            "soft_drop_beta": lambda v: v >= 0,
-            "soft_drop_zcut": lambda v: 0 <= v < 1,
-            "nsubjettiness_beta": lambda v: v > 0,
-        }
-        ranges = {
-            "radius": "> 0",
-            "soft_drop_beta": ">= 0",
-            "soft_drop_zcut": "in [0, 1)",
-            "nsubjettiness_beta": "> 0",
-        }
-        for name, ok in checks.items():
-            value = getattr(self, name)
-            if (
-                not isinstance(value, Real)
-                or isinstance(value, bool)
-                or not np.isfinite(value)
-                or not ok(value)
-            ):
-                raise ValueError(
-                    f"{who}: {name} must be a finite number {ranges[name]}, got {value!r}."
-                )
-        if self.axes not in _AXES:
-            raise ValueError(f"{who}: axes must be one of {list(_AXES)}, got {self.axes!r}.")
         _fastjet()  # fail at fit, with the extra to install, rather than at transform
         if self.features is None:
             return SUBSTRUCTURE_FEATURES
@@ -393,7 +381,7 @@ class Substructure(_JetFeatureTransformer):
             return HLS4ML_FEATURES
         return _check_feature_names(self.features, SUBSTRUCTURE_FEATURES, who)
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Compute the selected substructure features.
 
         Parameters

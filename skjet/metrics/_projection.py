@@ -7,12 +7,14 @@ probabilities of the heavy classes: the sum is a binary score for "any of t, w, 
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_curve
 
 from ..utils import check_finite
-from ._rejection import _as_1d, _check_sample_weight, _weighted_auc
+from ..utils._typing import ArrayLike
+from ._rejection import _as_1d, _check_metric_weight, _weighted_auc
 
 
 def _check_classes(classes) -> np.ndarray:
@@ -84,7 +86,7 @@ def _check_rows_are_probabilities(proba: np.ndarray) -> None:
         )
 
 
-def project_proba(proba, classes, signal) -> np.ndarray:
+def project_proba(proba: ArrayLike, classes: ArrayLike, signal: Any) -> np.ndarray:
     """Sum the class probabilities of the ``signal`` classes into one binary score.
 
     Parameters
@@ -128,7 +130,7 @@ def _projected_inputs(y_true, proba, classes, signal, sample_weight=None):
         )
     is_signal = _signal_targets(y_true, classes, mask)
     # Negative weights (NLO generators, sWeights) enter the sums like any other.
-    weight = _check_sample_weight(sample_weight, y_true.shape[0], allow_negative=True)
+    weight = _check_metric_weight(sample_weight, y_true.shape[0], allow_negative=True)
     for label, part in (("signal", is_signal), ("background", ~is_signal)):
         if weight[part].sum() <= 0:
             raise ValueError(f"The total {label} weight is not positive: {weight[part].sum()}.")
@@ -153,7 +155,14 @@ def _signal_targets(y_true, classes: np.ndarray, mask: np.ndarray) -> np.ndarray
     return is_signal
 
 
-def projected_roc_curve(y_true, proba, classes, signal, sample_weight=None, drop_intermediate=True):
+def projected_roc_curve(
+    y_true: ArrayLike,
+    proba: ArrayLike,
+    classes: ArrayLike,
+    signal: Any,
+    sample_weight: ArrayLike | None = None,
+    drop_intermediate: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """ROC curve of the ``signal`` classes against all other classes.
 
     ``y_true`` is mapped to signal (label in ``signal``) or background, and the score is
@@ -193,7 +202,13 @@ def projected_roc_curve(y_true, proba, classes, signal, sample_weight=None, drop
     return roc_curve(is_signal, score, sample_weight=weight, drop_intermediate=drop_intermediate)
 
 
-def projected_roc_auc(y_true, proba, classes, signal, sample_weight=None) -> float:
+def projected_roc_auc(
+    y_true: ArrayLike,
+    proba: ArrayLike,
+    classes: ArrayLike,
+    signal: Any,
+    sample_weight: ArrayLike | None = None,
+) -> float:
     """Area under the ROC curve of the ``signal`` classes against all other classes.
 
     Parameters
@@ -226,7 +241,12 @@ def projected_roc_auc(y_true, proba, classes, signal, sample_weight=None) -> flo
 
 
 def projected_confusion_matrix(
-    y_true, proba, classes, signal, threshold=0.5, sample_weight=None
+    y_true: ArrayLike,
+    proba: ArrayLike,
+    classes: ArrayLike,
+    signal: Any,
+    threshold: float = 0.5,
+    sample_weight: ArrayLike | None = None,
 ) -> np.ndarray:
     """2x2 confusion matrix of the projected signal score cut at ``threshold``.
 
@@ -272,7 +292,7 @@ def projected_confusion_matrix(
     if (
         isinstance(threshold, bool)
         or not isinstance(threshold, numbers.Real)
-        or not np.isfinite(threshold)
+        or not np.isfinite(float(threshold))
     ):
         raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
     is_signal, score, weight = _projected_inputs(y_true, proba, classes, signal, sample_weight)
@@ -307,7 +327,7 @@ def _estimator_signal(estimator, signal=None) -> tuple[np.ndarray, np.ndarray]:
     return classes, _signal_mask(classes, signal)
 
 
-def signal_score(estimator, X, signal=None) -> np.ndarray:
+def signal_score(estimator: Any, X: ArrayLike, signal: Any = None) -> np.ndarray:
     """The signal score of a fitted classifier on ``X``: larger means more signal-like.
 
     The summed ``predict_proba`` columns of the ``signal`` classes (:func:`project_proba`);

@@ -7,13 +7,14 @@ Also holds the validation of binary ``(y_true, y_score)`` inputs shared by every
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from scipy import stats
 from sklearn.exceptions import UndefinedMetricWarning
 
-from ..utils import check_finite
+from ..utils import check_finite, check_sample_weight
+from ..utils._typing import ArrayLike
 
 
 def _as_1d(values, name: str) -> np.ndarray:
@@ -23,20 +24,12 @@ def _as_1d(values, name: str) -> np.ndarray:
     return array
 
 
-def _check_sample_weight(sample_weight, n_samples: int, *, allow_negative: bool) -> np.ndarray:
-    """Unit weights when ``None``; otherwise a finite (n_samples,) float64 array."""
-    if sample_weight is None:
-        return np.ones(n_samples)
-    try:
-        weight = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"sample_weight must be numeric: {exc}") from exc
-    if weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight has shape {weight.shape} but y_true has {n_samples} samples; "
-            f"expected shape ({n_samples},)."
-        )
-    check_finite(weight, name="sample_weight")
+def _check_metric_weight(sample_weight, n_samples: int, *, allow_negative: bool) -> np.ndarray:
+    """Unit weights when ``None``; otherwise a finite (n_samples,) float64 array.
+
+    Negative weights are refused, with the reason, where a ROC curve is involved.
+    """
+    weight = check_sample_weight(sample_weight, n_samples, samples_of="y_true")
     if not allow_negative and (weight < 0).any():
         raise ValueError(
             f"sample_weight has {int((weight < 0).sum())} negative value(s): a ROC curve "
@@ -107,7 +100,7 @@ def _check_binary_scores(
     elif pos_label not in classes.tolist():
         raise ValueError(f"pos_label={pos_label!r} is not a class of y_true {classes.tolist()}.")
     is_signal = y_true == pos_label
-    weight = _check_sample_weight(
+    weight = _check_metric_weight(
         sample_weight, y_true.shape[0], allow_negative=allow_negative_weight
     )
     for label, mask in (("signal", is_signal), ("background", ~is_signal)):
@@ -139,7 +132,7 @@ def _interp_roc(x: np.ndarray, xp: np.ndarray, fp: np.ndarray, *, at_tie: str) -
     ``x`` equals a repeated ``xp`` value, ``at_tie`` picks the ``"first"`` or ``"last"``
     point of that plateau (``np.interp`` leaves it to its search).
     """
-    side = "left" if at_tie == "first" else "right"
+    side: Literal["left", "right"] = "left" if at_tie == "first" else "right"
     idx = np.searchsorted(xp, x, side=side)
     if at_tie == "last":
         idx = idx - 1
@@ -297,16 +290,16 @@ def _rejection_interval(roc: _WeightedRoc, efficiency, confidence_level, method)
 
 
 def rejection_at_efficiency(
-    y_true,
-    y_score,
-    efficiency=0.5,
-    pos_label=None,
-    sample_weight=None,
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    efficiency: float | ArrayLike = 0.5,
+    pos_label: Any = None,
+    sample_weight: ArrayLike | None = None,
     *,
     return_interval: bool = False,
     confidence_level: float = 0.6827,
     method: str = "clopper-pearson",
-):
+) -> Any:
     r"""Background rejection :math:`1/\epsilon_B` at signal efficiency :math:`\epsilon_S`.
 
     :math:`\epsilon_B` is read off the ROC curve (``sklearn.metrics.roc_curve`` with
@@ -427,12 +420,12 @@ def rejection_at_efficiency(
 
 
 def efficiency_at_rejection(
-    y_true,
-    y_score,
-    rejection,
-    pos_label=None,
-    sample_weight=None,
-):
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    rejection: float | ArrayLike,
+    pos_label: Any = None,
+    sample_weight: ArrayLike | None = None,
+) -> float | np.ndarray:
     r"""Signal efficiency at which the background rejection :math:`1/\epsilon_B` is ``rejection``.
 
     The inverse reading of :func:`rejection_at_efficiency`: :math:`\epsilon_S` is
@@ -446,7 +439,7 @@ def efficiency_at_rejection(
         Binary labels.
     y_score : array-like of shape (n_samples,)
         Scores, larger means more signal-like.
-    rejection : float or array-like of floats >= 1
+    rejection : float or array-like of floats > =  1
         Target background rejection(s).
     pos_label : label, default=None
         The signal class (see :func:`rejection_at_efficiency`).

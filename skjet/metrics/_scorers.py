@@ -10,12 +10,14 @@ columns of the signal classes (a projection, for multiclass estimators), or the 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
-from sklearn.metrics._scorer import _BaseScorer
 
+from ..utils._sklearn_compat import _BaseScorer
 from ._projection import _estimator_signal, _masked_signal_score, _signal_targets
 from ._rejection import (
     _check_binary_scores,
@@ -91,7 +93,7 @@ def _significance_score(
     ).significance
 
 
-def make_rejection_scorer(efficiency: float, signal=None):
+def make_rejection_scorer(efficiency: float, signal: Any = None) -> Callable[..., float]:
     r"""Scorer of the background rejection :math:`1/\epsilon_B` at a signal efficiency.
 
     Parameters
@@ -140,7 +142,7 @@ def make_rejection_scorer(efficiency: float, signal=None):
     )
 
 
-def make_projected_auc_scorer(signal):
+def make_projected_auc_scorer(signal: Any) -> Callable[..., float]:
     """Scorer of the ROC AUC of the ``signal`` classes against all others.
 
     For a binary estimator with ``signal=classes_[1]`` this is the ``"roc_auc"`` scorer.
@@ -171,7 +173,11 @@ def make_projected_auc_scorer(signal):
     )
 
 
-def make_significance_scorer(formula: str = "s/sqrt(s+b)", signal=None, **cross_section_kwargs):
+def make_significance_scorer(
+    formula: str = "s/sqrt(s+b)",
+    signal: Any = None,
+    **cross_section_kwargs: Any,
+) -> Callable[..., float]:
     """Scorer of the best significance over thresholds (:func:`max_significance`).
 
     Parameters
@@ -223,7 +229,7 @@ def make_significance_scorer(formula: str = "s/sqrt(s+b)", signal=None, **cross_
 
 
 # Names used by the approach comparison; each call builds a fresh scorer.
-_SCORERS = {
+_SCORERS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "r30": (make_rejection_scorer, {"efficiency": 0.3}),
     "r50": (make_rejection_scorer, {"efficiency": 0.5}),
     "r99": (make_rejection_scorer, {"efficiency": 0.99}),
@@ -234,7 +240,7 @@ _SCORERS = {
 }
 
 
-def get_scorer(scoring):
+def get_scorer(scoring: Any) -> Callable[..., float]:
     """A scorer from a skjet or scikit-learn name.
 
     Parameters

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
+from ..utils._typing import ArrayLike
 from ._rejection import _check_binary_scores
 
 SIGNIFICANCE_FORMULAS = ("s/sqrt(s+b)", "s/sqrt(b)", "asimov")
 
 
-def significance(s, b, formula: str = "s/sqrt(s+b)"):
+def significance(s: ArrayLike, b: ArrayLike, formula: str = "s/sqrt(s+b)") -> float | np.ndarray:
     """Expected significance of ``s`` signal over ``b`` background events (vectorised).
 
     Parameters
@@ -121,14 +122,14 @@ def _check_cross_sections(signal_cross_section, background_cross_section, lumino
 
 
 def max_significance(
-    y_true,
-    y_score,
-    sample_weight=None,
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    sample_weight: ArrayLike | None = None,
     signal_cross_section: float | None = None,
     background_cross_section: float | None = None,
     luminosity: float | None = None,
     formula: str = "s/sqrt(s+b)",
-    pos_label=None,
+    pos_label: Any = None,
 ) -> SignificanceResult:
     r"""Best expected significance over all thresholds on ``y_score``.
 

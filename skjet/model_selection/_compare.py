@@ -15,12 +15,13 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import has_fit_parameter
 
 from ..metrics import get_scorer
-from ..metrics._rejection import _check_sample_weight
+from ..utils import check_sample_weight
 from ..utils._classes import check_labels
+from ..utils._sklearn_compat import _safe_indexing
+from ..utils._typing import ArrayLike
 from ._result import ComparisonResult, RocCurve
 from ._view import _ScoringView, resolve_signal
 
@@ -144,7 +145,7 @@ def _check_inputs(estimators, X, y, sample_weight):
             )
 
     if sample_weight is not None:
-        sample_weight = _check_sample_weight(sample_weight, n, allow_negative=True)
+        sample_weight = check_sample_weight(sample_weight, n, samples_of="y")
     return estimators, inputs, y, sample_weight
 
 
@@ -236,19 +237,19 @@ def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, 
 
 
 def compare(
-    estimators,
-    X,
-    y,
+    estimators: Any,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    cv=None,
-    test_size=None,
-    scoring=DEFAULT_SCORING,
-    signal=None,
+    cv: Any = None,
+    test_size: float | int | None = None,
+    scoring: Any = DEFAULT_SCORING,
+    signal: Any = None,
     n_jobs: int | None = None,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
     return_curves: bool = True,
     return_estimators: bool = False,
-    sample_weight=None,
+    sample_weight: ArrayLike | None = None,
     verbose: int = 0,
 ) -> ComparisonResult:
     """Fit and score several approaches on the same splits and tabulate them.
@@ -344,7 +345,9 @@ def compare(
     binary_view = signal is not None or classes.size == 2
     want_scores = return_curves and binary_view
     # Signal (True) / background of every jet; None for a multiclass problem without signal.
-    is_signal = np.isin(y, signal if signal is not None else classes[1:]) if binary_view else None
+    is_signal: Any = (
+        np.isin(y, signal if signal is not None else classes[1:]) if binary_view else None
+    )
     # What the scorers see: the labels, or with signal the projected 1 (signal) / 0 labels.
     y_scored = y if signal is None else is_signal.astype(int)
     tasks = [(name, fold) for name in estimators for fold in range(len(splits))]

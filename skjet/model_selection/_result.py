@@ -7,13 +7,14 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_curve
 
 from ..metrics import UndefinedMetricWarning, get_scorer, rejection_at_efficiency
+from ..utils._typing import ArrayLike
 
 # The confidence level of the statistical intervals of the tables: one standard deviation.
 STAT_CONFIDENCE_LEVEL = 0.6827
@@ -34,7 +35,12 @@ class RocCurve(NamedTuple):
         return float(np.trapezoid(self.tpr, self.fpr))
 
     @classmethod
-    def from_scores(cls, is_signal, score, sample_weight=None) -> RocCurve:
+    def from_scores(
+        cls,
+        is_signal: ArrayLike,
+        score: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> RocCurve:
         """The curve of signal scores ``score`` for the boolean truth ``is_signal``."""
         return cls(*roc_curve(np.asarray(is_signal, dtype=bool), score, sample_weight=sample_weight))
 
@@ -164,7 +170,7 @@ class ComparisonResult:
             except (ValueError, KeyError, TypeError):
                 continue
             if getattr(scorer, "_score_func", None) is rejection_at_efficiency:
-                found[metric] = float(scorer._kwargs["efficiency"])
+                found[metric] = float(scorer._kwargs["efficiency"])  # type: ignore[attr-defined]
         return found
 
     @property
@@ -276,7 +282,7 @@ class ComparisonResult:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def to_csv(self, path: str | Path | None = None, **kwargs) -> str | None:
+    def to_csv(self, path: str | Path | None = None, **kwargs: Any) -> str | None:
         """Write :attr:`table` (full precision) as CSV to ``path``, or return it as a string.
 
         Extra keyword arguments go to :meth:`pandas.DataFrame.to_csv`.

@@ -13,6 +13,7 @@ A :class:`_ScoringView` wraps a fitted classifier for one test set so that
 from __future__ import annotations
 
 from time import perf_counter
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -23,7 +24,7 @@ from ..metrics._projection import _signal_mask, signal_score
 _RESPONSE_METHODS = ("predict_proba", "decision_function", "predict")
 
 
-def resolve_signal(signal, classes: np.ndarray) -> np.ndarray | None:
+def resolve_signal(signal: Any, classes: np.ndarray) -> np.ndarray | None:
     """The signal classes (a subset of ``classes``, the classes of ``y``), validated."""
     if signal is None:
         return None

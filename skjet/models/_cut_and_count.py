@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..metrics._significance import _significance
 from ..utils._classes import check_labels, check_two_classes, format_labels
-from ._validation import KnownLabelsScoreMixin, LogProbaMixin, check_sample_weight
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
+from ._validation import KnownLabelsScoreMixin, LogProbaMixin, check_classifier_weights
 
 # Cut forms, in the order that breaks ties between equally good cuts (simplest first).
 CUT_FORMS = ("all", "below", "above", "window", "outside")
@@ -134,8 +136,9 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
     ----------
     cuts_ : list of dict
         One record per feature in the order applied: ``feature`` (name), ``index``
-        (column), ``form`` (``"all"``, ``"below"``, ``"above"``, ``"window"``,
-        ``"outside"``), ``low`` and ``high`` (``None`` where the form has none),
+        (column), ``form`` (``"all"``: any value, ``"below"``: ``x < high``,
+        ``"above"``: ``x >= low``, ``"window"``: ``low <= x < high``, ``"outside"``: not
+        in that window), ``low`` and ``high`` (``None`` where the form has none),
         ``signal_efficiency`` and ``background_efficiency`` (weighted, of the selection
         up to and including this cut), ``objective`` (of that selection) and ``note``.
         A feature whose best cut does not improve the objective gets the cut ``"all"``
@@ -200,11 +203,11 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
 
     def __init__(
         self,
-        topology="sequential",
-        n_bins=50,
-        objective="accuracy",
-        signal_class=None,
-        features=None,
+        topology: str = "sequential",
+        n_bins: int = 50,
+        objective: str = "accuracy",
+        signal_class: Any | None = None,
+        features: ArrayLike | None = None,
     ):
         self.topology = topology
         self.n_bins = n_bins
@@ -219,7 +222,13 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
         return tags
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, sample_weight=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+    ) -> CutAndCountClassifier:
         """Choose the cuts on the training data.
 
         Parameters
@@ -239,13 +248,12 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
         -------
         self : CutAndCountClassifier
         """
-        self._validate_params()
         check_labels(y, estimator=self)  # before numpy sorts or converts them
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         check_two_classes(classes, self)  # signal and background
-        w = check_sample_weight(sample_weight, X, self, y_codes=codes, classes=classes)
+        w = check_classifier_weights(sample_weight, X, self, y_codes=codes, classes=classes)
         if w is None:
             w = np.ones(len(y), dtype=np.float64)
         self.classes_ = classes
@@ -325,7 +333,7 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
                     )
                 columns.append(int(hit[0]))
             elif isinstance(f, Integral | np.integer) and not isinstance(f, bool):
-                if not -n_features <= f < n_features:
+                if not -n_features <= int(f) < n_features:
                     raise ValueError(
                         f"{name}: feature index {f} is out of range for X with "
                         f"{n_features} columns."
@@ -396,6 +404,7 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
                     "score": float(values[k]),
                     "note": "",
                 }
+        assert best is not None  # the form "all" is always a candidate
         return best
 
     def _keep_all_if_no_gain(self, cut: dict, current: float) -> dict:
@@ -481,7 +490,7 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
         check_is_fitted(self)
         return validate_data(self, X, dtype=np.float64, reset=False)
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Number of cuts passed minus the number of cuts, plus a tie-breaker in [0, 1).
 
         Positive exactly for events passing every cut. For binary problems the sign
@@ -501,7 +510,7 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
             return -score
         return score
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """``signal_class_`` for events passing every cut, else ``background_class_``.
 
         Parameters
@@ -517,7 +526,7 @@ class CutAndCountClassifier(KnownLabelsScoreMixin, LogProbaMixin, ClassifierMixi
             self.classes_.dtype
         )
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Calibrated class probabilities, columns in ``classes_`` order.
 
         Parameters

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..utils import check_finite
+from ..utils import check_finite, check_sample_weight
 from ..utils._classes import format_labels
+from ..utils._typing import ArrayLike
 from ..utils._validation import check_float32_range
 
 
 def check_float32_finite(
-    X: np.ndarray, estimator, name: str = "X", *, allow_nan: bool = False
+    X: np.ndarray, estimator: Any, name: str = "X", *, allow_nan: bool = False
 ) -> np.ndarray:
     """float32 C-contiguous copy-if-needed of ``X``; values overflowing float32 are refused.
 
@@ -67,14 +70,17 @@ class KnownLabelsScoreMixin:
 
         check_is_fitted(self, "classes_")
         check_labels(y, estimator=self)
-        check_known_labels(np.asarray(y), self.classes_, estimator=self)
-        return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
+        check_known_labels(np.asarray(y), self.classes_, estimator=self)  # type: ignore[attr-defined]
+        predicted = self.predict(X)  # type: ignore[attr-defined]
+        return float(accuracy_score(y, predicted, sample_weight=sample_weight))
 
 
 class LogProbaMixin:
     """``predict_log_proba`` as the logarithm of ``predict_proba`` (log 0 is -inf)."""
 
-    def predict_log_proba(self, X) -> np.ndarray:
+    predict_proba: Callable[..., np.ndarray]  # provided by the classifier
+
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`.
 
         Parameters
@@ -101,15 +107,15 @@ _NEGATIVE_ORIGIN = (
 )
 
 
-def check_sample_weight(
+def check_classifier_weights(
     sample_weight, X, estimator, *, y_codes=None, classes=None, name: str = "sample_weight"
 ) -> np.ndarray | None:
     """Validated float64 weights of shape (n_samples,), or None when none are given.
 
     The one place where skjet's classifiers check ``sample_weight``: 1-D, one weight per
-    sample, finite (scikit-learn's checks), and negative weights handled by the rule the
-    classifier declares in its ``_negative_weights`` attribute (see
-    ``NEGATIVE_WEIGHT_RULES``): refused with the reason and the usual remedies, or accepted
+    sample, finite, not all zero (:func:`skjet.utils.check_sample_weight`), and negative
+    weights handled by the rule the classifier declares in its ``_negative_weights``
+    attribute (see ``NEGATIVE_WEIGHT_RULES``): refused with the reason and the usual remedies, or accepted
     when every class in ``y_codes`` (int codes 0..n_classes-1 of ``classes``, the labels
     named in the message) has a positive total weight.
 
@@ -117,15 +123,13 @@ def check_sample_weight(
     --------
     >>> class Tagger:
     ...     _negative_weights = "net_positive"
-    >>> check_sample_weight([1.0, -0.5, 2.0], np.zeros((3, 1)), Tagger(), y_codes=[0, 0, 1])
+    >>> check_classifier_weights([1.0, -0.5, 2.0], np.zeros((3, 1)), Tagger(), y_codes=[0, 0, 1])
     array([ 1. , -0.5,  2. ])
     """
-    from sklearn.utils.validation import _check_sample_weight
-
     if sample_weight is None:
         return None
     who = type(estimator).__name__
-    weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    weight = check_sample_weight(sample_weight, len(X), estimator=estimator)
     negative = weight < 0
     if not negative.any():
         return weight

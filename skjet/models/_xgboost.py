@@ -7,12 +7,12 @@ import inspect
 import os
 import sys
 from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -35,11 +35,13 @@ from ..utils._dask import (
     get_dask_client,
     is_dask_collection,
 )
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 from ._validation import (
     KnownLabelsScoreMixin,
     LogProbaMixin,
+    check_classifier_weights,
     check_float32_finite,
-    check_sample_weight,
 )
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
@@ -215,8 +217,21 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         "sums of per-event hessians times weights, which must stay positive."
     )
 
+    # None leaves a booster parameter to xgboost's default. Extra xgboost parameters given
+    # as keywords are not listed: xgboost validates them itself.
     _parameter_constraints: dict = {
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_depth": [Interval(Integral, 0, None, closed="left"), None],
+        "learning_rate": [Interval(Real, 0, None, closed="left"), None],
+        "subsample": [Interval(Real, 0, 1, closed="right"), None],
+        "colsample_bytree": [Interval(Real, 0, 1, closed="right"), None],
+        "reg_lambda": [Interval(Real, 0, None, closed="left"), None],
+        "reg_alpha": [Interval(Real, 0, None, closed="left"), None],
+        "min_child_weight": [Interval(Real, 0, None, closed="left"), None],
+        "gamma": [Interval(Real, 0, None, closed="left"), None],
+        "tree_method": [StrOptions({"auto", "exact", "approx", "hist"}), None],
+        "max_bin": [Interval(Integral, 2, None, closed="left"), None],
+        "eval_metric": [str, list, callable, None],
         "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -228,25 +243,25 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
     def __init__(
         self,
         *,
-        n_estimators=100,
-        max_depth=None,
-        learning_rate=None,
-        subsample=None,
-        colsample_bytree=None,
-        reg_lambda=None,
-        reg_alpha=None,
-        min_child_weight=None,
-        gamma=None,
-        tree_method=None,
-        max_bin=None,
-        eval_metric=None,
-        early_stopping_rounds=None,
-        validation_fraction=0.1,
-        class_weight=None,
-        device="auto",
-        n_jobs=None,
-        random_state=None,
-        **kwargs,
+        n_estimators: int = 100,
+        max_depth: int | None = None,
+        learning_rate: float | None = None,
+        subsample: float | None = None,
+        colsample_bytree: float | None = None,
+        reg_lambda: float | None = None,
+        reg_alpha: float | None = None,
+        min_child_weight: float | None = None,
+        gamma: float | None = None,
+        tree_method: str | None = None,
+        max_bin: int | None = None,
+        eval_metric: Any | None = None,
+        early_stopping_rounds: int | None = None,
+        validation_fraction: float = 0.1,
+        class_weight: dict | str | None = None,
+        device: str = "auto",
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        **kwargs: Any,
     ):
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -311,7 +326,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         params.update({k: getattr(self, k) for k in self._extra_param_names()})
         return params
 
-    def set_params(self, **params) -> XGBoostClassifier:
+    def set_params(self, **params: Any) -> XGBoostClassifier:
         """Set parameters; names that are not explicit are taken as xgboost parameters.
 
         Parameters
@@ -333,8 +348,17 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         return tags
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, sample_weight=None, *, eval_set=None, sample_weight_eval_set=None,
-            verbose=False):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        eval_set: list | None = None,
+        sample_weight_eval_set: list | None = None,
+        verbose: bool | int = False,
+    ) -> XGBoostClassifier:
         """Train the boosted trees.
 
         Parameters
@@ -361,7 +385,6 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         """
         import xgboost
 
-        self._validate_params()
         if is_dask_collection(X):
             return self._fit_dask(X, y, sample_weight, eval_set, sample_weight_eval_set, verbose)
         check_labels(y, estimator=self)  # before numpy sorts or converts them
@@ -372,7 +395,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         classes, y_enc = encode_labels(y, estimator=self)
         weight = None  # unweighted stays unweighted: xgboost is faster without weights
         if sample_weight is not None:
-            weight = check_sample_weight(sample_weight, X, self)
+            weight = check_classifier_weights(sample_weight, X, self)
         per_class = class_weight_per_class(
             self.class_weight, classes, np.bincount(y_enc, minlength=len(classes)), self
         )
@@ -404,7 +427,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
 
     def _seed(self) -> int:
         if isinstance(self.random_state, Integral):
-            return self.random_state
+            return int(self.random_state)
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _set_fitted(self, model, evals_result: dict):
@@ -550,7 +573,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             )
         weights = [
             None if w is None
-            else check_sample_weight(w, X_e, self, name=f"sample_weight_eval_set[{i}]")
+            else check_classifier_weights(w, X_e, self, name=f"sample_weight_eval_set[{i}]")
             for i, (w, (X_e, _)) in enumerate(zip(sample_weight_eval_set, evals))
         ]
         return evals, weights
@@ -579,7 +602,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         return tuple(parts) if weight is not None else (*parts, None, None)
 
     # --------------------------------------------------------------- prediction
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, columns in ``classes_`` order.
 
         Parameters
@@ -596,7 +619,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             return self._predict_dask(X, proba=True)
         return self.estimator_.predict_proba(self._check_X(X))
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Most probable class, as an original label.
 
         Parameters
@@ -631,7 +654,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             return X.map_partitions(_proba_partition, self, meta=meta)
         return X.map_partitions(_predict_partition, self, meta=(None, self.classes_.dtype))
 
-    def get_booster(self):
+    def get_booster(self) -> Any:
         """The fitted :class:`xgboost.Booster` (same as ``booster_``)."""
         check_is_fitted(self)
         return self.booster_

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from sklearn.metrics import confusion_matrix
 
+from ..utils._typing import ArrayLike
 from ._style import get_axes
 
 _NORMALIZE = (None, "true", "pred", "all")
 
 
 def plot_confusion_matrix(
-    y_true,
-    y_pred,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
     *,
-    labels=None,
+    labels: ArrayLike | None = None,
     normalize: str | None = None,
-    sample_weight=None,
+    sample_weight: ArrayLike | None = None,
     cmap: str = "viridis",
-    ax=None,
-):
+    ax: Axes | None = None,
+) -> Axes:
     """Image of the confusion matrix with a colour bar and the value written in each cell.
 
     Rows are true classes, columns predicted classes (sklearn's layout).

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-from ..models._cut_and_count import _cut_pass_margin
+from ..utils._typing import ArrayLike
 from ._distributions import feature_label
 
 _KEPT_COLOR = "tab:green"
@@ -40,7 +43,28 @@ def _kept_spans(cut: dict, lo: float, hi: float) -> list[tuple[float, float]]:
     return [(lo, hi)]  # "all"
 
 
-def plot_cuts(cut_and_count, X, y, bins=50, *, sequential: bool | None = None, figsize=None):
+def _passes(x: np.ndarray, cut: dict) -> np.ndarray:
+    """Which values pass a ``cuts_`` record, as documented by CutAndCountClassifier.cuts_."""
+    form, low, high = cut["form"], cut["low"], cut["high"]
+    if form == "below":
+        return x < high
+    if form == "above":
+        return x >= low
+    if form in ("window", "outside"):
+        inside = (x >= low) & (x < high)
+        return inside if form == "window" else ~inside
+    return np.ones(len(x), dtype=bool)  # "all"
+
+
+def plot_cuts(
+    cut_and_count: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    bins: int | ArrayLike = 50,
+    *,
+    sequential: bool | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """One panel per cut: class histograms, the cut values and the kept region shaded.
 
     Parameters
@@ -122,5 +146,5 @@ def plot_cuts(cut_and_count, X, y, bins=50, *, sequential: bool | None = None, f
         )
         ax.legend(fontsize="small", loc="best")
         if sequential:
-            passed &= _cut_pass_margin(x, cut["form"], cut["low"], cut["high"], 1.0)[0]
+            passed &= _passes(x, cut)
     return fig

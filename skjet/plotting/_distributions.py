@@ -207,6 +207,7 @@ def plot_mean_images(images, y, *, width: float = 1.6, log: bool = True, ncols: 
     means = [images[y == label].mean(axis=0) for label in classes]
     top = max(float(m.max()) for m in means)
     positive = [float(m[m > 0].min()) for m in means if (m > 0).any()]
+    norm: Normalize
     if log and positive and top > 0:
         norm = LogNorm(vmin=max(min(positive), top * 1e-4), vmax=top)
     else:

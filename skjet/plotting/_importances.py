@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from ._style import get_axes
 
@@ -33,7 +36,12 @@ def _importances_frame(obj) -> pd.DataFrame:
     return frame
 
 
-def plot_importances(pruner_or_importances, ax=None, *, top_n: int | None = None):
+def plot_importances(
+    pruner_or_importances: Any,
+    ax: Axes | None = None,
+    *,
+    top_n: int | None = None,
+) -> Axes:
     """Horizontal bars of the mean importance with its std, most important on top.
 
     Parameters

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 from sklearn.metrics import auc
 
 from ._style import get_axes
@@ -49,7 +51,7 @@ def _as_curves(curves) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {"": _as_pair(curves, "curve")}
 
 
-def plot_roc(result_or_curves, expected=None, ax=None):
+def plot_roc(result_or_curves: Any, expected: Any = None, ax: Axes | None = None) -> Axes:
     """Signal efficiency (TPR) against background efficiency (FPR), AUC in the legend.
 
     Parameters
@@ -105,15 +107,15 @@ def _pooled_scores(result):
 
 
 def plot_rejection(
-    result_or_curves,
-    expected=None,
-    ax=None,
+    result_or_curves: Any,
+    expected: Any = None,
+    ax: Axes | None = None,
     *,
     band: bool = True,
     min_efficiency: float = 0.1,
     stat_limit: float = 10,
     confidence_level: float = 0.6827,
-):
+) -> Axes:
     r"""Background rejection :math:`1/\epsilon_B` (log scale) against signal efficiency.
 
     Given a :class:`~skjet.model_selection.ComparisonResult`, each curve comes with the

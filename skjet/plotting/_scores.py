@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
 
 from ..metrics._projection import signal_score
+from ..utils._typing import ArrayLike
 from ._style import get_axes
 
 
 def plot_score_distributions(
-    estimator, X, y, ax=None, *, signal=None, bins=50, density: bool = True, logy: bool = False
-):
+    estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    ax: Axes | None = None,
+    *,
+    signal: Any = None,
+    bins: int | ArrayLike = 50,
+    density: bool = True,
+    logy: bool = False,
+) -> Axes:
     """Histogram of the signal score for each true class.
 
     Parameters

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 
 # Slide-sized (4:3, 8 x 6 inches) with labels readable when the figure fills half a slide.
 # Built on mplhep's experiment-neutral ROOT style (ticks inside on all four sides, axis
@@ -67,7 +69,7 @@ def use_style(style: str | Mapping = HOUSE_STYLE) -> Iterator[None]:
     import mplhep
 
     if isinstance(style, Mapping):
-        chosen = dict(style)
+        chosen: Any = dict(style)
     elif style == HOUSE_STYLE:
         chosen = _house_style()
     elif isinstance(style, str):
@@ -85,7 +87,7 @@ def use_style(style: str | Mapping = HOUSE_STYLE) -> Iterator[None]:
         yield
 
 
-def get_axes(ax=None):
+def get_axes(ax: Axes | None = None) -> Axes:
     """``ax``, or the axes of a new figure."""
     if ax is None:
         _, ax = plt.subplots()

@@ -5,15 +5,15 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils import constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask
 from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 
-class JetImage(_NDOutputTransformer):
+class JetImage(ConstituentInputMixin, _NDOutputTransformer):
     """Pixelate constituents into pT-weighted jet images, with the standard preprocessing.
 
     Each constituent is placed at (delta eta, delta phi) from the jet axis (the direction of
@@ -109,7 +109,7 @@ class JetImage(_NDOutputTransformer):
         self.normalize = normalize
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> JetImage:
         """Check ``X`` and the parameters; the images need no statistics.
 
         Parameters
@@ -126,7 +126,7 @@ class JetImage(_NDOutputTransformer):
         self._validate_fit(X)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Make one image per jet.
 
         Parameters

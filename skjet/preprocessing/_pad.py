@@ -5,11 +5,9 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import check_constituents, check_finite, constituent_mask
+from ..utils import ConstituentInputMixin, check_constituents, check_finite, constituent_mask
 from ..utils._awkward import (
     MOMENTUM_NAMES,
     JaggedConstituents,
@@ -18,10 +16,11 @@ from ..utils._awkward import (
     is_ragged_list,
 )
 from ..utils._coordinates import COORDINATES, _to_cartesian_inplace
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ._base import _NDOutputTransformer
 
 
-class PadConstituents(_NDOutputTransformer):
+class PadConstituents(ConstituentInputMixin, _NDOutputTransformer):
     """Pad jagged constituents to skjet's layout: float32 (n_jets, max_constituents, k).
 
     The explicit first step of a Pipeline on constituents as physicists hold them: one
@@ -171,6 +170,7 @@ class PadConstituents(_NDOutputTransformer):
         self._fit(self._read(X))
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, **fit_params):
         """``fit(X).transform(X)``, reading and converting ``X`` once.
 
@@ -184,7 +184,6 @@ class PadConstituents(_NDOutputTransformer):
         -------
         constituents : ndarray of shape (n_jets, n_constituents_, n_features_in_), float32
         """
-        self._validate_params()
         jagged = self._read(X)
         self._fit(jagged)
         return jagged.pad(self.n_constituents_, sort_by_pt=self.sort_by_pt)

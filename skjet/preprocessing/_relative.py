@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask
 from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
+from ..utils._sklearn_compat import _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 RELATIVE_FEATURE_NAMES = (
@@ -45,7 +47,7 @@ def _check_defined(rows, rows_pt, jets, slots, pj_pt, who):
         )
 
 
-class RelativeConstituents(_NDOutputTransformer):
+class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
     """Turn (E, px, py, pz) constituents into features relative to the jet axis.
 
     For every real constituent the output holds, in this order (see
@@ -96,7 +98,8 @@ class RelativeConstituents(_NDOutputTransformer):
     def __init__(self):
         pass
 
-    def fit(self, X, y=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> RelativeConstituents:
         """Check ``X`` and record the number of features per constituent (4).
 
         Parameters
@@ -113,7 +116,7 @@ class RelativeConstituents(_NDOutputTransformer):
         self._validate_fit(X)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Compute the seven relative features of every real constituent.
 
         Parameters
@@ -157,7 +160,7 @@ class RelativeConstituents(_NDOutputTransformer):
         out[jets, slots] = features
         return out
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Names of the seven features along the last axis of the output.
 
         The output is 3-D, so these name its last axis, not columns; they are what

@@ -6,12 +6,13 @@ import re
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import check_constituents, check_finite
+from ..utils import ConstituentInputMixin, check_constituents, check_finite
 from ..utils._awkward import MOMENTUM_NAMES
+from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 # Column prefixes of the Top Quark Tagging Reference Dataset: E_0, PX_0, PY_0, PZ_0, E_1, ...
@@ -84,7 +85,7 @@ class ReshapeConstituents(_NDOutputTransformer):
 
     _parameter_constraints: dict = {"n_features": [Interval(Integral, 1, None, closed="left")]}
 
-    # fit records only the column layout (see _NDOutputTransformer._stateless).
+    # fit records only the column layout (see ConstituentInputMixin).
     _stateless = True
 
     def __init__(self, n_features: int = 4):
@@ -92,8 +93,6 @@ class ReshapeConstituents(_NDOutputTransformer):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.three_d_array = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
@@ -108,7 +107,7 @@ class ReshapeConstituents(_NDOutputTransformer):
             )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> ReshapeConstituents:
         """Check that the columns split into constituents of ``n_features``.
 
         Parameters
@@ -136,7 +135,7 @@ class ReshapeConstituents(_NDOutputTransformer):
         self.n_constituents_ = n_columns // self.n_features
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Reshape to (n_jets, n_constituents, n_features).
 
         Parameters
@@ -152,7 +151,7 @@ class ReshapeConstituents(_NDOutputTransformer):
         X = validate_data(self, X, dtype=np.float32, reset=False)
         return np.ascontiguousarray(X).reshape(len(X), self.n_constituents_, self.n_features)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Flatten (n_jets, n_constituents, n_features) back to the fitted table layout.
 
         Parameters
@@ -170,7 +169,7 @@ class ReshapeConstituents(_NDOutputTransformer):
         return X.reshape(len(X), -1)
 
 
-class FlattenConstituents(TransformerMixin, BaseEstimator):
+class FlattenConstituents(ConstituentInputMixin, TransformerMixin, BaseEstimator):
     """Flatten constituents (n_jets, n_constituents, n_features) to a 2-D table.
 
     The columns run constituent by constituent: for (E, px, py, pz) they are named
@@ -206,21 +205,14 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {"feature_names": ["array-like", None]}
 
-    # Stateless: fit records only the shape of the data, so a clone can be fitted on any
-    # chunk of jets and transform every other chunk.
-    _stateless = True
+    # Any number of features per constituent; fit records only shapes (stateless).
+    _n_features = None
 
-    def __init__(self, feature_names=None):
+    def __init__(self, feature_names: ArrayLike | None = None):
         self.feature_names = feature_names
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> FlattenConstituents:
         """Record the constituent slots and features per constituent.
 
         Parameters
@@ -233,18 +225,18 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = check_constituents(X, n_features=None, estimator=self)
+        X = self._validate_fit(X)
         n_features = X.shape[2]
         if self.feature_names is not None and len(self.feature_names) != n_features:
+            del self.n_features_in_  # a failed fit leaves no fitted state
             raise ValueError(
                 f"{type(self).__name__}: feature_names has {len(self.feature_names)} "
                 f"name(s) but X has {n_features} features per constituent (shape {X.shape})."
             )
-        self.n_features_in_ = n_features
         self.n_constituents_ = X.shape[1]
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Flatten to (n_jets, n_constituents * n_features).
 
         Parameters
@@ -262,7 +254,7 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         )
         return X.reshape(len(X), -1)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Reshape a flat table back to (n_jets, n_constituents_, n_features_in_).
 
         Parameters
@@ -285,7 +277,7 @@ class FlattenConstituents(TransformerMixin, BaseEstimator):
         check_finite(X, name=f"{type(self).__name__}: X")
         return X.reshape(len(X), self.n_constituents_, self.n_features_in_)
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Column names ``<feature>_<constituent index>``, constituent by constituent.
 
         Parameters

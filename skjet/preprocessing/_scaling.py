@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import _fit_context
-from sklearn.utils._param_validation import StrOptions
 
-from ..utils import constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask
+from ..utils._sklearn_compat import StrOptions, _fit_context
+from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
 
 
-class ConstituentScaler(_NDOutputTransformer):
+class ConstituentScaler(ConstituentInputMixin, _NDOutputTransformer):
     """Scale each per-constituent feature, ignoring padding in the statistics.
 
     A zero-padded constituent array holds many all-zero rows; fitting
@@ -69,7 +69,7 @@ class ConstituentScaler(_NDOutputTransformer):
         self.method = method
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> ConstituentScaler:
         """Compute the per-feature statistics over the real constituents of ``X``.
 
         Parameters
@@ -106,7 +106,7 @@ class ConstituentScaler(_NDOutputTransformer):
         self.n_constituents_seen_ = len(real)
         return self
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Scale the real constituents; padding rows stay exactly zero.
 
         Parameters
@@ -123,7 +123,7 @@ class ConstituentScaler(_NDOutputTransformer):
         out[padding] = 0.0
         return out
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Undo the scaling; all-zero (padding) rows stay zero.
 
         Parameters

@@ -140,7 +140,7 @@ class JaggedConstituents:
         # Position of each constituent within its jet (sorted or not, the same 0..c-1).
         pos = np.arange(total, dtype=index)
         pos -= offsets
-        order = None
+        order: np.ndarray | None = None
         if sort_by_pt:
             order = _argsort_pt(self.values, self.counts).astype(index, copy=False)
             order += offsets

@@ -9,8 +9,11 @@ labels outside the known classes are refused with a ValueError naming them, and
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
+
+from ._typing import ArrayLike
 
 
 def _name(estimator) -> str:
@@ -19,12 +22,12 @@ def _name(estimator) -> str:
     return estimator if isinstance(estimator, str) else type(estimator).__name__
 
 
-def format_labels(labels) -> str:
+def format_labels(labels: ArrayLike) -> str:
     """``[...]`` of the labels with plain Python reprs (``'top'``, not ``np.str_('top')``)."""
     return "[" + ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in labels) + "]"
 
 
-def format_label(label) -> str:
+def format_label(label: object) -> str:
     """Plain Python repr of one label."""
     return repr(label.item() if hasattr(label, "item") else label)
 
@@ -97,7 +100,7 @@ def check_classification_labels(y, *, estimator=None, what: str = "y") -> None:
     check_classification_targets(y)
 
 
-def check_two_classes(classes, estimator=None) -> None:
+def check_two_classes(classes: ArrayLike, estimator: Any | None = None) -> None:
     """Refuse fitting on fewer than two classes, naming the only one."""
     if len(classes) < 2:
         got = f"only one class: {format_label(classes[0])}" if len(classes) else "no class"
@@ -107,7 +110,7 @@ def check_two_classes(classes, estimator=None) -> None:
         )
 
 
-def unseen_labels(labels, classes) -> list:
+def unseen_labels(labels: ArrayLike, classes: ArrayLike) -> list:
     """The distinct values of ``labels`` that are not in ``classes`` (sorted when possible)."""
     labels = np.asarray(labels)
     classes = np.asarray(classes)
@@ -121,7 +124,12 @@ def unseen_labels(labels, classes) -> list:
 
 
 def check_known_labels(
-    labels, classes, *, estimator=None, what: str = "y", known: str = "seen in fit"
+    labels: ArrayLike,
+    classes: ArrayLike,
+    *,
+    estimator: Any | None = None,
+    what: str = "y",
+    known: str = "seen in fit",
 ) -> None:
     """ValueError naming the labels of ``labels`` outside ``classes``."""
     check_labels(labels, estimator=estimator, what=what)
@@ -134,7 +142,12 @@ def check_known_labels(
 
 
 def encode_labels(
-    y, classes=None, *, estimator=None, what: str = "y", known: str = "seen in fit"
+    y: ArrayLike,
+    classes: ArrayLike | None = None,
+    *,
+    estimator: Any | None = None,
+    what: str = "y",
+    known: str = "seen in fit",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted classes and int64 codes of ``y``.
 
@@ -150,10 +163,15 @@ def encode_labels(
         return classes, codes.reshape(-1).astype(np.int64)
     classes = np.asarray(classes)
     check_known_labels(y, classes, estimator=estimator, what=what, known=known)
-    return classes, np.searchsorted(classes, y).astype(np.int64)
+    return classes, np.asarray(np.searchsorted(classes, y), dtype=np.int64)
 
 
-def class_weight_per_class(class_weight, classes, counts, estimator=None) -> np.ndarray | None:
+def class_weight_per_class(
+    class_weight: dict | str | None,
+    classes: ArrayLike,
+    counts: ArrayLike,
+    estimator: Any | None = None,
+) -> np.ndarray | None:
     """One weight per class of ``classes`` from a ``class_weight`` parameter.
 
     Parameters

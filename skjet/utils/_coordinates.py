@@ -13,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from ._typing import ArrayLike
+
 Coordinates = Literal["e_px_py_pz", "pt_eta_phi_m", "pt_eta_phi_e"]
 
 #: The coordinate systems skjet converts between; the first is the standard layout.
@@ -72,7 +74,7 @@ def _out_dtype(X: np.ndarray) -> np.dtype:
     return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 
 
-def to_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
+def to_cartesian(X: ArrayLike, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
     """Convert constituents from ``coordinates`` to skjet's standard (E, px, py, pz).
 
     Parameters
@@ -117,7 +119,7 @@ def _to_cartesian_inplace(X: np.ndarray, coordinates: str) -> np.ndarray:
     return X
 
 
-def from_cartesian(X, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
+def from_cartesian(X: ArrayLike, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
     """Convert constituents from (E, px, py, pz) to ``coordinates``; the inverse of `to_cartesian`.
 
     Padding stays zero; a constituent with no transverse momentum gets eta = 0 (pseudorapidity

@@ -7,11 +7,14 @@ once dask has been imported, so ``is_dask_collection`` costs nothing for numpy i
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
+from ._typing import ArrayLike
 
-def is_dask_collection(obj) -> bool:
+
+def is_dask_collection(obj: object) -> bool:
     """Whether ``obj`` is a dask array, DataFrame or Series (without importing dask)."""
     if "dask" not in sys.modules:
         return False
@@ -20,7 +23,7 @@ def is_dask_collection(obj) -> bool:
     return bool(dask.is_dask_collection(obj))
 
 
-def get_dask_client(who: str):
+def get_dask_client(who: str) -> Any:
     """The current ``dask.distributed`` client, or a ValueError that says how to make one."""
     try:
         import distributed
@@ -38,7 +41,7 @@ def get_dask_client(who: str):
         ) from None
 
 
-def dask_classes(y) -> tuple[np.ndarray, np.ndarray]:
+def dask_classes(y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique labels of a 1-D dask array or dask Series and their counts (one pass)."""
     import dask
     import dask.array as da
@@ -77,7 +80,7 @@ def _encode_partition(part, classes):
     return pd.Series(_encode_block(part, classes), index=part.index, name=part.name)
 
 
-def dask_encode(y, classes: np.ndarray):
+def dask_encode(y: ArrayLike, classes: np.ndarray) -> Any:
     """Lazily map the labels of a dask array or Series to codes 0..n_classes-1 (int32)."""
     import dask.array as da
 
@@ -96,7 +99,7 @@ def _take_partition(codes, values):
     return pd.Series(values[codes.to_numpy()], index=codes.index, name=codes.name)
 
 
-def dask_take(codes, values: np.ndarray):
+def dask_take(codes: Any, values: np.ndarray) -> Any:
     """Lazily map codes of a dask array or Series to ``values[codes]`` (float64)."""
     import dask.array as da
 

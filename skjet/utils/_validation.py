@@ -7,10 +7,14 @@ pT descending and zero-padded: a constituent row that is all zeros is padding.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import DTypeLike
 
 from ._awkward import check_not_split_jet_by_jet, flatten_jagged, is_jagged, is_ragged_list
+from ._typing import ArrayLike
 
 _FOUR_MOMENTUM = "(E, px, py, pz)"
 
@@ -87,12 +91,12 @@ def check_float32_range(X, *, name: str = "X") -> None:
 
 
 def check_constituents(
-    X,
+    X: ArrayLike,
     *,
     n_features: int | None = 4,
-    dtype=np.float32,
+    dtype: DTypeLike = np.float32,
     name: str = "constituents",
-    estimator=None,
+    estimator: Any | None = None,
     copy: bool = False,
     physical: bool = False,
     n_constituents: int | None = None,
@@ -443,3 +447,82 @@ def n_constituents(X: np.ndarray) -> np.ndarray:
             (w[..., 0] | w[..., 1]) & _NOT_SIGN_BITS, axis=1
         )
     return out
+
+
+def check_sample_weight(
+    sample_weight: ArrayLike,
+    n_samples: int,
+    *,
+    ensure_non_negative: bool = False,
+    samples_of: str = "X",
+    estimator: Any | None = None,
+) -> np.ndarray:
+    """Validate sample weights: a finite float64 array of shape ``(n_samples,)``.
+
+    ``None`` gives unit weights and a single number is the weight of every sample. Built
+    on scikit-learn's public :func:`~sklearn.utils.check_array` rather than its private
+    ``_check_sample_weight``, whose keywords and checks change between releases. Negative
+    weights (events of NLO generators) are kept unless ``ensure_non_negative``; weights that
+    are all zero are refused, as scikit-learn refuses them: nothing would be learned or
+    measured.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        The weights.
+    n_samples : int
+        Number of samples the weights belong to.
+    ensure_non_negative : bool, default=False
+        Raise when a weight is negative.
+    samples_of : str, default="X"
+        What holds the samples, for the error message (e.g. ``"y_true"``).
+    estimator : estimator instance, optional
+        Its class name prefixes error messages.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), float64
+
+    Examples
+    --------
+    >>> check_sample_weight(None, 3)
+    array([1., 1., 1.])
+    >>> check_sample_weight([0.5, 2.0], 2)
+    array([0.5, 2. ])
+    """
+    from sklearn.utils import check_array
+
+    who = f"{type(estimator).__name__}: " if estimator is not None else ""
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float64)
+    if isinstance(sample_weight, int | float | np.number) and not isinstance(sample_weight, bool):
+        weight = np.full(n_samples, sample_weight, dtype=np.float64)
+    else:
+        try:
+            weight = check_array(
+                sample_weight,
+                ensure_2d=False,
+                ensure_all_finite=False,  # counted below, with a clearer message
+                ensure_min_samples=0,
+                dtype=np.float64,
+                input_name="sample_weight",
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{who}sample_weight must be numeric: {exc}") from exc
+    if weight.shape != (n_samples,):
+        raise ValueError(
+            f"{who}sample_weight has shape {weight.shape} but {samples_of} has {n_samples} "
+            f"samples; expected shape ({n_samples},)."
+        )
+    check_finite(weight, name=f"{who}sample_weight")
+    if n_samples and not weight.any():
+        raise ValueError(
+            f"{who}sample_weight is zero for all {n_samples} samples; at least one weight "
+            "must be non-zero."
+        )
+    if ensure_non_negative and (weight < 0).any():
+        raise ValueError(
+            f"{who}sample_weight has {int((weight < 0).sum())} negative value(s); "
+            "non-negative weights are required here."
+        )
+    return weight

@@ -11,9 +11,11 @@ jagged (awkward) input as from the padded array.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,10 +23,17 @@ import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import NotFittedError
 
+from ._sklearn_compat import InvalidParameterError, generate_invalid_param_val, make_constraint
+from ._typing import ArrayLike
+
 INPUT_KINDS = ("constituents", "images")
 
 
-def make_constituents(n_jets: int = 40, n_slots: int = 16, random_state: int = 0):
+def make_constituents(
+    n_jets: int = 40,
+    n_slots: int = 16,
+    random_state: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Physics-like zero-padded constituents (n, m, 4) and binary string labels.
 
     Class "top" jets have more, softer constituents than "qcd" jets. The last jet has no
@@ -44,7 +53,11 @@ def make_constituents(n_jets: int = 40, n_slots: int = 16, random_state: int = 0
     return X, y
 
 
-def make_images(n_jets: int = 40, size: int = 8, random_state: int = 0):
+def make_images(
+    n_jets: int = 40,
+    size: int = 8,
+    random_state: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Non-negative images (n, 1, size, size) and binary string labels."""
     rng = np.random.default_rng(random_state)
     y = np.where(np.arange(n_jets) % 2 == 0, "top", "qcd")
@@ -73,7 +86,7 @@ def _methods(estimator) -> list[str]:
     return [m for m in names if hasattr(estimator, m)]
 
 
-def check_params_stored(name, estimator, X, y):
+def check_params_stored(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """``__init__`` stores parameters unchanged; clone and set_params round-trip."""
     params = estimator.get_params(deep=False)
     cloned = clone(estimator)
@@ -88,7 +101,7 @@ def check_params_stored(name, estimator, X, y):
     )
 
 
-def check_not_fitted(name, estimator, X, y):
+def check_not_fitted(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Every prediction method raises NotFittedError before fit."""
     est = clone(estimator)
     for method in _methods(est):
@@ -96,7 +109,7 @@ def check_not_fitted(name, estimator, X, y):
             getattr(est, method)(X)
 
 
-def check_fit_returns_self(name, estimator, X, y):
+def check_fit_returns_self(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """``fit`` returns the estimator and sets ``n_features_in_`` and trailing-underscore attributes."""
     est = clone(estimator)
     assert est.fit(X, y) is est, f"{name}.fit must return self"
@@ -105,14 +118,14 @@ def check_fit_returns_self(name, estimator, X, y):
         np.testing.assert_array_equal(est.classes_, np.unique(y))
 
 
-def check_rejects_2d(name, estimator, X, y):
+def check_rejects_2d(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Flattened 2-D input gets a ValueError that names the expected dimensions."""
     est = clone(estimator)
     with pytest.raises(ValueError, match=r"\d-D"):
         est.fit(X.reshape(len(X), -1), y)
 
 
-def check_rejects_nan(name, estimator, X, y):
+def check_rejects_nan(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """NaN and inf in the input are refused, not dropped."""
     for bad in (np.nan, np.inf):
         X_bad = X.copy()
@@ -121,13 +134,18 @@ def check_rejects_nan(name, estimator, X, y):
             clone(estimator).fit(X_bad, y)
 
 
-def check_rejects_empty(name, estimator, X, y):
+def check_rejects_empty(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Zero jets give a ValueError."""
     with pytest.raises(ValueError):
         clone(estimator).fit(X[:0], y[:0])
 
 
-def check_rejects_wrong_features_at_predict(name, estimator, X, y):
+def check_rejects_wrong_features_at_predict(
+    name: str,
+    estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+) -> None:
     """A different last axis at predict/transform time than at fit gives a ValueError."""
     est = clone(estimator).fit(X, y)
     X_wrong = np.concatenate([X, X[..., :1]], axis=-1)
@@ -136,7 +154,7 @@ def check_rejects_wrong_features_at_predict(name, estimator, X, y):
             getattr(est, method)(X_wrong)
 
 
-def check_no_input_mutation(name, estimator, X, y):
+def check_no_input_mutation(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Neither fit nor prediction changes the caller's array."""
     X_before = X.copy()
     est = clone(estimator).fit(X, y)
@@ -145,7 +163,7 @@ def check_no_input_mutation(name, estimator, X, y):
     np.testing.assert_array_equal(X, X_before)
 
 
-def check_pickle_round_trip(name, estimator, X, y):
+def check_pickle_round_trip(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """A pickled and restored estimator gives identical results."""
     est = clone(estimator).fit(X, y)
     restored = pickle.loads(pickle.dumps(est))
@@ -153,7 +171,7 @@ def check_pickle_round_trip(name, estimator, X, y):
         np.testing.assert_array_equal(getattr(est, method)(X), getattr(restored, method)(X))
 
 
-def check_fit_idempotent(name, estimator, X, y):
+def check_fit_idempotent(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Fitting twice on the same data gives the same results."""
     est = clone(estimator)
     first = _output(est.fit(X, y), X)
@@ -161,13 +179,18 @@ def check_fit_idempotent(name, estimator, X, y):
     np.testing.assert_allclose(first, second, rtol=1e-5, atol=1e-6)
 
 
-def check_finite_output(name, estimator, X, y):
+def check_finite_output(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """The output is finite, including for the jet with no constituents (the last one)."""
     out = _output(clone(estimator).fit(X, y), X)
     assert np.isfinite(np.asarray(out, dtype=np.float64)).all(), f"{name} gave non-finite output"
 
 
-def check_feature_names_and_pandas_output(name, estimator, X, y):
+def check_feature_names_and_pandas_output(
+    name: str,
+    estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+) -> None:
     """2-D transformer output: ``get_feature_names_out`` matches, ``set_output`` gives a DataFrame."""
     est = clone(estimator).fit(X, y)
     out = est.transform(X)
@@ -182,7 +205,7 @@ def check_feature_names_and_pandas_output(name, estimator, X, y):
     np.testing.assert_allclose(frame.to_numpy(dtype=np.float64), np.asarray(out, dtype=np.float64))
 
 
-def check_classifier_api(name, estimator, X, y):
+def check_classifier_api(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """String labels, probabilities summing to one, predictions among ``classes_``."""
     est = clone(estimator).fit(X, y)
     proba = est.predict_proba(X)
@@ -191,13 +214,13 @@ def check_classifier_api(name, estimator, X, y):
     assert set(np.unique(est.predict(X))) <= set(est.classes_)
 
 
-def check_classifier_single_class(name, estimator, X, y):
+def check_classifier_single_class(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """A single class in y is refused with a message that says so."""
     with pytest.raises(ValueError, match=r"(?i)class"):
         clone(estimator).fit(X, np.full(len(X), y[0]))
 
 
-def to_jagged(X):
+def to_jagged(X: np.ndarray) -> Any:
     """The awkward array of the real (non-padding) constituents of each jet of ``X``."""
     import awkward as ak
 
@@ -205,7 +228,7 @@ def to_jagged(X):
     return ak.unflatten(X[real], real.sum(axis=1))
 
 
-def check_jagged_input(name, estimator, X, y):
+def check_jagged_input(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
     """Jagged (awkward) constituents give the results of the padded array, in fit and after."""
     jagged = to_jagged(X)
     est = clone(estimator).fit(X, y)
@@ -220,7 +243,64 @@ def check_jagged_input(name, estimator, X, y):
                 np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6, err_msg=method)
 
 
-def yield_checks(estimator) -> Iterator[Callable]:
+def _init_param_names(estimator) -> set[str]:
+    """The parameters named in ``__init__`` (extra ``**kwargs`` parameters excluded)."""
+    signature = inspect.signature(type(estimator).__init__)
+    return {
+        name
+        for name, p in signature.parameters.items()
+        if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    }
+
+
+def check_param_validation(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
+    """Every parameter has a constraint, and an invalid value is refused when fitting.
+
+    The model is imbalanced-learn's (and scikit-learn's) ``check_param_validation``:
+    ``_parameter_constraints`` lists exactly the ``__init__`` parameters, and for each
+    one an object of no valid type, then a value of a valid type outside each constraint
+    (where scikit-learn can generate one), makes ``fit``, ``partial_fit``,
+    ``fit_transform`` and ``fit_predict`` raise ``InvalidParameterError`` naming the
+    parameter, before the data is looked at. Works for 2-D and N-D input alike.
+    """
+    constraints = getattr(estimator, "_parameter_constraints", None)
+    assert constraints is not None, f"{name} declares no _parameter_constraints"
+    params = _init_param_names(estimator)
+    assert set(constraints) == params, (
+        f"{name}: _parameter_constraints lists {sorted(set(constraints) - params)} that are "
+        f"not parameters and misses {sorted(params - set(constraints))}"
+    )
+    methods = [m for m in ("fit", "partial_fit", "fit_transform", "fit_predict") if hasattr(estimator, m)]
+    bad_type = type("BadType", (), {})()
+    for param, options in constraints.items():
+        if options == "no_validation":
+            continue
+        bad_values = [bad_type]
+        for constraint in map(make_constraint, options):
+            try:
+                bad_values.append(generate_invalid_param_val(constraint))
+            except NotImplementedError:  # e.g. a type: the bad type above covers it
+                continue
+        match = rf"The '{param}' parameter of {name} must be .* Got .* instead\."
+        for value in bad_values:
+            est = clone(estimator).set_params(**{param: value})
+            for method in methods:
+                with pytest.raises(InvalidParameterError, match=match):
+                    getattr(est, method)(X, y)
+
+
+def make_check_input(estimator: Any, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` for a check: 2-D features, or constituents or images for N-D estimators.
+
+    ``kind`` is one of :data:`INPUT_KINDS`, or ``None`` for a (20, 8) table.
+    """
+    if kind is not None:
+        return _make_input(kind)
+    rng = np.random.default_rng(0)
+    return rng.uniform(size=(20, 8)), np.arange(20) % 2
+
+
+def yield_checks(estimator: Any) -> Iterator[Callable]:
     """Yield the checks that apply to ``estimator``."""
     yield check_params_stored
     yield check_not_fitted
@@ -240,7 +320,11 @@ def yield_checks(estimator) -> Iterator[Callable]:
         yield check_feature_names_and_pandas_output
 
 
-def parametrize_with_nd_checks(estimators, input_kinds=None, expected_failed_checks=None):
+def parametrize_with_nd_checks(
+    estimators: Any,
+    input_kinds: dict[str, str] | None = None,
+    expected_failed_checks: dict | None = None,
+) -> Any:
     """``pytest.mark.parametrize`` over (estimator, check) for 3-D/4-D-input estimators.
 
     Parameters
@@ -257,11 +341,11 @@ def parametrize_with_nd_checks(estimators, input_kinds=None, expected_failed_che
     for est in estimators:
         cls = type(est).__name__
         kind = input_kinds.get(cls, "constituents")
-        checks = list(yield_checks(est))
+        checks: list[Callable] = list(yield_checks(est))
         if kind == "constituents":
             checks.append(check_jagged_input)
         for check in checks:
-            marks = ()
+            marks: tuple = ()
             reason = expected_failed_checks.get(cls, {}).get(check.__name__)
             if reason:
                 marks = (pytest.mark.xfail(reason=reason, strict=True),)

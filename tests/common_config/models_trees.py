@@ -1,5 +1,7 @@
 """Cut-and-count and XGBoost classifiers for tests/test_common.py."""
 
+import sklearn
+
 from skjet.models import CutAndCountClassifier, XGBoostClassifier
 
 INSTANCES = [
@@ -20,8 +22,19 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+# The oldest scikit-learn that pyproject.toml allows (CI runs these checks against it).
+_SKLEARN_1_6 = sklearn.__version__.startswith("1.6.")
+_OLD_CHECK_RELABELS_Y = (
+    "scikit-learn 1.6's check relabels a binary-only classifier's y from its first element, "
+    "which differs between the shuffled weighted set and the repeated set, so the two fits "
+    "see different signal classes (fixed in scikit-learn 1.7)"
+)
+
+
 def expected_failed_checks(estimator) -> dict:
     """Only the early-stopping XGBoost instance fails the weight-equivalence check."""
+    if isinstance(estimator, CutAndCountClassifier) and _SKLEARN_1_6:
+        return {"check_sample_weight_equivalence_on_dense_data": _OLD_CHECK_RELABELS_Y}
     if isinstance(estimator, XGBoostClassifier) and estimator.early_stopping_rounds is None:
         return {}
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})

@@ -7,9 +7,9 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skjet.feature_selection import ImportancePruner
+from skjet.utils._sklearn_compat import InvalidParameterError
 
 
 def _logistic_data(n=400, n_features=9, random_state=0):
@@ -42,7 +42,7 @@ def test_default_drops_least_important_third_make_classification(random_state):
     )
     pruner = ImportancePruner(KNeighborsClassifier(), random_state=0)
     support = pruner.fit(X, y).get_support()
-    assert support.sum() == 6  # 9 - 9 // 3, as the seed workflow drops the last third
+    assert support.sum() == 6  # 9 - 9 // 3, as the ttH multilepton analysis drops the last third
     assert support[:3].all()
 
 

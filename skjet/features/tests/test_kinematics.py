@@ -127,7 +127,8 @@ def test_jet_kinematics_subset_keeps_order():
         (("pt", "width"), r"unknown feature\(s\) \['width'\].*valid names.*'pt'"),
         ((), "empty"),
         (("pt", "pt"), "more than once"),
-        (3, "sequence of names"),
+        (3, "'features' parameter of JetKinematics must be a str among .* or an array-like"),
+        ("width", "'features' parameter"),
     ],
 )
 def test_jet_kinematics_bad_features(features, match):
@@ -211,3 +212,10 @@ def test_top_jets_are_heavier_than_qcd(top_qcd_sample):
 @pytest.mark.parametrize("cls", ALL_CLASSES)
 def test_stateless_marker(cls):
     assert getattr(cls, "_stateless", False) is True
+
+
+def test_single_feature_name_is_one_column():
+    X, _ = random_jets(5)
+    est = JetKinematics(features="mass").fit(X)
+    assert est.features_ == ("mass",)
+    np.testing.assert_array_equal(est.transform(X), JetMass().fit_transform(X))

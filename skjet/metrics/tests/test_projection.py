@@ -30,7 +30,7 @@ def test_project_proba():
 
 
 def test_confusion_matrix_hand_count():
-    # Seed layout: rows predicted heavy/light, columns actual heavy/light.
+    # The hls4ml exercise's layout: rows predicted heavy/light, columns actual heavy/light.
     y = np.array(["t", "w", "z", "g", "q", "g", "t", "q"])
     heavy_sum = np.array([0.9, 0.6, 0.4, 0.7, 0.2, 0.5, 0.51, 0.1])
     proba = np.zeros((8, 5))

@@ -33,7 +33,7 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
-from .._validation import LogProbaMixin, check_sample_weight
+from .._validation import LogProbaMixin, check_classifier_weights
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -357,7 +357,7 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
 
     def _sample_weights(self, sample_weight, X, y_enc, class_weights) -> np.ndarray | None:
         """``class_weights[y_enc] * sample_weight``, None when neither is given."""
-        weight = check_sample_weight(sample_weight, X, self, y_codes=y_enc)
+        weight = check_classifier_weights(sample_weight, X, self, y_codes=y_enc)
         if class_weights is not None:
             weight = class_weights[y_enc] * (1.0 if weight is None else weight)
         return weight

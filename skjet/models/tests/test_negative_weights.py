@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from skjet.models import CutAndCountClassifier, MLPClassifier, XGBoostClassifier
-from skjet.models._validation import check_sample_weight
+from skjet.models._validation import check_classifier_weights
 
 torch.set_num_threads(1)
 
@@ -37,17 +37,17 @@ def test_helper_refuses_or_checks_class_totals():
         _negative_weights = "net_positive"
 
     X = np.zeros((4, 1))
-    assert check_sample_weight(None, X, Refusing()) is None
-    np.testing.assert_array_equal(check_sample_weight([1, 2, 3, 4], X, Refusing()), [1, 2, 3, 4])
+    assert check_classifier_weights(None, X, Refusing()) is None
+    np.testing.assert_array_equal(check_classifier_weights([1, 2, 3, 4], X, Refusing()), [1, 2, 3, 4])
     with pytest.raises(ValueError, match=r"1 negative value\(s\) of 4 \(minimum -2,.*Because"):
-        check_sample_weight([1, -2, 3, 4], X, Refusing())
+        check_classifier_weights([1, -2, 3, 4], X, Refusing())
     codes = np.array([0, 0, 1, 1])
-    w = check_sample_weight([3, -2, 1, 1], X, Signed(), y_codes=codes)
+    w = check_classifier_weights([3, -2, 1, 1], X, Signed(), y_codes=codes)
     np.testing.assert_array_equal(w, [3, -2, 1, 1])
     with pytest.raises(ValueError, match=r"class\(es\) \['b'\] have a total weight of \[-1.0\]"):
-        check_sample_weight([1, 1, 1, -2], X, Signed(), y_codes=codes, classes=["a", "b"])
+        check_classifier_weights([1, 1, 1, -2], X, Signed(), y_codes=codes, classes=["a", "b"])
     with pytest.raises(ValueError, match="NaN|finite"):
-        check_sample_weight([1, np.nan, 1, 1], X, Signed(), y_codes=codes)
+        check_classifier_weights([1, np.nan, 1, 1], X, Signed(), y_codes=codes)
 
 
 def test_xgboost_refuses_with_reason_and_remedy():

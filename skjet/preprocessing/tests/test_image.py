@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skjet.preprocessing import JetImage
+from skjet.utils._sklearn_compat import InvalidParameterError
 
 
 def _jet(parts):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from sklearn.utils._param_validation import InvalidParameterError
 
 from skjet.preprocessing import ConstituentScaler, RelativeConstituents
 from skjet.utils import constituent_mask
+from skjet.utils._sklearn_compat import InvalidParameterError
 
 from .conftest import make_jets
 

@@ -175,3 +175,21 @@ def test_eta_edge_cases():
     np.testing.assert_allclose(out[0], np.arcsinh(4.0 / 3.0), rtol=1e-12)
     assert out[1] == out[2] == 0.0  # pT = 0: 0, not inf or NaN
     assert np.isfinite(out).all() and out[3] < -60
+
+
+def test_check_sample_weight():
+    from skjet.utils import check_sample_weight
+
+    np.testing.assert_array_equal(check_sample_weight(None, 3), np.ones(3))
+    np.testing.assert_array_equal(check_sample_weight(2, 2), [2.0, 2.0])
+    np.testing.assert_array_equal(check_sample_weight([1, -0.5], 2), [1.0, -0.5])  # NLO weights
+    with pytest.raises(ValueError, match=r"shape \(3,\) but y_true has 2 samples"):
+        check_sample_weight([1, 2, 3], 2, samples_of="y_true")
+    with pytest.raises(ValueError, match="1 NaN"):
+        check_sample_weight([1.0, np.nan], 2)
+    with pytest.raises(ValueError, match="zero for all 2 samples"):
+        check_sample_weight([0.0, 0.0], 2)
+    with pytest.raises(ValueError, match="1 negative value"):
+        check_sample_weight([1.0, -1.0], 2, ensure_non_negative=True)
+    with pytest.raises(ValueError, match="must be numeric"):
+        check_sample_weight(["a", "b"], 2)

@@ -1,0 +1,43 @@
+"""The one place where skjet imports scikit-learn's private API.
+
+scikit-learn's parameter validation (``_fit_context`` and the constraint classes of
+``sklearn.utils._param_validation``), its scorer base class and ``_safe_indexing`` have no
+public equivalent, and a scikit-learn release may move or change any of them (as
+``_check_sample_weight`` once renamed a keyword). Every skjet module imports them from here, so
+a release that breaks one is fixed in this file alone; ``pyproject.toml`` bounds scikit-learn
+below its next major version, and CI runs the common checks against the oldest version it
+allows. What has a public equivalent (sample weights: :func:`skjet.utils.check_sample_weight`,
+on :func:`sklearn.utils.check_array`) does not go through here.
+
+The sklearn-compat package, which imbalanced-learn uses for the same purpose, covers
+``_fit_context`` but not the constraint classes, the scorer base class or ``_safe_indexing``,
+so it would not spare this module.
+"""
+
+from __future__ import annotations
+
+from sklearn.base import _fit_context
+from sklearn.metrics._scorer import _BaseScorer
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    RealNotInt,
+    StrOptions,
+    generate_invalid_param_val,
+    make_constraint,
+)
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "InvalidParameterError",
+    "RealNotInt",
+    "StrOptions",
+    "_BaseScorer",
+    "_fit_context",
+    "_safe_indexing",
+    "generate_invalid_param_val",
+    "make_constraint",
+]
