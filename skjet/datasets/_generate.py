@@ -13,17 +13,16 @@ import json
 import numbers
 import os
 import warnings
-import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils import _fourvec
+from ..utils import _fourvec, n_constituents
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
 from ._base import atomic_path, get_data_home
@@ -614,19 +613,70 @@ def _write_cache(path: Path, bunch: Bunch) -> None:
         _save_npz(fh, arrays)
 
 
-def _read_cache(path: Path) -> Bunch:
+def _read_cache(path: Path, settings: dict) -> Bunch:
+    """Read a cache file in full and check it against ``settings``.
+
+    Raises ``ValueError`` naming the first disagreement; any other exception means the file
+    could not be read (empty, truncated, damaged). Either way the caller regenerates.
+    """
     with np.load(path, allow_pickle=False) as data:
-        jets = pd.DataFrame(
-            {k[len("jets_") :]: data[k] for k in data.files if k.startswith("jets_")}
+        arrays = {key: data[key] for key in data.files}  # decompresses every member in full
+    stored = json.loads(str(arrays.pop("settings")))
+    if json.dumps(stored, sort_keys=True) != json.dumps(settings, sort_keys=True):
+        raise ValueError("its settings differ from the requested ones")
+    n_events = json.loads(str(arrays.pop("n_events")))
+    columns = {k[len("jets_") :]: v for k, v in arrays.items() if k.startswith("jets_")}
+    lengths = {k: v.shape for k, v in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"the jets columns have different shapes {lengths}")
+    jets = pd.DataFrame(columns)
+    bunch = _make_bunch(
+        arrays["constituents"],
+        arrays["target"],
+        arrays["target_names"],
+        jets,
+        settings,
+        n_events,
+    )
+    _check_sample(bunch, settings)
+    return bunch
+
+
+def _check_sample(bunch: Bunch, settings: dict) -> None:
+    """Raise ValueError unless the arrays of ``bunch`` are consistent with ``settings``."""
+    processes, counts = settings["processes"], settings["n_jets"]
+    n = sum(counts[p] for p in processes)
+    expected_target = np.repeat(np.array(processes), [counts[p] for p in processes])
+    shape = (n, settings["max_constituents"], 4)
+    X, jets = bunch.constituents, bunch.jets
+    if X.shape != shape or X.dtype != np.float32:
+        raise ValueError(f"constituents are {X.dtype} {X.shape}, expected float32 {shape}")
+    if list(bunch.target_names) != processes:
+        raise ValueError(f"target_names are {list(bunch.target_names)}, expected {processes}")
+    if bunch.target.shape != (n,) or not np.array_equal(bunch.target, expected_target):
+        raise ValueError(
+            f"target does not hold {counts} jets grouped by process in the order {processes}"
         )
-        return _make_bunch(
-            data["constituents"],
-            data["target"],
-            data["target_names"],
-            jets,
-            json.loads(str(data["settings"])),
-            json.loads(str(data["n_events"])),
+    if list(jets.columns) != [*_JET_COLUMNS, "process"] or len(jets) != n:
+        raise ValueError(
+            f"jets has columns {list(jets.columns)} and {len(jets)} rows, expected "
+            f"{[*_JET_COLUMNS, 'process']} and {n} rows"
         )
+    if not np.array_equal(jets["process"].to_numpy(), expected_target):
+        raise ValueError("jets['process'] disagrees with target")
+    stored = jets["n_constituents"].to_numpy()
+    if not (
+        np.array_equal(stored, n_constituents(X))
+        and np.all(jets["n_constituents_total"].to_numpy() >= stored)
+    ):
+        raise ValueError("jets['n_constituents'] disagrees with the constituents")
+    if not all(np.isfinite(jets[c]).all() for c in _JET_COLUMNS) or not np.isfinite(X).all():
+        raise ValueError("it holds non-finite values")
+    if set(bunch.n_events) != set(processes) or any(
+        not isinstance(bunch.n_events[p], int) or 2 * bunch.n_events[p] < counts[p]
+        for p in processes
+    ):
+        raise ValueError(f"n_events {bunch.n_events} is impossible for {counts} jets")
 
 
 def _make_bunch(constituents, target, target_names, jets, settings, n_events) -> Bunch:
@@ -644,6 +694,13 @@ def _make_bunch(constituents, target, target_names, jets, settings, n_events) ->
         n_events=n_events,
         DESCR=descr,
     )
+
+
+def _advance(bar, done: dict, name: str, n: int) -> None:
+    if n:
+        done[name] += n
+        bar.set_postfix(done, refresh=False)
+        bar.update(n)
 
 
 def generate_jets(
@@ -796,12 +853,13 @@ def generate_jets(
     path = _cache_file(data_home, settings) if use_cache else None
     if use_cache and path.exists():
         try:
-            bunch = _read_cache(path)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-            # A cache file this version cannot read (e.g. written by an older skjet) is
-            # regenerated and replaced, never trusted or silently returned half-read.
+            bunch = _read_cache(path, settings)
+        except Exception as exc:
+            # Whatever is wrong with it (empty, damaged, written by another version, arrays
+            # that disagree with the settings), it is never returned: regenerated and replaced.
             warnings.warn(
-                f"ignoring unreadable cache file {path} ({exc}); regenerating it",
+                f"ignoring the cache file {path}, unreadable or inconsistent with the settings "
+                f"({type(exc).__name__}: {exc}); regenerating it",
                 RuntimeWarning,
                 stacklevel=2,
             )
@@ -814,37 +872,52 @@ def generate_jets(
         for chunk, start in enumerate(range(0, counts[name], _CHUNK_SIZE)):
             size = min(_CHUNK_SIZE, counts[name] - start)
             tasks.append((name, process, chunk, size))
+    arguments = [
+        (
+            process,
+            size,
+            _chunk_seed(entropy, process, chunk),
+            pt_range,
+            float(eta_max),
+            float(radius),
+            int(max_constituents),
+            float(sqrt_s),
+            particle_eta_max,
+        )
+        for _, process, chunk, size in tasks
+    ]
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=sum(counts.values()), desc="generate_jets", unit="jet", disable=not progress)
+    bar = tqdm(
+        total=sum(counts.values()),
+        desc="generate_jets",
+        unit="jet",
+        disable=not progress,
+        # jets done / total, elapsed < time left, jets per second, jets per process
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+    )
     done = dict.fromkeys(processes, 0)
     results = []
     generate = _generate_chunk  # looked up at call time (tests replace it)
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     try:
-        for (name, _, _, size), result in zip(
-            tasks,
-            parallel(
-                delayed(generate)(
-                    process,
-                    size,
-                    _chunk_seed(entropy, process, chunk),
-                    pt_range,
-                    float(eta_max),
-                    float(radius),
-                    int(max_constituents),
-                    float(sqrt_s),
-                    particle_eta_max,
-                )
-                for _, process, chunk, size in tasks
-            ),
-            strict=True,
-        ):
-            results.append((name, result))
-            done[name] += size
-            bar.set_postfix(done, refresh=False)
-            bar.update(size)
+        if effective_n_jobs(n_jobs) == 1:
+            # In this process: the bar moves after every batch of events.
+            for (name, _, _, size), args in zip(tasks, arguments, strict=True):
+                reported = []
+
+                def report(n, name=name, reported=reported):
+                    reported.append(n)
+                    _advance(bar, done, name, n)
+
+                results.append((name, generate(*args, report)))
+                _advance(bar, done, name, size - sum(reported))
+        else:
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+            outputs = parallel(delayed(generate)(*args, None) for args in arguments)
+            for (name, _, _, size), result in zip(tasks, outputs, strict=True):
+                results.append((name, result))
+                _advance(bar, done, name, size)
     finally:
         bar.close()
 
