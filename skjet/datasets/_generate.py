@@ -31,8 +31,9 @@ from ._base import atomic_path, get_data_home
 PROCESSES = ("top", "t", "qcd", "w", "z", "q", "g")
 _ALIASES = {"t": "top"}
 
-# Chunk boundaries must not depend on n_jobs: they fix the seeds and hence the sample.
-_CHUNK_SIZE = 500
+# Chunk boundaries must not depend on n_jobs: they fix the seeds and hence the sample. Each
+# chunk pays one Pythia.init (0.1-0.2 s), a few per cent of generating 1000 jets.
+_CHUNK_SIZE = 1000
 # Events read from Pythia per batch (nextBatch): the first batch measures the acceptance, the
 # next ones ask for about the events the missing jets need, at most _MAX_BATCH_EVENTS.
 _FIRST_BATCH_EVENTS = 50
@@ -736,9 +737,18 @@ def generate_jets(
     - ``"q"`` / ``"g"``: QCD 2 -> 2; the hard outgoing parton nearest to the jet is within
       ``radius`` and is a light quark (u, d, s) / a gluon.
 
+    The quark and resonance directions are read from Pythia's event record: the top, W or
+    Z as it decays and the quarks of its decay, after initial-state recoil; the outgoing
+    partons of the 2 -> 2 process for q and g.
+
     Multi-parton interactions are off (no underlying event, as in the public top-tagging
     sample, and about twice as fast); initial- and final-state showers and hadronisation are
     on. The hard-process pT is generated in ``[0.85 pt_range[0], 1.25 pt_range[1]]``.
+
+    Events are read from Pythia in batches of awkward arrays (``Pythia.nextBatch``) and
+    clustered with FastJet's multi-event interface; selection and matching are vectorised
+    over the batch, so the cost stays close to Pythia's own (``benchmarks/bench_generate.py``
+    measures it against the bare event loop).
 
     Parameters
     ----------
@@ -763,10 +773,12 @@ def generate_jets(
         Seeds every Pythia instance. An integer gives the same sample whatever ``n_jobs``
         is, and is required for caching.
     n_jobs : int or None, default=None
-        Parallel workers (joblib) over chunks of 500 jets; ``None`` means 1 unless inside
+        Parallel workers (joblib) over chunks of 1000 jets; ``None`` means 1 unless inside
         a :func:`joblib.parallel_config` context. The sample does not depend on it.
     progress : bool, default=True
-        Show a tqdm bar of accepted jets per process.
+        Show a tqdm bar of accepted jets: jets per second, the estimated time left and
+        the jets done per process. With one job it moves after every batch of events,
+        with several after every chunk.
     cache : bool, default=True
         Read and write the sample under ``get_data_home(data_home) / "generated"`` (keyed
         by every setting, ``random_state`` and the package versions). Ignored when
