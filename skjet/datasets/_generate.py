@@ -442,12 +442,14 @@ def _generate_chunk(
     table = np.zeros((n_jets, len(_JET_COLUMNS)), dtype=np.float64)
     accepted = n_events = 0
     while accepted < n_jets:
-        # Ask for about as many events as the missing jets need: the events generated after
-        # the last accepted jet are wasted time.
+        # Ask for a little fewer events than the missing jets need on average: the events
+        # generated after the last accepted jet are wasted time, a few small batches at the
+        # end cost little.
         missing = n_jets - accepted
         size = _FIRST_BATCH_EVENTS if n_events == 0 else _MAX_BATCH_EVENTS
         if accepted:
-            size = int(np.clip(np.ceil(1.1 * missing * n_events / accepted) + 2, 4, size))
+            expected = missing * n_events / accepted
+            size = int(np.clip(np.ceil(0.8 * expected) + 2, 4, _MAX_BATCH_EVENTS))
         records = _Records(pythia.nextBatch(size, "skip"))  # failed events are skipped
         truth, possible = _truth(process, records, radius)
         # Visible final-state particles within the clustering acceptance, of the events
