@@ -482,3 +482,35 @@ def test_progress_moves_within_a_chunk(monkeypatch, data_home):
     generate_jets("qcd", n_jets=40, random_state=1, cache=False, progress=True, n_jobs=1)
     assert sum(steps) == 40
     assert len([n for n in steps if n]) >= 2
+
+
+# --- truth from the event record ----------------------------------------------------------
+
+
+@needs_generator
+@pytest.mark.parametrize("process, per_event", [("top", 2), ("w", 1), ("z", 1)])
+def test_resonance_targets_from_the_event_record(process, per_event):
+    pythia = _generate._new_pythia(process, (550.0, 650.0), 14000.0, seed=3)
+    records = _generate._Records(pythia.nextBatch(20))
+    event, directions = _generate._resonance_targets(process, records)
+    # Hadronic decays are forced: every resonance ends in its quarks (t -> b q q', W/Z -> q q').
+    n_quarks = 3 if process == "top" else 2
+    assert directions.shape == (per_event * records.n_events, 1 + n_quarks, 2)
+    np.testing.assert_array_equal(np.bincount(event), per_event)
+    assert np.isfinite(directions).all()
+    # Boosted (pT ~ 600 GeV): the quarks fly close to their resonance.
+    y, phi = directions[..., 0], directions[..., 1]
+    d2 = _generate._delta_r2(y[:, :1], phi[:, :1], y[:, 1:], phi[:, 1:])
+    assert np.median(np.sqrt(d2)) < 0.6
+
+
+@needs_generator
+def test_hard_partons_from_the_event_record():
+    pythia = _generate._new_pythia("qcd", (550.0, 650.0), 14000.0, seed=3)
+    records = _generate._Records(pythia.nextBatch(20))
+    event, partons = _generate._hard_partons(records)
+    np.testing.assert_array_equal(np.bincount(event), 2)  # two outgoing partons per event
+    assert set(partons[:, 2]) <= {1, 2, 3, 4, 5, 21}
+    # Back to back in azimuth, before any shower.
+    dphi = np.abs(_generate._fourvec.delta_phi(partons[0::2, 1], partons[1::2, 1]))
+    np.testing.assert_allclose(dphi, np.pi, atol=1e-6)
