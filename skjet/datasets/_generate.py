@@ -788,7 +788,9 @@ def generate_jets(
     cache : bool, default=True
         Read and write the sample under ``get_data_home(data_home) / "generated"`` (keyed
         by every setting, ``random_state`` and the package versions). Ignored when
-        ``random_state`` is not an integer.
+        ``random_state`` is not an integer. A cache file that cannot be read in full, or
+        whose arrays disagree with the settings, is regenerated and replaced with a
+        ``RuntimeWarning``.
     data_home : str or path-like, default=None
         Overrides ``SKJET_DATA_HOME`` for the cache.
     return_X_y : bool, default=False
@@ -816,6 +818,12 @@ def generate_jets(
         If pythia8mc or fastjet is missing (``pip install "skjet[generate]"``).
     ValueError
         For an unknown process or invalid numbers.
+
+    Warns
+    -----
+    RuntimeWarning
+        When a cache file is unreadable or inconsistent with its settings (it is named,
+        with the reason, and regenerated).
 
     Examples
     --------
