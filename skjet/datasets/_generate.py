@@ -374,10 +374,10 @@ def _matched(process: str, truth, radius: float, event, jet_y, jet_phi) -> np.nd
         return np.any(np.all(d2 < r2, axis=2), axis=1)
 
 
-def _cluster(fastjet, jetdef, records: _Records, rows: np.ndarray, events: np.ndarray, pt_lo):
+def _cluster(fastjet, jetdef, records: _Records, rows, row_event, events, pt_lo):
     """Anti-kt jets above ``pt_lo`` of the particles ``rows`` (sorted) of ``events``.
 
-    Returns the jets' (E, px, py, pz) (n_jets, 4), their event, and their constituents as
+    ``row_event`` is the event of each row. Returns the jets' (E, px, py, pz) (n_jets, 4), their event, and their constituents as
     rows of ``records``, flat in FastJet's order, with ``member_start`` and
     ``member_count`` per jet.
     """
@@ -386,7 +386,7 @@ def _cluster(fastjet, jetdef, records: _Records, rows: np.ndarray, events: np.nd
     if len(events) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return np.zeros((0, 4)), empty, empty, empty, empty
-    local_event = np.searchsorted(events, records.event_of(rows))
+    local_event = np.searchsorted(events, row_event)
     offsets = np.zeros(len(events) + 1, dtype=np.int64)
     np.cumsum(np.bincount(local_event, minlength=len(events)), out=offsets[1:])
     fields = [records.px[rows], records.py[rows], records.pz[rows], records.e[rows]]
@@ -459,11 +459,15 @@ def _generate_chunk(
         # Visible final-state particles within the clustering acceptance, of the events
         # where a jet of the process is possible.
         rows = np.flatnonzero(records.status > 0)
-        rows = rows[~_is_in(np.abs(records.id[rows]), invisible) & possible[records.event_of(rows)]]
         px, py, pz = records.px[rows], records.py[rows], records.pz[rows]
-        rows = rows[pz * pz < tanh2 * (px * px + py * py + pz * pz)]
+        keep = pz * pz < tanh2 * (px * px + py * py + pz * pz)
+        keep &= ~_is_in(np.abs(records.id[rows]), invisible)
+        rows = rows[keep]
+        row_event = records.event_of(rows)
+        if not possible.all():
+            rows, row_event = rows[possible[row_event]], row_event[possible[row_event]]
         momenta, jet_event, member_start, member_count, member_rows = _cluster(
-            fastjet, jetdef, records, rows, np.flatnonzero(possible), pt_lo
+            fastjet, jetdef, records, rows, row_event, np.flatnonzero(possible), pt_lo
         )
 
         # The two leading jets of each event are the candidates (a dijet-style selection).
