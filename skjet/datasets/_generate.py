@@ -2,8 +2,12 @@
 
 Each requested process is split into fixed-size chunks of jets. Every chunk runs its own
 Pythia instance seeded from ``(random_state, process, chunk index)``, so the sample is the
-same whatever ``n_jobs`` is. Results of reproducible calls (integer ``random_state``) are
-cached on disk under ``get_data_home() / "generated"``.
+same whatever ``n_jobs`` is. A chunk reads Pythia's events in batches of awkward arrays
+(``Pythia.nextBatch``) and works on whole batches: particle selection and truth matching in
+numpy on the event record, clustering with FastJet's multi-event interface. Results of
+reproducible calls (integer ``random_state``) are cached on disk under
+``get_data_home() / "generated"``; a cache file is returned only if it reads in full and
+agrees with its settings, otherwise it is regenerated with a warning.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import json
 import numbers
 import os
 import warnings
-import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,10 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import Bunch, check_random_state
 
-from ..utils import _fourvec
+from ..utils import _fourvec, n_constituents
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
 from ._base import atomic_path, get_data_home
@@ -33,10 +36,13 @@ from ._base import atomic_path, get_data_home
 PROCESSES = ("top", "t", "qcd", "w", "z", "q", "g")
 _ALIASES = {"t": "top"}
 
-# Chunk boundaries must not depend on n_jobs: they fix the seeds and hence the sample.
-_CHUNK_SIZE = 500
-# Events generated between two clusterings; FastJet's awkward interface clusters a batch in C++.
-_BATCH_EVENTS = 100
+# Chunk boundaries must not depend on n_jobs: they fix the seeds and hence the sample. Each
+# chunk pays one Pythia.init (0.1-0.2 s), a few per cent of generating 1000 jets.
+_CHUNK_SIZE = 1000
+# Events read from Pythia per batch (nextBatch): the first batch measures the acceptance, the
+# next ones ask for about the events the missing jets need, at most _MAX_BATCH_EVENTS.
+_FIRST_BATCH_EVENTS = 50
+_MAX_BATCH_EVENTS = 400
 # Window on the hard-process pT relative to pt_range: the jets that pass come from partons
 # (or resonances) near the jet pT, so generating far outside it only costs time.
 _PTHAT_LOW = 0.85
@@ -45,7 +51,7 @@ _PTHAT_HIGH = 1.25
 # so a jet accepted at |eta| < eta_max keeps its whole catchment area.
 _PARTICLE_ETA_MAX = 3.0
 _SEED_MAX = 900_000_000  # Pythia's Random:seed range
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: events read in batches, truth from the event record
 # A process whose acceptance is this low after this many events has impossible cuts.
 _MIN_EVENTS_FOR_CHECK = 2000
 _MIN_ACCEPTANCE = 1e-3
@@ -124,9 +130,30 @@ def _chunk_seed(entropy: int, process: str, chunk: int) -> int:
     return int(state[0]) % _SEED_MAX + 1
 
 
-def _delta_r2(y1, phi1, y2, phi2):
-    dphi = _fourvec.delta_phi(np.asarray(phi1), phi2)
-    return (np.asarray(y1) - y2) ** 2 + dphi**2
+_PRISTINE: dict = {}
+
+
+def _new_pythia(process: str, pt_range, sqrt_s: float, seed: int):
+    """An initialised Pythia for one canonical process and seed.
+
+    Pythia's XML settings and particle data are parsed once per worker process and copied
+    into each new instance (about 0.1 s saved per chunk); the copy is the pristine state,
+    so the events are those of a freshly constructed ``Pythia``.
+    """
+    pythia8 = import_optional("pythia8mc", purpose="generate_jets")
+    if "pythia" not in _PRISTINE:
+        _PRISTINE["pythia"] = pythia8.Pythia("", False)
+    pristine = _PRISTINE["pythia"]
+    pythia = pythia8.Pythia(pristine.settings, pristine.particleData, False)
+    for line in _pythia_settings(process, pt_range, sqrt_s, seed):
+        if not pythia.readString(line):
+            raise RuntimeError(f"generate_jets: Pythia rejected the setting {line!r}.")
+    if not pythia.init():
+        raise RuntimeError(
+            f"generate_jets: Pythia failed to initialise process {process!r} with "
+            f"pt_range={pt_range} at sqrt_s={sqrt_s} GeV."
+        )
+    return pythia
 
 
 def _rapidity(e, pz):
@@ -134,92 +161,259 @@ def _rapidity(e, pz):
         return 0.5 * np.log((e + pz) / (e - pz))
 
 
-def _truth(process: str, record) -> list:
-    """Matching targets from Pythia's hard-process record.
+def _delta_r2(y1, phi1, y2, phi2):
+    return (y1 - y2) ** 2 + _fourvec.delta_phi(phi1, phi2) ** 2
 
-    For top, w and z: one (y, phi) array per hadronic resonance, holding the resonance and
-    the quarks it ends in (top: b, q, q'; W or Z: q, q'). For q and g: (y, phi, |id|) of each
-    outgoing hard parton. For qcd: nothing.
+
+def _invisible_ids(pythia) -> np.ndarray:
+    """Sorted codes of the particles Pythia calls invisible (neutrinos and BSM states)."""
+    data = pythia.particleData
+    codes, code = [], 1
+    while code:
+        if not data.isVisible(code):
+            codes.append(code)
+        code = data.nextId(code)
+    return np.array(sorted(codes), dtype=np.int64)
+
+
+def _is_in(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a short sorted list of codes, without sorting ``values``."""
+    if len(sorted_codes) == 0:
+        return np.zeros(len(values), dtype=bool)
+    where = np.minimum(np.searchsorted(sorted_codes, values), len(sorted_codes) - 1)
+    return sorted_codes[where] == values
+
+
+def _layout_column(node, path):
+    for name in path:
+        node = node.content(name)
+    return np.asarray(node.data)
+
+
+class _Records:
+    """A batch of Pythia event records (``Pythia.nextBatch``) as flat numpy columns.
+
+    Entry ``i`` of event ``e`` is row ``offsets[e] + i``. The columns are views of the
+    awkward buffers (no copy); derived quantities are computed on the rows asked for.
     """
-    if process == "qcd":
-        return []
-    size = record.size()
-    if process in ("q", "g"):
-        return [
-            (record[i].y(), record[i].phi(), record[i].idAbs())
-            for i in range(size)
-            if record[i].status() == 23 and record[i].mother1() <= 4
-        ]
-    targets = []
-    wanted = _RESONANCE_ID[process]
-    for i in range(size):
-        if record[i].idAbs() != wanted or record[i].status() != -22:
-            continue
-        # A W from a top decay is not a W target: only first-generation resonances count.
-        if process != "top" and record[record[i].mother1()].idAbs() == 6:
-            continue
-        directions = [(record[i].y(), record[i].phi())]
-        stack = [i]
-        while stack:
-            j = stack.pop()
-            for d in range(record[j].daughter1(), record[j].daughter2() + 1):
-                if d <= 0:
-                    continue
-                if record[d].status() > 0:
-                    directions.append((record[d].y(), record[d].phi()))
-                else:
-                    stack.append(d)
-        if len(directions) == (4 if process == "top" else 3):
-            targets.append(np.array(directions))
-    return targets
+
+    def __init__(self, batch):
+        import awkward as ak
+
+        prt = batch.layout.content("prt")
+        if not isinstance(prt, ak.contents.ListOffsetArray):
+            prt = ak.to_packed(batch["prt"]).layout
+        offsets = np.asarray(prt.offsets, dtype=np.int64)
+        lo, hi = int(offsets[0]), int(offsets[-1])
+        self.offsets = offsets - lo
+        self.n_events = len(offsets) - 1
+        try:
+            column = {
+                key: _layout_column(prt.content, path)[lo:hi]
+                for key, path in _RECORD_COLUMNS.items()
+            }
+        except (AttributeError, KeyError, TypeError):  # not plain buffers: let awkward copy
+            flat = ak.flatten(batch["prt"])
+            column = {key: ak.to_numpy(flat[path]) for key, path in _RECORD_COLUMNS.items()}
+        self.id, self.status, self.mother1 = column["id"], column["status"], column["mother1"]
+        self.e, self.px, self.py, self.pz = column["e"], column["px"], column["py"], column["pz"]
+
+    def event_of(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.offsets, rows, side="right") - 1
+
+    def mother_of(self, rows: np.ndarray) -> np.ndarray:
+        """Row of the first mother; the event's entry 0 (the system) when there is none."""
+        return self.mother1[rows] + self.offsets[self.event_of(rows)]
+
+    def momenta(self, rows: np.ndarray) -> np.ndarray:
+        """(E, px, py, pz) of the rows, float64 (n, 4)."""
+        return np.stack([self.e[rows], self.px[rows], self.py[rows], self.pz[rows]], axis=-1)
+
+    def y_phi(self, rows: np.ndarray):
+        return _rapidity(self.e[rows], self.pz[rows]), np.arctan2(self.py[rows], self.px[rows])
 
 
-def _visible_final(event) -> np.ndarray:
-    """(E, px, py, pz) of visible final-state particles, float64 (n, 4)."""
-    rows = [
-        (p.e(), p.px(), p.py(), p.pz()) for p in event.particles() if p.isFinal() and p.isVisible()
-    ]
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+_RECORD_COLUMNS = {
+    "id": ("id",),
+    "status": ("status",),
+    "mother1": ("mother1",),
+    "e": ("p", "e"),
+    "px": ("p", "px"),
+    "py": ("p", "py"),
+    "pz": ("p", "pz"),
+}
 
 
-def _cluster(fastjet, ak, jetdef, events: list[np.ndarray], min_pt: float):
-    """Cluster a batch of events; return per-event lists of constituent index arrays."""
-    counts = np.array([len(e) for e in events], dtype=np.int64)
-    flat = np.concatenate(events) if events else np.zeros((0, 4))
-    arr = ak.unflatten(
-        ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3], "E": flat[:, 0]}), counts
-    )
-    with no_fastjet_banner():
-        sequence = fastjet.ClusterSequence(arr, jetdef)
-        index = sequence.constituent_index(min_pt=min_pt)
-    n_jets = ak.to_numpy(ak.num(index, axis=1))
-    n_const = ak.to_numpy(ak.flatten(ak.num(index, axis=2)))
-    flat_index = ak.to_numpy(ak.flatten(index, axis=None)).astype(np.int64)
-    per_jet = np.split(flat_index, np.cumsum(n_const)[:-1]) if len(n_const) else []
-    out, start = [], 0
-    for n in n_jets:
-        out.append(per_jet[start : start + n])
-        start += n
+def _pad_by_event(event: np.ndarray, n_events: int, values: np.ndarray) -> np.ndarray:
+    """Group rows of ``values`` (sorted by ``event``) into (n_events, k, ...), NaN-padded."""
+    counts = np.bincount(event, minlength=n_events)
+    width = max(int(counts.max()) if len(counts) else 0, 1)
+    out = np.full((n_events, width, *values.shape[1:]), np.nan)
+    starts = np.cumsum(counts) - counts
+    out[event, np.arange(len(event)) - starts[event]] = values
     return out
 
 
-def _accept(process, truth, radius, jet_y, jet_phi) -> bool:
-    """Whether a jet passing the kinematic cuts carries the label of ``process``."""
+def _hard_partons(records: _Records):
+    """(event, (y, phi, |id|)) of the outgoing partons of the 2 -> 2 process.
+
+    They are the entries with status (-)23 whose mother is an incoming parton (entries 3
+    and 4 of Pythia's record), copied unchanged from the process record.
+    """
+    rows = np.flatnonzero(
+        (np.abs(records.status) == 23) & (records.mother1 >= 1) & (records.mother1 <= 4)
+    )
+    y, phi = records.y_phi(rows)
+    values = np.stack([y, phi, np.abs(records.id[rows]).astype(np.float64)], axis=-1)
+    return records.event_of(rows), values
+
+
+def _resonance_targets(process: str, records: _Records):
+    """(event, directions) of each hadronic resonance a jet of ``process`` must contain.
+
+    For each first-generation resonance (top; W or Z not from a top decay): the (y, phi)
+    of the resonance as it decays and of the quarks it ends in (top: b, q, q'; W or Z:
+    q, q'), read from the event record, so after initial-state recoil. ``directions`` has
+    shape (n, 1 + n_quarks, 2).
+    """
+    wanted = _RESONANCE_ID[process]
+    n_quarks = 3 if process == "top" else 2
+    id_abs = np.abs(records.id)
+    n = len(id_abs)
+    # Follow copies (recoil, radiation: same code as the mother) back to the original entry.
+    heavy = np.flatnonzero((id_abs == 6) | (id_abs == 23) | (id_abs == 24))
+    heavy_mother = records.mother_of(heavy)
+    copy = (records.mother1[heavy] > 0) & (records.id[heavy_mother] == records.id[heavy])
+    root = np.arange(n)
+    root[heavy] = np.where(copy, heavy_mother, heavy)
+    while True:
+        jumped = root[root[heavy]]
+        if np.array_equal(jumped, root[heavy]):
+            break
+        root[heavy] = jumped
+    # The copy that decays: the one without a copy of its own.
+    has_copy = np.zeros(n, dtype=bool)
+    has_copy[heavy_mother[copy]] = True
+    last = heavy[~has_copy[heavy]]
+    decaying = np.arange(n)
+    decaying[root[last]] = last
+
+    def is_target(rows):
+        out = (records.status[rows] == -22) & (id_abs[rows] == wanted)
+        if process != "top":  # a W from a top decay is not a W target
+            out &= id_abs[records.mother_of(rows)] != 6
+        return out
+
+    # Quarks from the decay: status (-)23, whose mother (or grandmother, for the W of a
+    # top) is a copy of a target.
+    leaves = np.flatnonzero((np.abs(records.status) == 23) & (records.mother1 > 0))
+    owner = np.full(len(leaves), -1)
+    up = root[records.mother_of(leaves)]
+    for _ in range(2):
+        hit = (owner < 0) & is_target(up)
+        owner[hit] = up[hit]
+        up = root[records.mother_of(up)]
+    keep = owner >= 0
+    leaves, owner = leaves[keep], owner[keep]
+    order = np.argsort(owner, kind="stable")
+    leaves, owner = leaves[order], owner[order]
+    targets, first, count = np.unique(owner, return_index=True, return_counts=True)
+    complete = count == n_quarks
+    targets, first = targets[complete], first[complete]
+    members = np.concatenate(
+        [decaying[targets][:, None], leaves[first[:, None] + np.arange(n_quarks)]], axis=1
+    )
+    y, phi = records.y_phi(members.ravel())
+    directions = np.stack([y, phi], axis=-1).reshape(len(targets), n_quarks + 1, 2)
+    return records.event_of(targets), directions
+
+
+def _truth(process: str, records: _Records, radius: float):
+    """Matching targets padded per event, and the events where a jet can match at all.
+
+    Returns ``(targets, possible)``: for q and g the hard partons (n_events, k, 3); for
+    top, w and z the directions (n_events, k, d, 2); ``None`` for qcd. ``possible`` marks
+    the events worth clustering: one with no parton of the wanted kind, or no resonance
+    whose directions are pairwise within 2 * radius (a jet axis within ``radius`` of all
+    of them is then impossible), cannot give a jet of ``process``.
+    """
     if process == "qcd":
-        return True
-    r2 = radius**2
+        return None, np.ones(records.n_events, dtype=bool)
+    possible = np.zeros(records.n_events, dtype=bool)
     if process in ("q", "g"):
-        if not truth:
-            return False
-        y, phi, ids = zip(*truth, strict=True)
-        d2 = _delta_r2(jet_y, jet_phi, np.array(y), np.array(phi))
-        nearest = int(np.argmin(d2))
-        if d2[nearest] >= r2:
-            return False
-        if process == "q":
-            return ids[nearest] in _LIGHT_QUARKS
-        return ids[nearest] == _GLUON
-    return any(bool(np.all(_delta_r2(jet_y, jet_phi, t[:, 0], t[:, 1]) < r2)) for t in truth)
+        event, partons = _hard_partons(records)
+        code = partons[:, 2]
+        wanted = np.isin(code, list(_LIGHT_QUARKS)) if process == "q" else code == _GLUON
+        possible[event[wanted]] = True
+        return _pad_by_event(event, records.n_events, partons), possible
+    event, directions = _resonance_targets(process, records)
+    y, phi = directions[..., 0], directions[..., 1]
+    pairwise = _delta_r2(y[:, :, None], phi[:, :, None], y[:, None, :], phi[:, None, :])
+    possible[event[np.all(pairwise < (2 * radius) ** 2, axis=(1, 2))]] = True
+    return _pad_by_event(event, records.n_events, directions), possible
+
+
+def _matched(process: str, truth, radius: float, event, jet_y, jet_phi) -> np.ndarray:
+    """Whether each candidate jet (of event ``event``) carries the label of ``process``."""
+    if process == "qcd":
+        return np.ones(len(event), dtype=bool)
+    r2 = radius**2
+    with np.errstate(invalid="ignore"):
+        if process in ("q", "g"):
+            partons = truth[event]  # (n, k, 3)
+            d2 = _delta_r2(jet_y[:, None], jet_phi[:, None], partons[..., 0], partons[..., 1])
+            d2 = np.where(np.isnan(d2), np.inf, d2)
+            nearest = np.argmin(d2, axis=1)
+            rows = np.arange(len(event))
+            code = partons[rows, nearest, 2]
+            wanted = np.isin(code, list(_LIGHT_QUARKS)) if process == "q" else code == _GLUON
+            return (d2[rows, nearest] < r2) & wanted
+        targets = truth[event]  # (n, k, d, 2); NaN padding never matches
+        d2 = _delta_r2(
+            jet_y[:, None, None], jet_phi[:, None, None], targets[..., 0], targets[..., 1]
+        )
+        return np.any(np.all(d2 < r2, axis=2), axis=1)
+
+
+def _cluster(fastjet, jetdef, records: _Records, rows, row_event, events, pt_lo):
+    """Anti-kt jets above ``pt_lo`` of the particles ``rows`` (sorted) of ``events``.
+
+    ``row_event`` is the event of each row. Returns the jets' (E, px, py, pz) (n_jets, 4), their event, and their constituents as
+    rows of ``records``, flat in FastJet's order, with ``member_start`` and
+    ``member_count`` per jet.
+    """
+    import awkward as ak
+
+    if len(events) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return np.zeros((0, 4)), empty, empty, empty, empty
+    local_event = np.searchsorted(events, row_event)
+    offsets = np.zeros(len(events) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(local_event, minlength=len(events)), out=offsets[1:])
+    fields = [records.px[rows], records.py[rows], records.pz[rows], records.e[rows]]
+    array = ak.Array(
+        ak.contents.ListOffsetArray(
+            ak.index.Index64(offsets),
+            ak.contents.RecordArray(
+                [ak.contents.NumpyArray(f) for f in fields], ["px", "py", "pz", "E"]
+            ),
+        )
+    )
+    with no_fastjet_banner():
+        sequence = fastjet.ClusterSequence(array, jetdef)
+        jets = sequence.inclusive_jets(min_pt=pt_lo).layout
+        members = sequence.constituent_index(min_pt=pt_lo).layout
+    jets_per_event = np.diff(np.asarray(jets.offsets))
+    momenta = np.stack([_layout_column(jets.content, (k,)) for k in ("E", "px", "py", "pz")], -1)
+    jet_local_event = np.repeat(np.arange(len(events)), jets_per_event)
+    inner = members.content
+    member_offsets = np.asarray(inner.offsets, dtype=np.int64)
+    member_count = np.diff(member_offsets)
+    member_start = member_offsets[:-1] - member_offsets[0]
+    # constituent_index numbers the particles of each event from 0.
+    local = np.asarray(inner.content.data, dtype=np.int64)[member_offsets[0] : member_offsets[-1]]
+    member_rows = rows[local + np.repeat(offsets[jet_local_event], member_count)]
+    return momenta, events[jet_local_event], member_start, member_count, member_rows
 
 
 def _generate_chunk(
@@ -232,65 +426,97 @@ def _generate_chunk(
     max_constituents: int,
     sqrt_s: float,
     particle_eta_max: float,
+    report=None,
 ) -> dict:
-    """Generate exactly ``n_jets`` accepted jets of one canonical process with one seed."""
-    pythia8 = import_optional("pythia8mc", purpose="generate_jets")
-    fastjet = import_optional("fastjet", purpose="generate_jets")
-    import awkward as ak
+    """Generate exactly ``n_jets`` accepted jets of one canonical process with one seed.
 
-    pythia = pythia8.Pythia("", False)
-    for line in _pythia_settings(process, pt_range, sqrt_s, seed):
-        if not pythia.readString(line):
-            raise RuntimeError(f"generate_jets: Pythia rejected the setting {line!r}.")
-    if not pythia.init():
-        raise RuntimeError(
-            f"generate_jets: Pythia failed to initialise process {process!r} with "
-            f"pt_range={pt_range} at sqrt_s={sqrt_s} GeV."
-        )
+    Events come from Pythia in batches of awkward arrays (``Pythia.nextBatch``); particle
+    selection, clustering (FastJet's multi-event interface) and truth matching work on
+    whole batches. ``report(n)``, if given, is called with the jets accepted by each batch.
+    """
+    fastjet = import_optional("fastjet", purpose="generate_jets")
+
+    pythia = _new_pythia(process, pt_range, sqrt_s, seed)
+    invisible = _invisible_ids(pythia)
     jetdef = fastjet.JetDefinition(fastjet.antikt_algorithm, float(radius))
     pt_lo, pt_hi = pt_range
+    # |eta| < particle_eta_max  <=>  pz^2 < tanh(particle_eta_max)^2 |p|^2
+    tanh2 = np.tanh(particle_eta_max) ** 2
 
     constituents = np.zeros((n_jets, max_constituents, 4), dtype=np.float32)
     table = np.zeros((n_jets, len(_JET_COLUMNS)), dtype=np.float64)
     accepted = n_events = 0
     while accepted < n_jets:
-        events, truths = [], []
-        for _ in range(_BATCH_EVENTS):
-            if not pythia.next():  # rare Pythia failure: the event is skipped, not counted
-                continue
-            particles = _visible_final(pythia.event)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                p_abs = np.sqrt((particles[:, 1:] ** 2).sum(axis=1))
-                eta = np.arctanh(np.clip(particles[:, 3] / p_abs, -1.0, 1.0))
-            events.append(particles[np.abs(eta) < particle_eta_max])
-            truths.append(_truth(process, pythia.process))
-        for particles, truth, jets in zip(
-            events, truths, _cluster(fastjet, ak, jetdef, events, pt_lo), strict=True
-        ):
-            n_events += 1
-            momenta = np.array([particles[j].sum(axis=0) for j in jets]).reshape(-1, 4)
-            jet_pt, jet_eta = _fourvec.pt(momenta), _fourvec.eta(momenta)
-            jet_phi, jet_mass = _fourvec.phi(momenta), _fourvec.mass(momenta)
-            order = np.argsort(-jet_pt, kind="stable")
-            # The two leading jets of the event are the candidates (a dijet-style selection).
-            for k in order[:2]:
-                pt, eta, phi = float(jet_pt[k]), float(jet_eta[k]), float(jet_phi[k])
-                mass = float(jet_mass[k])
-                if not (pt_lo <= pt < pt_hi and abs(eta) < eta_max):
-                    continue
-                jet_y = float(_rapidity(momenta[k, 0], momenta[k, 3]))
-                if not _accept(process, truth, radius, jet_y, phi):
-                    continue
-                members = particles[jets[k]]
-                member_pt = np.hypot(members[:, 1], members[:, 2])
-                members = members[np.argsort(-member_pt, kind="stable")[:max_constituents]]
-                constituents[accepted, : len(members)] = members
-                table[accepted] = (pt, eta, phi, mass, len(members), len(jets[k]))
-                accepted += 1
-                if accepted == n_jets:
-                    break
-            if accepted == n_jets:
-                break
+        # Ask for a little fewer events than the missing jets need on average: the events
+        # generated after the last accepted jet are wasted time, a few small batches at the
+        # end cost little.
+        missing = n_jets - accepted
+        size = _FIRST_BATCH_EVENTS if n_events == 0 else _MAX_BATCH_EVENTS
+        if accepted:
+            expected = missing * n_events / accepted
+            size = int(np.clip(np.ceil(0.8 * expected) + 2, 4, _MAX_BATCH_EVENTS))
+        records = _Records(pythia.nextBatch(size, "skip"))  # failed events are skipped
+        truth, possible = _truth(process, records, radius)
+        # Visible final-state particles within the clustering acceptance, of the events
+        # where a jet of the process is possible.
+        rows = np.flatnonzero(records.status > 0)
+        px, py, pz = records.px[rows], records.py[rows], records.pz[rows]
+        keep = pz * pz < tanh2 * (px * px + py * py + pz * pz)
+        keep &= ~_is_in(np.abs(records.id[rows]), invisible)
+        rows = rows[keep]
+        row_event = records.event_of(rows)
+        if not possible.all():
+            rows, row_event = rows[possible[row_event]], row_event[possible[row_event]]
+        momenta, jet_event, member_start, member_count, member_rows = _cluster(
+            fastjet, jetdef, records, rows, row_event, np.flatnonzero(possible), pt_lo
+        )
+
+        # The two leading jets of each event are the candidates (a dijet-style selection).
+        jet_pt = _fourvec.pt(momenta)
+        order = np.lexsort((-jet_pt, jet_event))
+        _, first, per_event = np.unique(jet_event[order], return_index=True, return_counts=True)
+        rank = np.arange(len(order)) - np.repeat(first, per_event)
+        jet_eta = _fourvec.eta(momenta)
+        candidate = order[
+            (rank < 2)
+            & (jet_pt[order] >= pt_lo)
+            & (jet_pt[order] < pt_hi)
+            & (np.abs(jet_eta[order]) < eta_max)
+        ]
+        jet_phi = _fourvec.phi(momenta)
+        jet_y = _rapidity(momenta[:, 0], momenta[:, 3])
+        ok = _matched(
+            process, truth, radius, jet_event[candidate], jet_y[candidate], jet_phi[candidate]
+        )
+        chosen = candidate[ok][:missing]
+        if len(chosen) == missing:  # done: the events after the last jet's are not used
+            n_events += int(jet_event[chosen[-1]]) + 1
+        else:
+            n_events += records.n_events
+
+        # Constituents of the chosen jets, hardest first, truncated to max_constituents.
+        n_members = member_count[chosen]
+        first_member = np.cumsum(n_members) - n_members
+        row = np.repeat(np.arange(len(chosen)), n_members)
+        within = np.arange(len(row)) - first_member[row]
+        member_p = records.momenta(member_rows[member_start[chosen][row] + within])
+        by_pt = np.lexsort((-_fourvec.pt(member_p), row))
+        member_p = member_p[by_pt]
+        kept = within < max_constituents  # rows are still grouped by jet after the sort
+        constituents[accepted + row[kept], within[kept]] = member_p[kept]
+        table[accepted : accepted + len(chosen)] = np.column_stack(
+            [
+                jet_pt[chosen],
+                jet_eta[chosen],
+                jet_phi[chosen],
+                _fourvec.mass(momenta[chosen]),
+                np.minimum(n_members, max_constituents),
+                n_members,
+            ]
+        )
+        accepted += len(chosen)
+        if report is not None and len(chosen):
+            report(len(chosen))
         if n_events >= _MIN_EVENTS_FOR_CHECK and accepted < _MIN_ACCEPTANCE * n_events:
             raise RuntimeError(
                 f"generate_jets: only {accepted} {process!r} jets accepted in {n_events} events "
@@ -399,19 +625,70 @@ def _write_cache(path: Path, bunch: Bunch) -> None:
         _save_npz(fh, arrays)
 
 
-def _read_cache(path: Path) -> Bunch:
+def _read_cache(path: Path, settings: dict) -> Bunch:
+    """Read a cache file in full and check it against ``settings``.
+
+    Raises ``ValueError`` naming the first disagreement; any other exception means the file
+    could not be read (empty, truncated, damaged). Either way the caller regenerates.
+    """
     with np.load(path, allow_pickle=False) as data:
-        jets = pd.DataFrame(
-            {k[len("jets_") :]: data[k] for k in data.files if k.startswith("jets_")}
+        arrays = {key: data[key] for key in data.files}  # decompresses every member in full
+    stored = json.loads(str(arrays.pop("settings")))
+    if json.dumps(stored, sort_keys=True) != json.dumps(settings, sort_keys=True):
+        raise ValueError("its settings differ from the requested ones")
+    n_events = json.loads(str(arrays.pop("n_events")))
+    columns = {k[len("jets_") :]: v for k, v in arrays.items() if k.startswith("jets_")}
+    lengths = {k: v.shape for k, v in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"the jets columns have different shapes {lengths}")
+    jets = pd.DataFrame(columns)
+    bunch = _make_bunch(
+        arrays["constituents"],
+        arrays["target"],
+        arrays["target_names"],
+        jets,
+        settings,
+        n_events,
+    )
+    _check_sample(bunch, settings)
+    return bunch
+
+
+def _check_sample(bunch: Bunch, settings: dict) -> None:
+    """Raise ValueError unless the arrays of ``bunch`` are consistent with ``settings``."""
+    processes, counts = settings["processes"], settings["n_jets"]
+    n = sum(counts[p] for p in processes)
+    expected_target = np.repeat(np.array(processes), [counts[p] for p in processes])
+    shape = (n, settings["max_constituents"], 4)
+    X, jets = bunch.constituents, bunch.jets
+    if X.shape != shape or X.dtype != np.float32:
+        raise ValueError(f"constituents are {X.dtype} {X.shape}, expected float32 {shape}")
+    if list(bunch.target_names) != processes:
+        raise ValueError(f"target_names are {list(bunch.target_names)}, expected {processes}")
+    if bunch.target.shape != (n,) or not np.array_equal(bunch.target, expected_target):
+        raise ValueError(
+            f"target does not hold {counts} jets grouped by process in the order {processes}"
         )
-        return _make_bunch(
-            data["constituents"],
-            data["target"],
-            data["target_names"],
-            jets,
-            json.loads(str(data["settings"])),
-            json.loads(str(data["n_events"])),
+    if list(jets.columns) != [*_JET_COLUMNS, "process"] or len(jets) != n:
+        raise ValueError(
+            f"jets has columns {list(jets.columns)} and {len(jets)} rows, expected "
+            f"{[*_JET_COLUMNS, 'process']} and {n} rows"
         )
+    if not np.array_equal(jets["process"].to_numpy(), expected_target):
+        raise ValueError("jets['process'] disagrees with target")
+    stored = jets["n_constituents"].to_numpy()
+    if not (
+        np.array_equal(stored, n_constituents(X))
+        and np.all(jets["n_constituents_total"].to_numpy() >= stored)
+    ):
+        raise ValueError("jets['n_constituents'] disagrees with the constituents")
+    if not all(np.isfinite(jets[c]).all() for c in _JET_COLUMNS) or not np.isfinite(X).all():
+        raise ValueError("it holds non-finite values")
+    if set(bunch.n_events) != set(processes) or any(
+        not isinstance(bunch.n_events[p], int) or 2 * bunch.n_events[p] < counts[p]
+        for p in processes
+    ):
+        raise ValueError(f"n_events {bunch.n_events} is impossible for {counts} jets")
 
 
 def _make_bunch(constituents, target, target_names, jets, settings, n_events) -> Bunch:
@@ -429,6 +706,13 @@ def _make_bunch(constituents, target, target_names, jets, settings, n_events) ->
         n_events=n_events,
         DESCR=descr,
     )
+
+
+def _advance(bar, done: dict, name: str, n: int) -> None:
+    if n:
+        done[name] += n
+        bar.set_postfix(done, refresh=False)
+        bar.update(n)
 
 
 def generate_jets(
@@ -464,9 +748,18 @@ def generate_jets(
     - ``"q"`` / ``"g"``: QCD 2 -> 2; the hard outgoing parton nearest to the jet is within
       ``radius`` and is a light quark (u, d, s) / a gluon.
 
+    The quark and resonance directions are read from Pythia's event record: the top, W or
+    Z as it decays and the quarks of its decay, after initial-state recoil; the outgoing
+    partons of the 2 -> 2 process for q and g.
+
     Multi-parton interactions are off (no underlying event, as in the public top-tagging
     sample, and about twice as fast); initial- and final-state showers and hadronisation are
     on. The hard-process pT is generated in ``[0.85 pt_range[0], 1.25 pt_range[1]]``.
+
+    Events are read from Pythia in batches of awkward arrays (``Pythia.nextBatch``) and
+    clustered with FastJet's multi-event interface; selection and matching are vectorised
+    over the batch, so the cost stays close to Pythia's own (``benchmarks/bench_generate.py``
+    measures it against the bare event loop).
 
     Parameters
     ----------
@@ -491,14 +784,18 @@ def generate_jets(
         Seeds every Pythia instance. An integer gives the same sample whatever ``n_jobs``
         is, and is required for caching.
     n_jobs : int or None, default=None
-        Parallel workers (joblib) over chunks of 500 jets; ``None`` means 1 unless inside
+        Parallel workers (joblib) over chunks of 1000 jets; ``None`` means 1 unless inside
         a :func:`joblib.parallel_config` context. The sample does not depend on it.
     progress : bool, default=True
-        Show a tqdm bar of accepted jets per process.
+        Show a tqdm bar of accepted jets: jets per second, the estimated time left and
+        the jets done per process. With one job it moves after every batch of events,
+        with several after every chunk.
     cache : bool, default=True
         Read and write the sample under ``get_data_home(data_home) / "generated"`` (keyed
         by every setting, ``random_state`` and the package versions). Ignored when
-        ``random_state`` is not an integer.
+        ``random_state`` is not an integer. A cache file that cannot be read in full, or
+        whose arrays disagree with the settings, is regenerated and replaced with a
+        ``RuntimeWarning``.
     data_home : str or path-like, default=None
         Overrides ``SKJET_DATA_HOME`` for the cache.
     return_X_y : bool, default=False
@@ -526,6 +823,12 @@ def generate_jets(
         If pythia8mc or fastjet is missing (``pip install "skjet[generate]"``).
     ValueError
         For an unknown process or invalid numbers.
+
+    Warns
+    -----
+    RuntimeWarning
+        When a cache file is unreadable or inconsistent with its settings (it is named,
+        with the reason, and regenerated).
 
     Examples
     --------
@@ -581,12 +884,13 @@ def generate_jets(
     path = _cache_file(data_home, settings) if use_cache else None
     if path is not None and path.exists():
         try:
-            bunch = _read_cache(path)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-            # A cache file this version cannot read (e.g. written by an older skjet) is
-            # regenerated and replaced, never trusted or silently returned half-read.
+            bunch = _read_cache(path, settings)
+        except Exception as exc:
+            # Whatever is wrong with it (empty, damaged, written by another version, arrays
+            # that disagree with the settings), it is never returned: regenerated and replaced.
             warnings.warn(
-                f"ignoring unreadable cache file {path} ({exc}); regenerating it",
+                f"ignoring the cache file {path}, unreadable or inconsistent with the settings "
+                f"({type(exc).__name__}: {exc}); regenerating it",
                 RuntimeWarning,
                 stacklevel=2,
             )
@@ -599,37 +903,52 @@ def generate_jets(
         for chunk, start in enumerate(range(0, counts[name], _CHUNK_SIZE)):
             size = min(_CHUNK_SIZE, counts[name] - start)
             tasks.append((name, process, chunk, size))
+    arguments = [
+        (
+            process,
+            size,
+            _chunk_seed(entropy, process, chunk),
+            pt_range,
+            float(eta_max),
+            float(radius),
+            int(max_constituents),
+            float(sqrt_s),
+            particle_eta_max,
+        )
+        for _, process, chunk, size in tasks
+    ]
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=sum(counts.values()), desc="generate_jets", unit="jet", disable=not progress)
+    bar = tqdm(
+        total=sum(counts.values()),
+        desc="generate_jets",
+        unit="jet",
+        disable=not progress,
+        # jets done / total, elapsed < time left, jets per second, jets per process
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]",
+    )
     done = dict.fromkeys(processes, 0)
     results = []
     generate = _generate_chunk  # looked up at call time (tests replace it)
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     try:
-        for (name, _, _, size), result in zip(
-            tasks,
-            parallel(
-                delayed(generate)(
-                    process,
-                    size,
-                    _chunk_seed(entropy, process, chunk),
-                    pt_range,
-                    float(eta_max),
-                    float(radius),
-                    int(max_constituents),
-                    float(sqrt_s),
-                    particle_eta_max,
-                )
-                for _, process, chunk, size in tasks
-            ),
-            strict=True,
-        ):
-            results.append((name, result))
-            done[name] += size
-            bar.set_postfix(done, refresh=False)
-            bar.update(size)
+        if effective_n_jobs(n_jobs) == 1:
+            # In this process: the bar moves after every batch of events.
+            for (name, _, _, size), args in zip(tasks, arguments, strict=True):
+                reported = []
+
+                def report(n, name=name, reported=reported):
+                    reported.append(n)
+                    _advance(bar, done, name, n)
+
+                results.append((name, generate(*args, report)))
+                _advance(bar, done, name, size - sum(reported))
+        else:
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+            outputs = parallel(delayed(generate)(*args, None) for args in arguments)
+            for (name, _, _, size), result in zip(tasks, outputs, strict=True):
+                results.append((name, result))
+                _advance(bar, done, name, size)
     finally:
         bar.close()
 

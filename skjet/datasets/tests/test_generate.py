@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 
 import numpy as np
@@ -347,8 +348,169 @@ def test_unreadable_cache_is_regenerated_with_a_warning(tmp_path, monkeypatch):
     first = generate_jets(**kwargs)
     (cache_file,) = (tmp_path / "generated").glob("*.npz")
     cache_file.write_bytes(b"not a zip archive")
-    with pytest.warns(RuntimeWarning, match="unreadable cache"):
+    with pytest.warns(RuntimeWarning, match="unreadable or inconsistent"):
         again = generate_jets(**kwargs)
     np.testing.assert_array_equal(again.constituents, first.constituents)
     # The broken file was replaced by a readable one.
     np.testing.assert_array_equal(generate_jets(**kwargs).constituents, first.constituents)
+
+
+# --- damaged or inconsistent caches -------------------------------------------------------
+
+
+@pytest.fixture
+def fake_generator(monkeypatch, data_home):
+    """generate_jets with the synthetic worker; returns the call counter and the kwargs."""
+    calls = []
+
+    def counted(*args):
+        calls.append(args[0])
+        return _fake_chunk(*args)
+
+    monkeypatch.setattr(_generate, "_generate_chunk", counted)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+    kwargs = dict(processes=("w", "z"), n_jets={"w": 4, "z": 3}, random_state=9, progress=False)
+    return calls, kwargs
+
+
+def _only_cache_file(data_home):
+    (path,) = (data_home / "generated").glob("*.npz")
+    return path
+
+
+def _regenerates(kwargs, calls, first, match="unreadable or inconsistent"):
+    n_before = len(calls)
+    with pytest.warns(RuntimeWarning, match=match):
+        again = generate_jets(**kwargs)
+    assert len(calls) > n_before  # regenerated, not read
+    np.testing.assert_array_equal(again.constituents, first.constituents)
+    pd.testing.assert_frame_equal(again.jets, first.jets)
+    # The file was replaced by a good one: the next call reads it without a warning.
+    n_before = len(calls)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read = generate_jets(**kwargs)
+    assert len(calls) == n_before
+    np.testing.assert_array_equal(read.constituents, first.constituents)
+
+
+def test_empty_cache_file_is_regenerated(fake_generator, data_home):
+    calls, kwargs = fake_generator
+    first = generate_jets(**kwargs)
+    _only_cache_file(data_home).write_bytes(b"")
+    _regenerates(kwargs, calls, first, match="EOFError|ValueError|BadZipFile")
+
+
+def test_damaged_compressed_member_is_regenerated(fake_generator, data_home):
+    import zipfile
+
+    calls, kwargs = fake_generator
+    first = generate_jets(**kwargs)
+    path = _only_cache_file(data_home)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("constituents.npy")
+    raw = bytearray(path.read_bytes())
+    # Local header: 30 bytes, then the name and the extra field, then the deflated data.
+    name_length, extra_length = np.frombuffer(
+        raw[info.header_offset + 26 : info.header_offset + 30], "<u2"
+    )
+    start = info.header_offset + 30 + int(name_length) + int(extra_length)
+    for k in range(start + info.compress_size // 3, start + info.compress_size // 3 + 16):
+        raw[k] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(Exception) as direct:  # what every later call met before the fix
+        with np.load(path) as data:
+            data["constituents"]
+    assert direct.type.__name__ in {"error", "BadZipFile", "ValueError", "EOFError"}
+    _regenerates(kwargs, calls, first)
+
+
+@pytest.mark.parametrize(
+    "damage, reason",
+    [
+        ("fewer_jets", "constituents are float32"),
+        ("wrong_names", "target_names"),
+        ("jets_rows", "jets columns have different shapes"),
+        ("n_constituents", "n_constituents"),
+        ("other_settings", "settings differ"),
+        ("n_events", "n_events"),
+    ],
+)
+def test_inconsistent_cache_is_regenerated(fake_generator, data_home, damage, reason):
+    import json
+
+    calls, kwargs = fake_generator
+    first = generate_jets(**kwargs)
+    path = _only_cache_file(data_home)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    if damage == "fewer_jets":  # a valid-looking file with one jet fewer everywhere
+        arrays = {k: v[:-1] if v.ndim and k != "target_names" else v for k, v in arrays.items()}
+    elif damage == "wrong_names":
+        arrays["target_names"] = np.array(["w", "q"])
+    elif damage == "jets_rows":
+        arrays["jets_pt"] = arrays["jets_pt"][:-1]
+    elif damage == "n_constituents":
+        arrays["jets_n_constituents"] = arrays["jets_n_constituents"] + 1
+    elif damage == "other_settings":
+        settings = json.loads(str(arrays["settings"]))
+        settings["radius"] = 0.4
+        arrays["settings"] = np.array(json.dumps(settings))
+    elif damage == "n_events":
+        arrays["n_events"] = np.array(json.dumps({"w": 1, "z": 1}))
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    _regenerates(kwargs, calls, first, match=reason)
+
+
+def test_progress_bar_shows_rate_and_time_left(monkeypatch, data_home, capsys):
+    monkeypatch.setattr(_generate, "_generate_chunk", _fake_chunk)
+    monkeypatch.setattr(_generate, "import_optional", lambda *a, **k: None)
+    generate_jets("qcd", n_jets=3, cache=False, progress=True)
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    # e.g. "generate_jets: 100%|####| 3/3 [00:00<00:00, 2.9e+03jet/s, qcd=3]"
+    assert re.search(r"3/3 \[\d\d:\d\d<\d\d:\d\d, .*jet/s, qcd=3\]", last), last
+
+
+@needs_generator
+def test_progress_moves_within_a_chunk(monkeypatch, data_home):
+    # One chunk, several batches of events: the bar is told after each batch.
+    steps = []
+    monkeypatch.setattr(_generate, "_advance", lambda bar, done, name, n: steps.append(n))
+    generate_jets("qcd", n_jets=40, random_state=1, cache=False, progress=True, n_jobs=1)
+    assert sum(steps) == 40
+    assert len([n for n in steps if n]) >= 2
+
+
+# --- truth from the event record ----------------------------------------------------------
+
+
+@needs_generator
+@pytest.mark.parametrize("process, per_event", [("top", 2), ("w", 1), ("z", 1)])
+def test_resonance_targets_from_the_event_record(process, per_event):
+    pythia = _generate._new_pythia(process, (550.0, 650.0), 14000.0, seed=3)
+    records = _generate._Records(pythia.nextBatch(20))
+    event, directions = _generate._resonance_targets(process, records)
+    # Hadronic decays are forced: every resonance ends in its quarks (t -> b q q', W/Z -> q q').
+    n_quarks = 3 if process == "top" else 2
+    assert directions.shape == (per_event * records.n_events, 1 + n_quarks, 2)
+    np.testing.assert_array_equal(np.bincount(event), per_event)
+    assert np.isfinite(directions).all()
+    # Boosted (pT ~ 600 GeV): the quarks fly close to their resonance.
+    y, phi = directions[..., 0], directions[..., 1]
+    d2 = _generate._delta_r2(y[:, :1], phi[:, :1], y[:, 1:], phi[:, 1:])
+    assert np.median(np.sqrt(d2)) < 0.6
+
+
+@needs_generator
+def test_hard_partons_from_the_event_record():
+    pythia = _generate._new_pythia("qcd", (550.0, 650.0), 14000.0, seed=3)
+    records = _generate._Records(pythia.nextBatch(20))
+    event, partons = _generate._hard_partons(records)
+    np.testing.assert_array_equal(np.bincount(event), 2)  # two outgoing partons per event
+    assert set(partons[:, 2]) <= {1, 2, 3, 4, 5, 21}
+    # Back to back in azimuth, before any shower.
+    dphi = np.abs(_generate._fourvec.delta_phi(partons[0::2, 1], partons[1::2, 1]))
+    np.testing.assert_allclose(dphi, np.pi, atol=1e-6)
