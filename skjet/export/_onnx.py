@@ -404,8 +404,13 @@ def _convert_flatten(scope, operator, container):
     zero = g.const([0], np.int64)
     pads = g.op("Concat", zero, zero, zero, zero, missing, zero, axis=0)
     padded = g.op("Pad", X, pads, g.const(0.0, np.float32))
-    g.op("Reshape", padded,
-         g.const([-1, est.n_constituents_ * est.n_features_in_], np.int64),
+    # the width comes from the padded shape: more slots than fitted give a wider table,
+    # which the next step refuses (a fixed [-1, width] would fold extra slots into rows)
+    shape = g.op("Shape", padded)
+    width = g.op("Mul", g.op("Slice", shape, g.const([1], np.int64), g.const([2], np.int64)),
+                 g.op("Slice", shape, g.const([2], np.int64), g.const([3], np.int64)))
+    batch = g.op("Slice", shape, g.const([0], np.int64), g.const([1], np.int64))
+    g.op("Reshape", padded, g.op("Concat", batch, width, axis=0),
          out=operator.outputs[0].full_name)
 
 
@@ -567,40 +572,59 @@ def _is_neural(est) -> bool:
     return isinstance(module, torch.nn.Module) and hasattr(est, "_validate_X")
 
 
-def _steps(fitted) -> list[tuple[str, object]]:
+def _steps(fitted, prefix: str = "") -> list[tuple[str, object]]:
+    """Every estimator inside ``fitted`` (Pipelines, FeatureUnions and ColumnTransformers
+    opened), as ``(path of step names, estimator)``."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import FeatureUnion
+
     if isinstance(fitted, Pipeline):
-        out = []
-        for name, step in fitted.steps:
-            if step is None or step == "passthrough":
-                continue
-            out.extend((f"{name}/{sub}" if sub else name, s) for sub, s in _steps(step))
-        return out
-    return [("", fitted)]
+        children = fitted.steps
+    elif isinstance(fitted, FeatureUnion):
+        children = fitted.transformer_list
+    elif isinstance(fitted, ColumnTransformer):
+        children = [(n, t) for n, t, _ in getattr(fitted, "transformers_", fitted.transformers)]
+    else:
+        return [(prefix, fitted)]
+    out = [] if isinstance(fitted, Pipeline) else [(prefix, fitted)]
+    for name, step in children:
+        if step is None or isinstance(step, str):  # "passthrough", "drop"
+            continue
+        out.extend(_steps(step, f"{prefix}/{name}" if prefix else name))
+    return out
 
 
 def _check_steps(fitted) -> list[tuple[str, object]]:
     from skl2onnx._supported_operators import sklearn_operator_name_map
 
     steps = _steps(fitted)
-    for name, step in steps:
-        label = f"step {name!r} ({type(step).__name__})" if name else type(step).__name__
+    labels = [f"step {n!r} ({type(s).__name__})" if n else type(s).__name__ for n, s in steps]
+    for label, (_, step) in zip(labels, steps):
         if type(step).__name__ in _NOT_EXPRESSIBLE:
             raise ValueError(
                 f"to_onnx cannot export {label}: {_NOT_EXPRESSIBLE[type(step).__name__]}."
             )
+    check_is_fitted(fitted)
+    for label, (_, step) in zip(labels, steps):
         _register(step)
         if type(step) not in sklearn_operator_name_map:
             raise ValueError(
-                f"to_onnx cannot export {label}: neither skl2onnx nor skjet has an ONNX "
-                "converter for it. Register one with skl2onnx.update_registered_converter, "
+                f"to_onnx cannot export {label}: there is no ONNX converter for it in "
+                "skl2onnx or skjet. Register one with skl2onnx.update_registered_converter, "
                 "or leave the step out of the exported pipeline."
             )
-    if not hasattr(steps[-1][1], "predict_proba"):
+    if not hasattr(_final(fitted), "predict_proba"):
         raise ValueError(
             f"to_onnx exports classifiers (raw input -> class probabilities); the last step "
-            f"is a {type(steps[-1][1]).__name__} without predict_proba."
+            f"is a {type(_final(fitted)).__name__} without predict_proba."
         )
     return steps
+
+
+def _final(fitted):
+    while isinstance(fitted, Pipeline):
+        fitted = fitted.steps[-1][1]
+    return fitted
 
 
 def _example_array(X_example) -> np.ndarray:
@@ -619,10 +643,13 @@ def _example_array(X_example) -> np.ndarray:
 
 def _input_shape(steps, X: np.ndarray) -> list:
     """Graph input dims: batch dynamic; the constituent axis dynamic for constituent input."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import FeatureUnion
+
     from ..features._kinematics import _JetFeatureTransformer
     from ..preprocessing._base import _NDOutputTransformer
 
-    first = steps[0][1]
+    first = next(s for _, s in steps if not isinstance(s, FeatureUnion | ColumnTransformer))
     dims: list = [None, *X.shape[1:]]
     constituents = X.ndim == 3 and (
         isinstance(first, _NDOutputTransformer | _JetFeatureTransformer)
@@ -708,10 +735,9 @@ def to_onnx(
     _, skl2onnx = _modules()
     from skl2onnx.common.data_types import FloatTensorType
 
-    check_is_fitted(fitted)
-    X = _example_array(X_example)
     steps = _check_steps(fitted)
-    classifier = steps[-1][1]
+    X = _example_array(X_example)
+    classifier = _final(fitted)
     dims = _input_shape(steps, X)
     options = {id(classifier): {"zipmap": False}}
     with warnings.catch_warnings():

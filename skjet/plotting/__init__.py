@@ -10,6 +10,7 @@ from ._confusion import plot_confusion_matrix
 from ._cuts import plot_cuts
 from ._history import plot_history
 from ._importances import plot_importances
+from ._precision import plot_precision_scan
 from ._roc import plot_rejection, plot_roc
 from ._scores import plot_score_distributions
 from ._style import use_style
@@ -19,6 +20,7 @@ __all__ = [
     "plot_cuts",
     "plot_history",
     "plot_importances",
+    "plot_precision_scan",
     "plot_rejection",
     "plot_roc",
     "plot_score_distributions",
