@@ -9,7 +9,9 @@ firmware computes, fixed-point rounding and overflow included; no synthesis is r
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import re
 import shutil
 import tempfile
@@ -242,8 +244,9 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
                         types[key] = input_precision if layer.startswith("input") else precision
             if "ReuseFactor" in cfg:
                 cfg["ReuseFactor"] = int(self.reuse_factor)
+        log = io.StringIO()  # hls4ml prints its progress (and the compiler's errors)
         try:
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), contextlib.redirect_stdout(log):
                 warnings.simplefilter("ignore")
                 hls_model = hls4ml.converters.convert_from_pytorch_model(
                     network, hls_config=config, output_dir=str(output_dir),
@@ -253,7 +256,7 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         except Exception as exc:
             raise RuntimeError(
                 f"hls4ml could not convert or compile the network {network}: "
-                f"{type(exc).__name__}: {exc}"
+                f"{type(exc).__name__}: {exc}\nhls4ml output (end):\n{log.getvalue()[-3000:]}"
             ) from exc
         self.compile_seconds_ = time.perf_counter() - start
         self.hls_model_ = hls_model
