@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 import warnings
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -228,7 +229,11 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         network = fold_pipeline(self.pipeline)
         mlp = self.pipeline.steps[-1][1]
         n_features = network[0].in_features
-        output_dir = self.output_dir or tempfile.mkdtemp(prefix="skjet-hls4ml-")
+        output_dir = self.output_dir
+        if output_dir is None:
+            output_dir = tempfile.mkdtemp(prefix="skjet-hls4ml-")
+            # the temporary project goes with this object (or at exit)
+            weakref.finalize(self, shutil.rmtree, output_dir, True)
         start = time.perf_counter()
         config = hls4ml.utils.config_from_pytorch_model(
             network, input_shape=(n_features,), granularity="name",
@@ -327,7 +332,9 @@ def to_hls4ml(
     Returns
     -------
     HLS4MLClassifier
-        Fitted: ``predict_proba`` runs the emulation.
+        Fitted: ``predict_proba`` runs the emulation. Without ``output_dir``, a second
+        call for the same trained network and settings returns the emulation compiled
+        by the first (it is frozen), rather than compiling again.
 
     Raises
     ------
@@ -350,10 +357,35 @@ def to_hls4ml(
     >>> (firmware.predict(X) == pipe.predict(X)).mean() > 0.95  # doctest: +SKIP
     True
     """
-    return HLS4MLClassifier(
+    firmware = HLS4MLClassifier(
         fitted_pipeline, precision=precision, reuse_factor=reuse_factor,
         input_precision=input_precision, output_dir=output_dir, backend=backend,
-    ).fit()
+    )
+    if output_dir is not None:
+        return firmware.fit()
+    # compiling takes seconds: the same network at the same settings is compiled once
+    key = (_fingerprint(fold_pipeline(fitted_pipeline)), str(precision).replace(" ", ""),
+           int(reuse_factor), str(input_precision).replace(" ", ""), backend)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= 16:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = firmware.fit()
+    return _COMPILED[key]
+
+
+# Emulations compiled by to_hls4ml in this process, by network weights and settings.
+_COMPILED: dict[tuple, HLS4MLClassifier] = {}
+
+
+def _fingerprint(network) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in network.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().numpy().tobytes())
+    digest.update(repr(network).encode())
+    return digest.hexdigest()
 
 
 def _scores(y, proba, classes, signal) -> tuple[float, float]:
@@ -384,7 +416,8 @@ def precision_scan(
     """Accuracy and AUC of the emulated firmware against the total bit width.
 
     For every width ``W`` the pipeline is converted with ``ap_fixed<W, integer_bits>``,
-    compiled (a few seconds each) and evaluated on ``(X, y)``, next to the float pipeline.
+    compiled (a few seconds each; precisions already compiled by :func:`to_hls4ml` for the
+    same network are reused) and evaluated on ``(X, y)``, next to the float pipeline.
 
     Parameters
     ----------
@@ -424,5 +457,4 @@ def precision_scan(
         rows.append(dict(width=width, integer_bits=integer_bits, precision=precision,
                          accuracy=accuracy, roc_auc=auc, accuracy_float=acc_float,
                          roc_auc_float=auc_float))
-        shutil.rmtree(firmware.hls_model_.config.get_output_dir(), ignore_errors=True)
     return pd.DataFrame(rows)
