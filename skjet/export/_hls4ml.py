@@ -156,7 +156,7 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         Multiplications per multiplier (1: fully parallel, lowest latency).
     input_precision : str, default="ap_fixed<32,16>"
         Type of the raw input features (the scaler is folded into the first layer, so the
-        firmware sees unscaled features): it must hold their range, here |x| < 32768 in
+        firmware sees unscaled features): it must hold their range, here ``|x| < 32768`` in
         steps of 1.5e-5. Set it to the format the upstream trigger delivers.
     output_dir : str or Path, optional
         Folder of the hls4ml project (the HLS C++ that synthesis would take); a temporary
