@@ -140,7 +140,10 @@ class _Graph:
 
 def _label_output(g: _Graph, proba: str, label: str, classes: np.ndarray) -> None:
     """``classes_[argmax(proba)]`` into the label output."""
-    index = g.op("ArgMax", proba, axis=1, keepdims=0)
+    _gather_label(g, g.op("ArgMax", proba, axis=1, keepdims=0), label, classes)
+
+
+def _gather_label(g: _Graph, index: str, label: str, classes: np.ndarray) -> None:
     if classes.dtype.kind in "iub":
         table = g.const(classes.astype(np.int64), np.int64, "classes")
     else:
@@ -348,10 +351,15 @@ def _convert_cut_and_count(scope, operator, container):
         g.op("Mul", g.op("Sub", g.const(1.0, np.float64), column),
              g.const(background, np.float64)),
     )
-    g.cast(proba, np.float32)
-    container.nodes[-1].output[0] = operator.outputs[1].full_name
-    _label_output(g, operator.outputs[1].full_name, operator.outputs[0].full_name,
-                  np.asarray(est.classes_))
+    g.op("Cast", proba, to=1, out=operator.outputs[1].full_name)
+    # the label is the cut decision, as predict: signal when every cut passes, else the
+    # largest background class (the probabilities of background classes may tie)
+    classes = np.asarray(est.classes_)
+    index = g.where(g.op("Greater", score, g.const(0.0, np.float64)),
+                    g.const(int(np.flatnonzero(is_sig)[0]), np.int64),
+                    g.const(int(np.flatnonzero(classes == est.background_class_)[0]),
+                            np.int64))
+    _gather_label(g, index, operator.outputs[0].full_name, classes)
 
 
 def _isotonic(g: _Graph, score: str, iso) -> str:

@@ -67,6 +67,9 @@ def assert_parity(model, fitted, X):
     assert proba.shape == expected.shape
     np.testing.assert_allclose(proba, expected, rtol=0, atol=ATOL)
     predicted = fitted.predict(X32)
+    if type(fitted).__name__ == "CutAndCountClassifier":  # the label is the cut decision
+        np.testing.assert_array_equal(label.astype(str), predicted.astype(str))
+        return
     # argmax ties are impossible to break identically in float32 and float64; only compare
     # labels where the decision is not within rounding
     clear = np.sort(expected, axis=1)[:, -1] - np.sort(expected, axis=1)[:, -2] > 1e-4
@@ -244,3 +247,30 @@ def test_missing_extra_names_it(monkeypatch):
     clf = LogisticRegression().fit(X, X[:, 0] > 0)
     with pytest.raises(ImportError, match=r"skjet\[export\]"):
         to_onnx(clf, X[:5])
+
+
+def test_runtime_check_catches_a_graph_that_disagrees():
+    X = np.random.default_rng(0).normal(size=(60, 2)).astype(np.float32)
+    clf = LogisticRegression().fit(X, X[:, 0] > 0)
+    # predict_proba no longer what the graph computes
+    clf.predict_proba = lambda X: LogisticRegression.predict_proba(clf, X) * 0.99 + 0.005
+    with pytest.raises(ValueError, match="differ from predict_proba by up to 0.00"):
+        to_onnx(clf, X[:10])
+    assert to_onnx(clf, X[:10], check=False).graph.output[1].name == "probabilities"
+
+
+def test_multiclass_cuts_and_trees():
+    from skjet.models import CutAndCountClassifier, XGBoostClassifier
+
+    rng = np.random.default_rng(1)
+    y = np.repeat(["q", "t", "w"], 150)
+    X = rng.normal(size=(450, 3)) + (y == "t")[:, None] * [2.0, 0.5, 0.0] \
+        + (y == "w")[:, None] * [0.0, 1.0, 1.0]
+    X = pd.DataFrame(X, columns=["mass", "tau32", "width"])
+    cuts = CutAndCountClassifier(signal_class="t").fit(X, y)
+    assert_parity(to_onnx(cuts, X.iloc[:10]), cuts, X)
+    # early stopping: only the best iteration's trees count, in the graph too
+    trees = XGBoostClassifier(n_estimators=200, early_stopping_rounds=5, max_depth=3,
+                              random_state=0).fit(X, y)
+    assert trees.best_iteration_ < trees.n_estimators_ - 1
+    assert_parity(to_onnx(trees, X.iloc[:10]), trees, X)
