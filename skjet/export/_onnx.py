@@ -317,14 +317,14 @@ def _convert_cut_and_count(scope, operator, container):
         passed = g.op("Cast", passed, to=11)  # DOUBLE
         n_passed = passed if n_passed is None else g.op("Add", n_passed, passed)
         margin = m if margin is None else g.op("Min", margin, m)
-    n_all = len(est.cuts_) - active
     if active == 0:
         # no active cut: every event passes, the tie-breaker is neutral
         zeros = g.op("ReduceSum", g.op("Mul", X, g.const(0.0, np.float64)),
                      g.const([1], np.int64), keepdims=0)
         score = g.op("Add", zeros, g.const(0.5, np.float64))
     else:
-        # n_passed - n_cuts + squash(margin), as CutAndCountClassifier._signal_score
+        # passed - active cuts + squash(margin), as CutAndCountClassifier._signal_score (cuts
+        # of the form "all" count as passed on both sides)
         base = g.op("Sub", n_passed, g.const(float(active), np.float64))
         one = g.const(1.0, np.float64)
         t = g.op("Div", margin, g.op("Add", one, g.op("Abs", margin)))
@@ -332,7 +332,6 @@ def _convert_cut_and_count(scope, operator, container):
         squash = g.op("Clip", squash, g.const(0.0, np.float64),
                       g.const(np.nextafter(1.0, 0.0), np.float64))
         score = g.op("Add", base, squash)
-        del n_all
     p_sig = _isotonic(g, score, est.calibrator_)
     share = np.asarray(est._background_share, dtype=np.float64)
     tau = share.max() / (1.0 + share.max())
