@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pytest
 
-PAGE = Path(__file__).resolve().parents[3] / "docs" / "deploying.md"
-
-
-def _blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.DOTALL)
-
-
-def _run(block: str) -> tuple[dict, str]:
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(block, str(PAGE), "exec"), namespace)
-    plt.close("all")
-    return namespace, out.getvalue()
+from .conftest import page_blocks, run_block
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +19,7 @@ def one_torch_thread():
 
 
 def test_the_page_has_the_onnx_and_hls4ml_blocks():
-    onnx_block, hls_block = _blocks()
+    onnx_block, hls_block = page_blocks()
     assert "to_onnx" in onnx_block and "InferenceSession" in onnx_block
     assert "to_hls4ml" in hls_block and "precision_scan" in hls_block
 
@@ -45,19 +28,14 @@ def test_onnx_block(top_qcd_sample, tmp_path, monkeypatch):
     # the fixture has generated (and cached) the sample the page asks for
     pytest.importorskip("onnxruntime")
     monkeypatch.chdir(tmp_path)
-    namespace, printed = _run(_blocks()[0])
+    namespace, printed = run_block(page_blocks()[0])
     assert (tmp_path / "tagger.onnx").stat().st_size > 0
     assert namespace["proba"].shape == (5, 2)
     assert float(printed.strip()) <= 1e-5
 
 
-def test_hls4ml_block(five_class_sample):
-    pytest.importorskip("hls4ml")
-    from skjet.export import find_cxx_compiler
-
-    if find_cxx_compiler() is None:
-        pytest.skip("hls4ml's bit-accurate emulation compiles C++: no g++ (or $CXX) on PATH")
-    namespace, printed = _run(_blocks()[1])
+def test_hls4ml_block(hls4ml_page):
+    namespace, printed = hls4ml_page
     scan = namespace["scan"]
     assert scan["precision"].tolist() == ["ap_fixed<8,6>", "ap_fixed<16,6>"]
     assert re.fullmatch(r"float 0\.\d{3}, firmware 0\.\d{3}\n", printed)

@@ -1,6 +1,7 @@
 """hls4ml firmware emulation of the jet-feature MLP: folding, the emulated classifier, the
-precision scan. The C++ is compiled twice in this module (one session fixture at
-ap_fixed<16,6>, one scan point); tests that compile skip without a C++ compiler."""
+precision scan. Nothing is compiled here: the emulations checked are those that the
+"Deploying a tagger" page's code compiles (the ``hls4ml_page`` session fixture, which skips
+without hls4ml or a C++ compiler)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
 
@@ -40,34 +40,16 @@ def one_torch_thread():
 
 
 @pytest.fixture(scope="module")
-def jet_exercise():
-    """The shape of the hls4ml jet exercise: 16 features on physical scales (masses in GeV,
-    multiplicities, ratios), 5 classes, 16-32-32-32-5 behind a StandardScaler. Synthetic:
-    the firmware's arithmetic, not the physics, is under test (docs/deploying.md runs the
-    exercise on generated jets)."""
-    rng = np.random.default_rng(0)
-    classes = np.array(["g", "q", "t", "w", "z"])
-    y = classes[rng.integers(0, 5, size=1500)]
-    k = np.searchsorted(classes, y)
-    scales = np.array([1, 0.1, 0.05, 0.05, 0.1, 0.05, 1, 1, 1, 0.1, 0.05, 0.05, 0.1, 0.1,
-                       40, 15])
-    centres = rng.normal(size=(5, 16)) * scales * 1.5
-    centres[:, 14] = [20, 10, 170, 80, 90]  # a mass
-    centres[:, 15] = [60, 40, 80, 50, 50]  # a multiplicity
-    X = pd.DataFrame(centres[k] + rng.normal(size=(1500, 16)) * scales,
-                     columns=[f"f{i}" for i in range(16)])
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=0)
-    pipe = make_pipeline(StandardScaler(), MLPClassifier(max_epochs=20, lr=3e-3,
-                                                         batch_size=128, random_state=0))
-    return pipe.fit(X_train, y_train), X_test, y_test
+def jet_exercise(hls4ml_page):
+    """The page's jet-exercise pipeline (StandardScaler + 16-32-32-32-5 on the 16 hls4ml
+    features of generated g/q/t/w/z jets) and its test jets."""
+    namespace, _ = hls4ml_page
+    return namespace["mlp"], namespace["X_test"], np.asarray(namespace["y_test"])
 
 
 @pytest.fixture(scope="module")
-def firmware(jet_exercise):
-    if find_cxx_compiler() is None:
-        pytest.skip("hls4ml's bit-accurate emulation compiles C++: no g++ (or $CXX) on PATH")
-    return to_hls4ml(jet_exercise[0])  # ap_fixed<16,6>, reuse factor 1
+def firmware(hls4ml_page):
+    return hls4ml_page[0]["firmware"]
 
 
 @pytest.mark.parametrize("scaler", [StandardScaler(), MinMaxScaler(), MaxAbsScaler(),
@@ -96,17 +78,23 @@ def test_only_scaler_and_mlp_pipelines_fold():
         fold_pipeline(MLPClassifier(max_epochs=1).fit(X, y))
 
 
-def test_bad_precision_is_refused_before_compiling(jet_exercise):
+@pytest.fixture(scope="module")
+def small_pipeline():
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    return make_pipeline(StandardScaler(), MLPClassifier((4,), max_epochs=1)).fit(X, X[:, 0] > 0)
+
+
+def test_bad_precision_is_refused_before_compiling(small_pipeline):
     with pytest.raises(ValueError, match="precision must be an HLS fixed-point type"):
-        HLS4MLClassifier(jet_exercise[0], precision="float16").fit()
+        HLS4MLClassifier(small_pipeline, precision="float16").fit()
     with pytest.raises(ValueError, match="reuse_factor must be a positive int"):
-        HLS4MLClassifier(jet_exercise[0], reuse_factor=0).fit()
+        HLS4MLClassifier(small_pipeline, reuse_factor=0).fit()
 
 
-def test_missing_hls4ml_names_the_extra(monkeypatch, jet_exercise):
+def test_missing_hls4ml_names_the_extra(monkeypatch, small_pipeline):
     monkeypatch.setitem(sys.modules, "hls4ml", None)
     with pytest.raises(ImportError, match=r"skjet\[hls4ml\]"):
-        to_hls4ml(jet_exercise[0])
+        to_hls4ml(small_pipeline)
 
 
 @needs_compiler
@@ -140,16 +128,20 @@ def test_frozen_like_sklearn_frozen_estimator(firmware, jet_exercise):
 
 
 @needs_compiler
-def test_precision_scan_shows_the_cost_of_few_bits(firmware, jet_exercise):
+def test_precision_scan_shows_the_cost_of_few_bits(hls4ml_page, firmware, jet_exercise):
     pipe, X_test, y_test = jet_exercise
-    scan = precision_scan(pipe, X_test, y_test, widths=[6], signal=["t", "w", "z"])
+    scan = hls4ml_page[0]["scan"]  # widths 8 and 16, heavy (t, w, z) vs light AUC
     assert list(scan.columns) == ["width", "integer_bits", "precision", "accuracy", "roc_auc",
                                   "accuracy_float", "roc_auc_float"]
-    assert scan["precision"].tolist() == ["ap_fixed<6,6>"]
-    # no fractional bit: the network collapses; 16 bits stay near the float model
-    accuracy_16 = firmware.score(X_test, y_test)
-    assert scan["accuracy"].iloc[0] < accuracy_16 - 0.1
+    assert scan["precision"].tolist() == ["ap_fixed<8,6>", "ap_fixed<16,6>"]
+    # 2 fractional bits: the network collapses; 16 bits stay near the float model
+    assert scan["accuracy"].iloc[0] < scan["accuracy"].iloc[1] - 0.1
+    assert scan["roc_auc"].iloc[0] < scan["roc_auc"].iloc[1] - 0.05
+    assert scan["accuracy"].iloc[1] == pytest.approx(firmware.score(X_test, y_test))
     assert scan["accuracy_float"].iloc[0] == pytest.approx(pipe.score(X_test, y_test))
+    assert abs(scan["roc_auc"].iloc[1] - scan["roc_auc_float"].iloc[0]) < 0.02
+    # the 16-bit point reused the page's compiled firmware: same object from to_hls4ml
+    assert to_hls4ml(pipe, "ap_fixed<16,6>") is firmware
     with pytest.raises(ValueError, match="widths"):
         precision_scan(pipe, X_test, y_test, widths=[4], integer_bits=6)
 
