@@ -217,8 +217,8 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         hls4ml = import_optional("hls4ml", purpose="to_hls4ml")
         precision = _check_precision(self.precision, "precision")
         input_precision = _check_precision(self.input_precision, "input_precision")
-        if isinstance(self.reuse_factor, bool) or not isinstance(self.reuse_factor, int | np.integer) \
-                or self.reuse_factor < 1:
+        reuse = self.reuse_factor
+        if isinstance(reuse, bool) or not isinstance(reuse, int | np.integer) or reuse < 1:
             raise ValueError(f"reuse_factor must be a positive int, got {self.reuse_factor!r}.")
         if find_cxx_compiler() is None:
             raise RuntimeError(

@@ -125,9 +125,8 @@ class _Graph:
         # asinh(z) = sign(z) log(|z| + sqrt(z^2 + 1)), stable for both signs (no Asinh in
         # float64 in ONNX Runtime)
         size = self.op("Abs", ratio)
-        value = self.op(
-            "Log", self.op("Add", size, self.op("Sqrt", self.op("Add", self.op("Mul", size, size), one)))
-        )
+        root = self.op("Sqrt", self.op("Add", self.op("Mul", size, size), one))
+        value = self.op("Log", self.op("Add", size, root))
         return self.where(has_pt, self.op("Mul", self.op("Sign", ratio), value), zero)
 
     def real_mask(self, X: str) -> str:
@@ -373,8 +372,11 @@ def _isotonic(g: _Graph, score: str, iso) -> str:
     above = g.op("GreaterOrEqual", g.op("Unsqueeze", s, g.const([1], np.int64)),
                  g.const(xs[None, 1:-1], np.float64))
     j = g.op("ReduceSum", g.op("Cast", above, to=7), g.const([1], np.int64), keepdims=0)
-    x0, x1 = g.op("Gather", g.const(xs[:-1], np.float64), j), g.op("Gather", g.const(xs[1:], np.float64), j)
-    y0, y1 = g.op("Gather", g.const(ys[:-1], np.float64), j), g.op("Gather", g.const(ys[1:], np.float64), j)
+
+    def at(values):
+        return g.op("Gather", g.const(values, np.float64), j)
+
+    x0, x1, y0, y1 = at(xs[:-1]), at(xs[1:]), at(ys[:-1]), at(ys[1:])
     t = g.op("Div", g.op("Sub", s, x0), g.op("Sub", x1, x0))
     return g.op("Add", y0, g.op("Mul", t, g.op("Sub", y1, y0)))
 
