@@ -158,3 +158,20 @@ def test_plot_precision_scan():
     assert "ap_fixed<W, 6>" in ax.get_xlabel()
     with pytest.raises(ValueError, match="no column"):
         plot_precision_scan(scan.drop(columns="roc_auc"))
+
+
+@needs_compiler
+def test_firmware_sits_in_compare_next_to_the_float_model(firmware, jet_exercise):
+    from sklearn.frozen import FrozenEstimator
+
+    from skjet.model_selection import compare
+
+    pipe, X_test, y_test = jet_exercise
+    result = compare({"float": FrozenEstimator(pipe), "ap_fixed<16,6>": firmware},
+                     X_test, y_test, test_size=0.5, scoring=("accuracy",),
+                     signal=["t", "w", "z"], random_state=0)
+    assert list(result.table.index) == ["float", "ap_fixed<16,6>"]
+    # the same trained network on the same held-out jets: fixed point costs little here
+    accuracy = result.table["accuracy_mean"]
+    assert abs(accuracy["float"] - accuracy["ap_fixed<16,6>"]) < 0.05
+    assert abs(result.curves["float"].auc - result.curves["ap_fixed<16,6>"].auc) < 0.02
