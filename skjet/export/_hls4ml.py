@@ -205,6 +205,15 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "hls_model_")
 
+    def __getstate__(self):
+        if hasattr(self, "hls_model_"):
+            raise TypeError(
+                "HLS4MLClassifier holds a compiled C++ library loaded into this process and "
+                "cannot be pickled (nor used with n_jobs > 1); pickle the float pipeline and "
+                "call to_hls4ml again where it is needed."
+            )
+        return super().__getstate__()
+
     def fit(self, X=None, y=None, **fit_params):
         """Convert and compile the firmware once; later calls (and X, y) change nothing.
 

@@ -5,6 +5,7 @@ without hls4ml or a C++ compiler)."""
 
 from __future__ import annotations
 
+import pickle
 import sys
 
 import numpy as np
@@ -123,6 +124,8 @@ def test_frozen_like_sklearn_frozen_estimator(firmware, jet_exercise):
     assert firmware.fit(X_test, y_test) is firmware
     assert firmware.hls_model_ is model  # not recompiled
     assert firmware.get_params()["precision"] == "ap_fixed<16,6>"
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(firmware)
     with pytest.raises(ValueError, match="feature"):
         firmware.predict(X_test.iloc[:, :5])
 
