@@ -16,14 +16,23 @@ Workflow
    of heavy (t, w, z) against light (g, q) jets -- the class probabilities projected by
    summing the heavy ones -- drawn over the curve expected for the full public dataset.
    The 2x2 confusion matrix of that projection at a threshold of 0.5 is printed.
+5. The firmware step: :func:`skjet.export.to_hls4ml` folds the scaler into the first layer
+   and compiles the hls4ml C++ of the network at ``ap_fixed<16,6>`` for bit-accurate
+   emulation. The float network and the emulated firmware are compared side by side: 5x5
+   confusion matrices, accuracy, and the projected heavy-vs-light ROC. Without ``--quick``
+   a precision scan (6 to 18 total bits, 6 integer bits) is drawn too. The step needs
+   hls4ml (``pip install "skjet[hls4ml]"``) and a C++ compiler; without them it is skipped
+   with a message, as it is with ``--no-firmware``.
 
 Run ``python examples/hls4ml_mlp.py --quick`` for a small sample (a few seconds once the
-sample is cached) or ``--data hls4ml_lhc_jets_hlf.parquet`` for the public table.
+sample is cached, plus one compilation of the firmware) or ``--data
+hls4ml_lhc_jets_hlf.parquet`` for the public table.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import matplotlib
 
@@ -40,7 +49,12 @@ from skjet.metrics import (  # noqa: E402
     projected_roc_curve,
 )
 from skjet.models import MLPClassifier  # noqa: E402
-from skjet.plotting import plot_confusion_matrix, plot_history, plot_roc  # noqa: E402
+from skjet.plotting import (  # noqa: E402
+    plot_confusion_matrix,
+    plot_history,
+    plot_precision_scan,
+    plot_roc,
+)
 
 from _common import example_parser, output_dir, save_figure  # noqa: E402
 
@@ -103,6 +117,8 @@ EXPECTED_ROC = np.array([
 ])
 
 FIGURES = ("loss_history.png", "confusion_matrix.png", "projected_roc.png")
+FIRMWARE_FIGURES = ("confusion_float_vs_firmware.png", "projected_roc_float_vs_firmware.png")
+PRECISION = "ap_fixed<16,6>"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -112,6 +128,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         out="folder for the figures",
         n_jets="generated jets per class (default 2000, 300 with --quick)",
     )
+    parser.add_argument("--no-firmware", action="store_true",
+                        help="skip the hls4ml firmware emulation step")
     return parser.parse_args(argv)
 
 
@@ -181,7 +199,57 @@ def main(argv=None) -> int:
     plot_roc({"MLP, heavy vs light": (fpr, tpr)}, expected=EXPECTED_ROC, ax=ax)
     save_figure(fig, out / "projected_roc.png")
     print(f"figures written to {out}/: {', '.join(FIGURES)}")
+    if not args.no_firmware:
+        firmware_step(model, X_test, y_test, out, quick=args.quick)
     return 0
+
+
+def firmware_step(model, X_test, y_test, out: Path, *, quick: bool) -> None:
+    """Float network vs its ap_fixed<16,6> firmware emulation, side by side."""
+    from skjet.export import find_cxx_compiler, precision_scan, to_hls4ml
+
+    try:
+        import hls4ml  # noqa: F401
+    except ImportError:
+        print('firmware step skipped: hls4ml is not installed (pip install "skjet[hls4ml]")')
+        return
+    if find_cxx_compiler() is None:
+        print("firmware step skipped: the emulation compiles C++ and no g++ was found")
+        return
+    firmware = to_hls4ml(model, PRECISION)
+    print(f"hls4ml firmware at {PRECISION} compiled in {firmware.compile_seconds_:.1f} s")
+    classes = model.classes_
+    fig_cm, axes_cm = plt.subplots(1, 2, figsize=(12, 5.5))
+    curves = {}
+    for (name, clf), ax in zip((("float", model), (PRECISION, firmware)), axes_cm):
+        proba = clf.predict_proba(X_test)
+        accuracy = clf.score(X_test, y_test)
+        auc = projected_roc_auc(y_test, proba, classes=classes, signal=HEAVY)
+        print(f"{name:>15}: accuracy {accuracy:.3f}, projected AUC {auc:.3f}")
+        plot_confusion_matrix(y_test, clf.predict(X_test), labels=list(classes),
+                              normalize="true", ax=ax)
+        ax.set_title(f"{name}: accuracy {accuracy:.3f}")
+        fpr, tpr, _ = projected_roc_curve(y_test, proba, classes=classes, signal=HEAVY)
+        curves[f"{name}, heavy vs light"] = (fpr, tpr)
+    agree = (firmware.predict(X_test) == model.predict(X_test)).mean()
+    print(f"firmware and float decisions agree on {agree:.1%} of the test jets")
+    fig_cm.savefig(out / FIRMWARE_FIGURES[0], dpi=100, bbox_inches="tight")
+    plt.close(fig_cm)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    plot_roc(curves, expected=EXPECTED_ROC, ax=ax)
+    fig.savefig(out / FIRMWARE_FIGURES[1], dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    figures = list(FIRMWARE_FIGURES)
+    if not quick:
+        # one compilation per width: about half a minute in all
+        scan = precision_scan(model, X_test, y_test, widths=range(6, 19, 2), signal=HEAVY)
+        print(scan[["precision", "accuracy", "roc_auc"]].to_string(index=False))
+        fig, ax = plt.subplots()
+        plot_precision_scan(scan, ax=ax)
+        fig.savefig(out / "precision_scan.png", dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        figures.append("precision_scan.png")
+    print(f"firmware figures written to {out}/: {', '.join(figures)}")
 
 
 if __name__ == "__main__":

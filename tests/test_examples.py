@@ -58,6 +58,12 @@ def test_hls4ml_mlp(five_class_sample, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "1500 jets, 16 features" in printed
     assert "[[TP, FP], [FN, TN]]" in printed
+    from skjet.export import find_cxx_compiler
+
+    if find_cxx_compiler() is not None and "firmware step skipped" not in printed:
+        assert_files(tmp_path, ["confusion_float_vs_firmware.png",
+                                "projected_roc_float_vs_firmware.png"])
+        assert "ap_fixed<16,6>: accuracy" in printed
 
 
 def test_top_tagging_deepsets(top_qcd_sample, tmp_path, capsys):
@@ -112,7 +118,8 @@ def test_hls4ml_mlp_reads_a_table(tmp_path, capsys):
     table["jet_type"] = labels
     table.to_csv(tmp_path / "jets.csv", index=False)
     out = tmp_path / "out"
-    assert run_example("hls4ml_mlp", "--data", str(tmp_path / "jets.csv"), "--out", str(out)) == 0
+    assert run_example("hls4ml_mlp", "--data", str(tmp_path / "jets.csv"), "--out", str(out),
+                       "--no-firmware") == 0
     assert_files(out, ["loss_history.png", "confusion_matrix.png", "projected_roc.png"])
     assert "300 jets, 16 features" in capsys.readouterr().out
 

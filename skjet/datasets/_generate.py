@@ -935,7 +935,7 @@ def generate_jets(
         if effective_n_jobs(n_jobs) == 1:
             # In this process: the bar moves after every batch of events.
             for (name, _, _, size), args in zip(tasks, arguments, strict=True):
-                reported = []
+                reported: list[int] = []
 
                 def report(n, name=name, reported=reported):
                     reported.append(n)

@@ -19,6 +19,7 @@ from ._distributions import (
 )
 from ._history import best_epoch, plot_history, plot_training
 from ._importances import plot_importances
+from ._precision import plot_precision_scan
 from ._roc import plot_rejection, plot_roc
 from ._scores import plot_score_distributions
 from ._style import add_sample_label, sample_label, save_figure, use_style
@@ -34,6 +35,7 @@ __all__ = [
     "plot_history",
     "plot_importances",
     "plot_mean_images",
+    "plot_precision_scan",
     "plot_rejection",
     "plot_roc",
     "plot_score_distributions",

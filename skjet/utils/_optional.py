@@ -12,6 +12,12 @@ _EXTRAS = {
     "mplhep": "plot",
     "dask": "dask",
     "distributed": "dask",
+    "onnx": "export",
+    "onnxruntime": "export",
+    "skl2onnx": "export",
+    "onnxmltools": "export",
+    "onnxscript": "export",
+    "hls4ml": "hls4ml",
 }
 
 
