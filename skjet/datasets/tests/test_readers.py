@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,13 @@ from skjet.datasets import (
 )
 from skjet.datasets._top_tagging import top_tagging_columns
 
-ROOT_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "root"
+# The project's shared data folder sits beside the repository; SKJET_SHARED_DATA points
+# elsewhere (a git worktree, a CI cache).
+ROOT_DATA = (
+    Path(os.environ.get("SKJET_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared"))
+    / "data"
+    / "root"
+)
 
 
 def _public_frame(n: int, rng, n_real: int = 30) -> pd.DataFrame:
@@ -673,6 +680,26 @@ def test_root_real_nanoaod():
         load_root(path, "events")
     with pytest.raises(KeyError, match=r"no branch\(es\) \['Jet_ptt'\].*Jet_pt"):
         load_root(path, "Events", branches=["Jet_ptt"])
+
+
+def test_root_real_nanoaod_reads_only_what_is_asked():
+    # stack alone: only its branches are read, not the NaN branch HTXS_Higgs_y.
+    path = _real("nanoAOD_2015_CMS_Open_Data_ttbar.root")
+    momentum = ["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass"]
+    jets = load_root(path, "Events", stack=momentum, coordinates="pt_eta_phi_m")
+    assert list(jets.frame.columns) == [] and sorted(jets.jagged) == sorted(momentum)
+    raw = load_root(path, "Events", stack=momentum)
+    pt, eta, phi, m = (raw.constituents[..., i].astype(np.float64) for i in range(4))
+    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+    e = np.sqrt(px**2 + py**2 + pz**2 + m**2)
+    np.testing.assert_allclose(jets.constituents, np.stack([e, px, py, pz], -1), rtol=1e-5, atol=1e-3)
+    assert (jets.constituents[raw.constituents[..., 0] == 0] == 0).all()  # padding stays zero
+    # a label branch is read too, and returned as target
+    labelled = load_root(path, "Events", branches=["nJet"], label="run")
+    assert list(labelled.frame.columns) == ["nJet"]
+    assert labelled.target.shape == (200,) and list(labelled.target_names) == sorted(
+        set(labelled.target.tolist())
+    )
 
 
 @pytest.fixture
