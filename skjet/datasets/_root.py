@@ -80,6 +80,15 @@ def _open_tree(path: Path, tree: str):
     return file, obj
 
 
+def _leaf_names(ttree) -> list[str]:
+    """The readable branches of a TTree (leaves) or the fields of an RNTuple."""
+    import uproot
+
+    if isinstance(ttree, uproot.TTree):
+        return ttree.keys(filter_branch=lambda b: len(b.branches) == 0)
+    return ttree.keys()  # RNTuple: uproot's default writer since 5.4
+
+
 def _check_finite(path, tree, name, values) -> None:
     if not is_finite(values):
         n_bad = int((~np.isfinite(values)).sum())
@@ -177,7 +186,6 @@ def load_root(
     ([10.0, 20.0], [[50.0, 30.0], [40.0, 0.0]])
     """
     import awkward as ak
-    import uproot
 
     path = Path(path)
     if max_constituents is not None and (
@@ -198,10 +206,7 @@ def load_root(
         )
     file, ttree = _open_tree(path, tree)
     try:
-        if isinstance(ttree, uproot.TTree):
-            available = ttree.keys(filter_branch=lambda b: len(b.branches) == 0)
-        else:  # RNTuple: uproot's default writer since 5.4
-            available = ttree.keys()
+        available = _leaf_names(ttree)
         # Only what is asked for is read: a 1000-branch NanoAOD file may hold NaN branches
         # the user never named.
         asked = branches is not None or stack or label is not None
