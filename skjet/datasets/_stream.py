@@ -87,6 +87,61 @@ def _needs_fit(transformer, caller: str) -> bool:
     return False
 
 
+class _ChunkTransform:
+    """The transformer applied to every chunk of a stream, fitted on the first if it learns
+    nothing from the data (a clone: the argument is left untouched); None passes X through."""
+
+    def __init__(self, transformer, caller: str):
+        self.transformer = transformer
+        self.pending_fit = False
+        if transformer is None:
+            return
+        if not hasattr(transformer, "transform"):
+            raise TypeError(
+                f"transformer must have a transform method, got {type(transformer).__name__}."
+            )
+        if _needs_fit(transformer, caller):
+            self.transformer = clone(transformer)
+            self.pending_fit = True
+
+    def __call__(self, X):
+        if self.transformer is None:
+            return X
+        if self.pending_fit:
+            self.transformer.fit(X)
+            self.pending_fit = False
+        return self.transformer.transform(X)
+
+
+def _check_partial_fit(estimator, epochs, caller: str) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    if not hasattr(estimator, "partial_fit"):
+        raise TypeError(
+            f"estimator must have a partial_fit method, got {type(estimator).__name__}; "
+            f"for one without, read the data in memory and call fit ({caller} streams chunks "
+            "into partial_fit)."
+        )
+
+
+def _partial_fit_stream(estimator, keys, read, transform: _ChunkTransform, *, classes, epochs,
+                        shuffle, random_state):
+    """The one streaming training loop, shared by every reader.
+
+    ``keys`` lists the chunks of the data (row ranges of an HDF5 file, entry ranges of ROOT
+    files: an array, one chunk per row); ``read(keys)`` yields ``(X, y)`` for those chunks in
+    that order, one in memory at a time. Every pass visits the chunks in a new random order
+    with ``shuffle``, so that a file sorted by class does not bias the last updates.
+    """
+    rng = check_random_state(random_state)
+    keys = np.asarray(keys)
+    for _ in range(epochs):
+        order = keys[rng.permutation(len(keys))] if shuffle else keys
+        for X, y in read(order):
+            estimator.partial_fit(transform(X), y, classes=classes)
+    return estimator
+
+
 class _Output:
     """The preallocated result, filled chunk by chunk: in memory or a ``.npy`` memmap."""
 
@@ -249,7 +304,7 @@ def transform_top_tagging(
     [0, 1, 0, 1, 1]
     """
     chunk_size = _check_chunk_size(chunk_size)
-    if not hasattr(transformer, "transform"):
+    if transformer is None or not hasattr(transformer, "transform"):
         raise TypeError(
             f"transformer must have a transform method, got {type(transformer).__name__}."
         )
@@ -258,7 +313,7 @@ def transform_top_tagging(
         file = Path(output)
         if file.suffix != ".npy":
             raise ValueError(f"output must be a .npy file, got {str(output)!r}.")
-    fit_here = _needs_fit(transformer, "transform_top_tagging")
+    transform = _ChunkTransform(transformer, "transform_top_tagging")
 
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
@@ -270,20 +325,15 @@ def transform_top_tagging(
             )
         buffer = reader.allocate(min(chunk_size, n))  # reused for every chunk
         chunks = reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan, buffer)
-        if fit_here:
-            transformer = clone(transformer)
+        transformer = transform.transformer
         with atomic_path(file) if file is not None else nullcontext() as tmp:
             out = None
             for a, b, X, y in chunks:
+                Xt = transform(X)
                 if out is None:
-                    if fit_here:
-                        transformer.fit(X)
-                    Xt = transformer.transform(X)
                     names = _feature_names(transformer, Xt.shape[1]) if np.ndim(Xt) == 2 else None
                     out = _Output(Xt, n, tmp, names)
                     target = np.empty(n, dtype=np.int64)
-                else:
-                    Xt = transformer.transform(X)
                 out.write(a - lo, b - lo, Xt, (a, b))
                 target[a - lo : b - lo] = y
             if tmp is not None:  # close the memmap on the temporary name; reopened below
@@ -400,24 +450,8 @@ def partial_fit_top_tagging(
     [0, 1]
     """
     chunk_size = _check_chunk_size(chunk_size)
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
-    if not hasattr(estimator, "partial_fit"):
-        raise TypeError(
-            f"estimator must have a partial_fit method, got {type(estimator).__name__}; "
-            "for one without, compute features with transform_top_tagging and call fit."
-        )
-    fit_here = False
-    if transformer is not None:
-        if not hasattr(transformer, "transform"):
-            raise TypeError(
-                f"transformer must have a transform method, got {type(transformer).__name__}."
-            )
-        fit_here = _needs_fit(transformer, "partial_fit_top_tagging")
-        if fit_here:
-            transformer = clone(transformer)
-    rng = check_random_state(random_state)
-    classes = np.arange(len(TARGET_NAMES))
+    _check_partial_fit(estimator, epochs, "partial_fit_top_tagging")
+    transform = _ChunkTransform(transformer, "partial_fit_top_tagging")
 
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
@@ -426,15 +460,14 @@ def partial_fit_top_tagging(
                 f"{reader.path}: no jets in rows start={start}, stop={stop} of "
                 f"{reader.frame.n_rows}; nothing to train on."
             )
-        starts = np.arange(lo, hi, chunk_size)
         buffer = reader.allocate(min(chunk_size, hi - lo))  # reused for every chunk
-        for _ in range(epochs):
-            order = rng.permutation(starts) if shuffle else starts
-            for _, _, X, y in reader.chunks(order, hi, chunk_size, allow_nan, buffer):
-                if fit_here:
-                    transformer.fit(X)
-                    fit_here = False
-                if transformer is not None:
-                    X = transformer.transform(X)
-                estimator.partial_fit(X, y, classes=classes)
-    return estimator
+
+        def read(starts):
+            for _, _, X, y in reader.chunks(starts, hi, chunk_size, allow_nan, buffer):
+                yield X, y
+
+        return _partial_fit_stream(
+            estimator, np.arange(lo, hi, chunk_size), read, transform,
+            classes=np.arange(len(TARGET_NAMES)), epochs=epochs, shuffle=shuffle,
+            random_state=random_state,
+        )
