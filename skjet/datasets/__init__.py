@@ -18,5 +18,7 @@ __getattr__, __dir__, __all__ = attach(
         "load_pfnano": "._pfnano",
         "transform_top_tagging": "._stream",
         "partial_fit_top_tagging": "._stream",
+        "iter_pfnano": "._stream",
+        "partial_fit_pfnano": "._stream",
     },
 )

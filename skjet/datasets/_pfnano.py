@@ -34,8 +34,21 @@ FOUR_MOMENTUM = ("E", "px", "py", "pz")
 
 
 def _spec(
-    tree, jets, candidates, jet_index, candidate_index, jet_branches, candidate_fields,
-    momentum, coordinates, max_constituents, pt_range, abs_eta_max, label, allow_nan,
+    tree: str = "Events",
+    *,
+    jets="FatJet",
+    candidates="PFCands",
+    jet_index=None,
+    candidate_index=None,
+    jet_branches=None,
+    candidate_fields=(),
+    coordinates="pt_eta_phi_m",
+    momentum=None,
+    max_constituents=100,
+    pt_range=None,
+    abs_eta_max=None,
+    label=None,
+    allow_nan=False,
 ) -> Bunch:
     """The validated reading options, shared by every file and every chunk."""
     coordinates = check_coordinates(coordinates)
@@ -77,11 +90,15 @@ def _spec(
     )
 
 
-def _files(paths) -> tuple[list[Path], list | None]:
+def _files(paths, spec: Bunch) -> tuple[list[Path], list | None]:
     """The files and, for a mapping {path: label}, one label per file."""
     if isinstance(paths, Mapping):
         if not paths:
             raise ValueError("paths is an empty mapping; give at least one file.")
+        if spec.label is not None:
+            raise ValueError(
+                "give labels either as a mapping {path: label} or as label=, not both."
+            )
         return [Path(p) for p in paths], list(paths.values())
     if isinstance(paths, str | os.PathLike):
         return [Path(paths)], None
@@ -436,12 +453,13 @@ def load_pfnano(
     (['top'], 1)
     """
     spec = _spec(
-        tree, jets, candidates, jet_index, candidate_index, jet_branches, candidate_fields,
-        momentum, coordinates, max_constituents, pt_range, abs_eta_max, label, allow_nan,
+        tree, jets=jets, candidates=candidates, jet_index=jet_index,
+        candidate_index=candidate_index, jet_branches=jet_branches,
+        candidate_fields=candidate_fields, coordinates=coordinates, momentum=momentum,
+        max_constituents=max_constituents, pt_range=pt_range, abs_eta_max=abs_eta_max,
+        label=label, allow_nan=allow_nan,
     )
-    files, file_labels = _files(paths)
-    if file_labels is not None and label is not None:
-        raise ValueError("give labels either as a mapping {path: label} or as label=, not both.")
+    files, file_labels = _files(paths, spec)
     parts = [
         _read(f, spec, entry_start, entry_stop, None if file_labels is None else file_labels[i])
         for i, f in enumerate(files)
@@ -450,3 +468,51 @@ def load_pfnano(
     if return_X_y:
         return bunch.constituents, bunch.target
     return bunch
+
+
+def _plan(files: list[Path], tree: str, chunk_size: int, entry_start, entry_stop) -> np.ndarray:
+    """Chunks of ``chunk_size`` entries, as rows (file index, entry_start, entry_stop)."""
+    keys = []
+    for i, path in enumerate(files):
+        file, ttree = _open_tree(path, tree)
+        with file:
+            entries = range(ttree.num_entries)[slice(entry_start, entry_stop)]
+        keys += [(i, a, min(a + chunk_size, entries.stop)) for a in entries[::chunk_size]]
+    return np.array(keys, dtype=np.int64).reshape(-1, 3)
+
+
+def _read_chunks(files: list[Path], file_labels, spec: Bunch, keys):
+    """Yield the reader's Bunch of each chunk (i, start, stop) with at least one jet."""
+    for i, a, b in keys:
+        label = None if file_labels is None else file_labels[i]
+        part = _read(files[i], spec, int(a), int(b), label)
+        if len(part["event"]):
+            bunch = _bunch([part], [files[i]], spec)
+            bunch.file[:] = i
+            bunch.filenames = [str(f) for f in files]
+            yield bunch
+
+
+def _classes(files: list[Path], file_labels, spec: Bunch, entry_start, entry_stop) -> np.ndarray:
+    """Every class of the data, known before the first chunk: ``partial_fit`` needs them."""
+    import awkward as ak
+
+    if file_labels is not None:
+        return np.unique(np.asarray(file_labels))
+    if spec.label is None:
+        raise ValueError(
+            "training needs labels: pass paths as a mapping {path: label} or label= a branch."
+        )
+    values = []
+    for path in files:
+        file, ttree = _open_tree(path, spec.tree)
+        with file:
+            if spec.label not in _leaf_names(ttree):
+                raise KeyError(f"{path}:{spec.tree}: no label branch {spec.label!r}.")
+            array = ttree[spec.label].array(
+                entry_start=entry_start, entry_stop=entry_stop, library="ak"
+            )
+        array = ak.flatten(array) if array.ndim > 1 and _kind(array) == "jagged" else array
+        values.append(np.unique(np.asarray(array.to_list() if _kind(array) == "string"
+                                           else ak.to_numpy(array))))
+    return np.unique(np.concatenate(values))

@@ -1,4 +1,9 @@
-"""Out-of-core work on a Top Quark Tagging file, chunk by chunk: features and training.
+"""Out-of-core work, chunk by chunk: features and training on files larger than memory.
+
+One mechanism serves every reader: ``_ChunkTransform`` (the transformer of every chunk,
+fitted on the first when that is exact) and ``_partial_fit_stream`` (the training loop over
+chunks in a shuffled order). The Top Quark Tagging HDF5 helpers and the PFNano ROOT ones
+(``iter_pfnano``, ``partial_fit_pfnano``) only say how to list and read their chunks.
 
 The public training file holds 1.2M jets (3.9 GB of constituents as float32); the
 jet-level features computed from it are a few hundred bytes per jet. Reading the file
@@ -471,3 +476,193 @@ def partial_fit_top_tagging(
             classes=np.arange(len(TARGET_NAMES)), epochs=epochs, shuffle=shuffle,
             random_state=random_state,
         )
+
+
+#: Events (entries) per chunk when streaming ROOT files.
+DEFAULT_ROOT_CHUNK_SIZE = 10_000
+
+
+def _root_stream(paths, tree, chunk_size, entry_start, entry_stop, options):
+    from . import _pfnano
+
+    chunk_size = _check_chunk_size(chunk_size)
+    spec = _pfnano._spec(tree, **options)
+    files, file_labels = _pfnano._files(paths, spec)
+    keys = _pfnano._plan(files, tree, chunk_size, entry_start, entry_stop)
+    return spec, files, file_labels, keys
+
+
+def iter_pfnano(
+    paths,
+    tree: str = "Events",
+    chunk_size: int = DEFAULT_ROOT_CHUNK_SIZE,
+    *,
+    entry_start: int | None = None,
+    entry_stop: int | None = None,
+    return_X_y: bool = False,
+    **options,
+):
+    """Stream jets and their candidates from PFNano-layout ROOT files, ``chunk_size`` events
+    at a time.
+
+    Each chunk is read with uproot from one file's entry range (as ``uproot.iterate`` does)
+    and turned into exactly what :func:`load_pfnano` returns for it, so memory is bounded by
+    one chunk of events whatever the size or number of the files. Chunks come in file and
+    entry order; a chunk without a selected jet is skipped.
+
+    Parameters
+    ----------
+    paths : path-like, sequence of path-like, or mapping {path: label}
+        As in :func:`load_pfnano`.
+    tree : str, default="Events"
+        The TTree.
+    chunk_size : int, default=10000
+        Events (entries) per chunk; the number of jets per chunk follows from the data.
+    entry_start, entry_stop : int, optional
+        Entry range of each file.
+    return_X_y : bool, default=False
+        Yield ``(constituents, target)`` (the jets DataFrame instead of the constituents
+        with ``candidates=None``) instead of a Bunch.
+    **options
+        Every other keyword of :func:`load_pfnano` (``jets``, ``candidates``,
+        ``jet_branches``, ``candidate_fields``, ``coordinates``, ``max_constituents``,
+        ``pt_range``, ``abs_eta_max``, ``label``, ...).
+
+    Yields
+    ------
+    chunk : Bunch or tuple
+        The Bunch of :func:`load_pfnano` for the chunk; ``event`` holds entry numbers in the
+        file, ``file`` indexes ``filenames``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, awkward as ak, uproot
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "nano.root"
+    >>> events = {"FatJet": ak.zip({"pt": [[500.0], [], [400.0, 300.0]],
+    ...                             "eta": [[0.1], [], [0.2, -1.0]]})}
+    >>> with uproot.recreate(path) as f:
+    ...     _ = f.mktree("Events", {k: v.type.content for k, v in events.items()})
+    ...     f["Events"].extend(events)
+    >>> [len(c.jets) for c in iter_pfnano(path, chunk_size=2, candidates=None)]
+    [1, 2]
+    """
+    spec, files, file_labels, keys = _root_stream(
+        paths, tree, chunk_size, entry_start, entry_stop, options
+    )
+    from ._pfnano import _read_chunks
+
+    for bunch in _read_chunks(files, file_labels, spec, keys):
+        if return_X_y:
+            X = bunch.constituents if spec.candidates is not None else bunch.jets
+            yield X, bunch.target
+        else:
+            yield bunch
+
+
+def partial_fit_pfnano(
+    estimator,
+    paths,
+    transformer=None,
+    *,
+    tree: str = "Events",
+    classes=None,
+    epochs: int = 1,
+    chunk_size: int = DEFAULT_ROOT_CHUNK_SIZE,
+    shuffle: bool = True,
+    random_state=None,
+    entry_start: int | None = None,
+    entry_stop: int | None = None,
+    **options,
+):
+    """Train an estimator on PFNano-layout ROOT files, chunk by chunk.
+
+    The ROOT counterpart of :func:`partial_fit_top_tagging`, on the same streaming
+    mechanism: ``chunk_size`` events at a time are read (as :func:`iter_pfnano`), their
+    jets' constituents transformed (if ``transformer`` is given) and passed to
+    ``estimator.partial_fit(X, y, classes=classes)``, for ``epochs`` passes. Peak memory
+    is one chunk, its transform and the estimator's work on it.
+
+    Parameters
+    ----------
+    estimator : classifier with ``partial_fit``
+        skjet's neural classifiers or any scikit-learn incremental classifier; trained in
+        place.
+    paths : path-like, sequence of path-like, or mapping {path: label}
+        As in :func:`load_pfnano`; the labels come from the mapping or from ``label=``.
+    transformer : transformer, optional
+        Applied to each chunk's constituents (its jets DataFrame with ``candidates=None``);
+        fitted, or one whose ``fit`` learns nothing (a clone is fitted on the first chunk),
+        as in :func:`transform_top_tagging`.
+    tree : str, default="Events"
+        The TTree.
+    classes : array-like, optional
+        Every class; by default the mapping's labels, or the distinct values of the
+        ``label`` branch over all files (read before training; one branch, cheap).
+    epochs : int, default=1
+        Passes over the files.
+    chunk_size : int, default=10000
+        Events per chunk.
+    shuffle : bool, default=True
+        Visit the chunks (of all files) in a new random order in every pass: with one file
+        per process, an ordered pass would train on one class after the other.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the chunk order.
+    entry_start, entry_stop : int, optional
+        Entry range of each file.
+    **options
+        Every other keyword of :func:`load_pfnano`.
+
+    Returns
+    -------
+    estimator
+        The estimator passed, trained.
+
+    Raises
+    ------
+    TypeError
+        An estimator without ``partial_fit`` or a transformer without ``transform``.
+    ValueError
+        No labels, an empty entry range, non-positive ``epochs``; and the errors of
+        :func:`load_pfnano`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, awkward as ak, uproot
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> files = {}
+    >>> for name, mass in (("top", 175.0), ("qcd", 40.0)):
+    ...     events = {"FatJet": ak.zip({"pt": [[500.0]] * 4, "eta": [[0.0]] * 4,
+    ...                                 "mass": [[mass]] * 4})}
+    ...     files[folder / f"{name}.root"] = name
+    ...     with uproot.recreate(folder / f"{name}.root") as f:
+    ...         _ = f.mktree("Events", {k: v.type.content for k, v in events.items()})
+    ...         f["Events"].extend(events)
+    >>> clf = partial_fit_pfnano(SGDClassifier(random_state=0), files, candidates=None,
+    ...                          jet_branches=["FatJet_mass"], chunk_size=2, random_state=0)
+    >>> clf.classes_.tolist()
+    ['qcd', 'top']
+    """
+    from ._pfnano import _classes, _read_chunks
+
+    _check_partial_fit(estimator, epochs, "partial_fit_pfnano")
+    transform = _ChunkTransform(transformer, "partial_fit_pfnano")
+    spec, files, file_labels, keys = _root_stream(
+        paths, tree, chunk_size, entry_start, entry_stop, options
+    )
+    if len(keys) == 0:
+        raise ValueError(
+            f"no events in entry_start={entry_start}, entry_stop={entry_stop} of "
+            f"{[str(f) for f in files]}; nothing to train on."
+        )
+    if classes is None:
+        classes = _classes(files, file_labels, spec, entry_start, entry_stop)
+
+    def read(order):
+        for bunch in _read_chunks(files, file_labels, spec, order):
+            yield (bunch.constituents if spec.candidates is not None else bunch.jets), bunch.target
+
+    return _partial_fit_stream(
+        estimator, keys, read, transform, classes=np.asarray(classes), epochs=epochs,
+        shuffle=shuffle, random_state=random_state,
+    )

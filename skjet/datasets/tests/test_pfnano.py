@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skjet.datasets import load_pfnano, load_root
+from skjet.datasets import iter_pfnano, load_pfnano, load_root, partial_fit_pfnano
 from skjet.datasets.tests.test_readers import _real
 
 awkward = pytest.importorskip("awkward")
@@ -230,3 +230,55 @@ def test_real_nanoaod_jets():
     assert len(data.jets.columns) == 40 and data.constituents is None
     fat = load_pfnano(path, candidates=None, jet_branches=["FatJet_pt", "FatJet_tau3"])
     assert fat.counts["n_jets_selected"] == fat.counts["n_jets"] == len(fat.jets)
+
+
+# ---------------------------------------------------------------- streaming
+
+
+@pytest.mark.parametrize("chunk_size", [7, 40, 100])
+def test_iter_chunks_equal_whole(nano, chunk_size):
+    paths, _ = nano
+    labels = {paths[0]: "top", paths[1]: "qcd"}
+    whole = load_pfnano(labels, max_constituents=12, candidate_fields=["charge"])
+    chunks = list(iter_pfnano(labels, chunk_size=chunk_size, max_constituents=12,
+                              candidate_fields=["charge"]))
+    assert len(chunks) >= 2 * -(-40 // chunk_size) - 1  # chunks of both files (some may be empty)
+    for name in ("constituents", "target", "event", "file", "n_constituents"):
+        np.testing.assert_array_equal(np.concatenate([c[name] for c in chunks]), whole[name])
+    np.testing.assert_array_equal(
+        np.concatenate([c.jets.to_numpy() for c in chunks]), whole.jets.to_numpy()
+    )
+    X, y = next(iter_pfnano(labels, chunk_size=chunk_size, return_X_y=True, max_constituents=12,
+                            candidate_fields=["charge"]))
+    np.testing.assert_array_equal(X, chunks[0].constituents)
+    np.testing.assert_array_equal(y, chunks[0].target)
+
+
+def test_partial_fit_equals_manual_loop(nano):
+    from sklearn.linear_model import SGDClassifier
+
+    from skjet.features import JetMass
+
+    paths, _ = nano
+    labels = {paths[0]: "top", paths[1]: "qcd"}
+    clf = partial_fit_pfnano(
+        SGDClassifier(random_state=0), labels, JetMass(), chunk_size=15, shuffle=False, epochs=2
+    )
+    manual = SGDClassifier(random_state=0)
+    for _ in range(2):
+        for X, y in iter_pfnano(labels, chunk_size=15, return_X_y=True):
+            manual.partial_fit(JetMass().fit_transform(X), y, classes=["qcd", "top"])
+    assert clf.classes_.tolist() == ["qcd", "top"]
+    np.testing.assert_array_equal(clf.coef_, manual.coef_)
+    # classes found in a per-event label branch before the first chunk
+    by_branch = partial_fit_pfnano(
+        SGDClassifier(random_state=0), paths, JetMass(), label="process", random_state=0
+    )
+    assert by_branch.classes_.tolist() == ["qcd", "top"]
+    with pytest.raises(ValueError, match="training needs labels"):
+        partial_fit_pfnano(SGDClassifier(), paths, JetMass())
+    with pytest.raises(TypeError, match="partial_fit method"):
+        partial_fit_pfnano(object(), labels)
+    with pytest.raises(ValueError, match="nothing to train on"):
+        partial_fit_pfnano(SGDClassifier(), labels, entry_start=100)
+
