@@ -516,3 +516,73 @@ def _classes(files: list[Path], file_labels, spec: Bunch, entry_start, entry_sto
         values.append(np.unique(np.asarray(array.to_list() if _kind(array) == "string"
                                            else ak.to_numpy(array))))
     return np.unique(np.concatenate(values))
+
+
+def _write_pfnano(
+    path, constituents, *, jet_branches=None, event_branches=None, jets_per_event: int = 1,
+    candidate_fields=None, tree: str = "Events", chunk_size: int = 50_000,
+) -> Path:
+    """Write padded (E, px, py, pz) jets as a PFNano-layout file (tests, docs, benchmarks).
+
+    Jet ``j`` goes to event ``j // jets_per_event``; the event's candidates are its jets'
+    constituents in (pt, eta, phi, mass), linked by ``FatJetPFCands_jetIdx`` and
+    ``FatJetPFCands_pFCandsIdx``; ``FatJet_pt/eta/phi/mass`` are the jets' summed
+    four-momenta, plus the per-jet arrays of ``jet_branches`` (without prefix) and the
+    per-event arrays of ``event_branches`` (full names). ``candidate_fields`` maps extra
+    candidate field names to (n_jets, n_constituents) arrays.
+    """
+    import awkward as ak
+    import uproot
+
+    from ..utils._coordinates import from_cartesian
+
+    path = Path(path)
+    X = np.asarray(constituents)
+    n_jets = len(X)
+    n_events = -(-n_jets // jets_per_event)
+    event = np.arange(n_jets) // jets_per_event
+    jets_in_event = np.bincount(event, minlength=n_events)
+
+    def columns(lo: int, hi: int) -> dict:  # jets [lo, hi), whole events
+        x = X[lo:hi].astype(np.float64)
+        real = np.any(x[..., :4] != 0, axis=-1)
+        n_c = real.sum(axis=1)
+        c = from_cartesian(x[real][:, :4], "pt_eta_phi_m")
+        jet = from_cartesian(x[..., :4].sum(axis=1), "pt_eta_phi_m")
+        ev = event[lo:hi] - event[lo]
+        per_event_c = np.bincount(ev, weights=n_c, minlength=ev[-1] + 1).astype(np.int64)
+        per_event_j = jets_in_event[event[lo] : event[lo] + len(per_event_c)]
+        local_jet = np.arange(hi - lo) - np.repeat(np.cumsum(per_event_j) - per_event_j, per_event_j)
+        link_jet = np.repeat(local_jet, n_c)
+        first_c = np.repeat(np.cumsum(per_event_c) - per_event_c, per_event_c)
+        link_cand = np.arange(len(c)) - first_c
+        cands = {f: c[:, i] for i, f in enumerate(("pt", "eta", "phi", "mass"))}
+        for name, values in (candidate_fields or {}).items():
+            cands[name] = np.asarray(values)[lo:hi][real]
+        fat = {f: jet[:, i] for i, f in enumerate(("pt", "eta", "phi", "mass"))}
+        for name, values in (jet_branches or {}).items():
+            fat[name] = np.asarray(values)[lo:hi]
+        out = {
+            "FatJet": ak.unflatten(ak.zip(fat), per_event_j),
+            "PFCands": ak.unflatten(ak.zip(cands), per_event_c),
+            "FatJetPFCands": ak.unflatten(
+                ak.zip({"jetIdx": link_jet.astype(np.int32),
+                        "pFCandsIdx": link_cand.astype(np.int32)}), per_event_c
+            ),
+        }
+        for name, values in (event_branches or {}).items():
+            out[name] = np.asarray(values)[event[lo] : event[lo] + len(per_event_c)]
+        return out
+
+    step = max(1, chunk_size // jets_per_event) * jets_per_event  # whole events per write
+    with uproot.recreate(path) as f:
+        for lo in range(0, n_jets, step):
+            cols = columns(lo, min(lo + step, n_jets))
+            if lo == 0:
+                f.mktree(tree, {
+                    k: ("string" if v.dtype.kind in "OUS" else v.dtype) if isinstance(v, np.ndarray)
+                    else v.type.content
+                    for k, v in cols.items()
+                })
+            f[tree].extend(cols)
+    return path
