@@ -114,14 +114,14 @@ def _branch_names(path: Path, ttree, spec: Bunch) -> tuple[list[str], list[str]]
     prefix = f"{spec.jets}_"
     if spec.jet_branches is None:
         jet_branches = [b for b in available if b.startswith(prefix)]
-        if not jet_branches:
-            collections = sorted({b.split("_")[0] for b in available if "_" in b})
-            raise KeyError(
-                f"{path}:{spec.tree}: no branch of the jet collection {spec.jets!r} "
-                f"({prefix}*); collections in the tree: {collections[:40]}."
-            )
     else:
         jet_branches = list(dict.fromkeys(spec.jet_branches))
+    if not any(b.startswith(prefix) for b in available):
+        collections = sorted({b.split("_")[0] for b in available if "_" in b})
+        raise KeyError(
+            f"{path}:{spec.tree}: no branch of the jet collection {spec.jets!r} "
+            f"({prefix}*); collections in the tree: {collections[:40]}."
+        )
     names = [*jet_branches, f"{prefix}pt", f"{prefix}eta"]
     if spec.candidates is not None:
         names += [spec.jet_index, spec.candidate_index]
