@@ -405,7 +405,7 @@ def load_pfnano(
     -------
     data : Bunch
         - ``constituents``: float32 (n_jets, max_constituents, 4 + len(candidate_fields)):
-          (E, px, py, pz, *candidate_fields), pT-descending, zero-padded; None without
+          (E, px, py, pz) then the ``candidate_fields``, pT-descending, zero-padded; None without
           ``candidates``.
         - ``jets``: DataFrame of the jet branches, one row per selected jet.
         - ``target``: the labels (class names or stored values), ``target_names``: their
