@@ -539,7 +539,8 @@ def test_load_hls4ml(tmp_path, rng, suffix):
     assert isinstance(jets.target.dtype, pd.CategoricalDtype)
     assert list(jets.target.cat.categories) == ["g", "q", "t", "w", "z"]
     assert jets.target.tolist() == frame["jet_type"].str.lower().tolist()
-    assert jets.target_names == ["g", "q", "t", "w", "z"]
+    assert isinstance(jets.target_names, np.ndarray)  # as every reader and generate_jets
+    assert jets.target_names.tolist() == ["g", "q", "t", "w", "z"]
     assert list(jets.frame.columns) == [*_hls4ml.FEATURE_NAMES, "jet_type"]
     X, y = load_hls4ml(path, return_X_y=True, dtype=np.float32)
     assert X.shape == (50, 16) and (X.dtypes == np.float32).all() and y.name == "jet_type"
