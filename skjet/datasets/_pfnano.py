@@ -29,6 +29,8 @@ MOMENTUM_FIELDS = {
     "pt_eta_phi_e": ("pt", "eta", "phi", "energy"),
     "e_px_py_pz": ("energy", "px", "py", "pz"),
 }
+# Candidates converted per step: the float64 temporaries of the conversion stay ~100 MB.
+_CONVERT_BLOCK = 1 << 20
 #: Names of the four standard constituent features, before any extra candidate field.
 FOUR_MOMENTUM = ("E", "px", "py", "pz")
 
@@ -246,32 +248,42 @@ def _read(path: Path, spec: Bunch, entry_start=None, entry_stop=None, file_label
                 f"entry {first_entry + e}, index {idx[bad[0]]} of {size[e]}); check the index "
                 "branches and the jet and candidate prefixes."
             )
-    # Links of selected jets only; candidate values gathered through the per-event offsets.
+    # Links of selected jets only, grouped by output row (jet); the table usually lists
+    # them jet by jet already, which makes the stable sort cheap.
     link_global = jet_offsets[link_event] + link_jet
-    keep = selected[link_global]
-    cand_offsets = np.concatenate([[0], np.cumsum(n_cands)])
-    gather = cand_offsets[link_event[keep]] + link_cand[keep]
-    values = np.stack(
-        [ak.to_numpy(ak.flatten(read[f])).astype(np.float64)[gather] for f in fields], axis=-1
-    )
-    if not spec.allow_nan:
-        for name, column in zip(fields, values.T):
-            _check_finite(where, name, column)
-    values = to_cartesian(values, spec.coordinates)
-    # Row of each link in the output, then pT-descending order within each jet.
+    keep = np.flatnonzero(selected[link_global])
     row_of_jet = np.full(n_jets, -1, dtype=np.int64)
     row_of_jet[jet_rows] = np.arange(len(jet_rows))
     row = row_of_jet[link_global[keep]]
-    order = np.lexsort((-np.hypot(values[:, 1], values[:, 2]), row))
-    row, values = row[order], values[order]
+    group = np.argsort(row, kind="stable")
+    row, keep = row[group], keep[group]
+    # Candidate values (stored dtype, float32 in NanoAOD) through the per-event offsets.
+    cand_offsets = np.concatenate([[0], np.cumsum(n_cands)])
+    gather = cand_offsets[link_event[keep]] + link_cand[keep]
+    values = np.stack([ak.to_numpy(ak.flatten(read[f]))[gather] for f in fields], axis=-1)
+    if not spec.allow_nan:
+        for name, column in zip(fields, values.T):
+            _check_finite(where, name, column)
+    # pT-descending within each jet (one awkward sort per jet list), then truncation of the
+    # softest beyond max_constituents, then conversion of what is kept.
     n_constituents = np.bincount(row, minlength=len(jet_rows)).astype(np.int64)
-    starts = np.concatenate([[0], np.cumsum(n_constituents)[:-1]])
+    starts = np.cumsum(n_constituents) - n_constituents
+    pt = values[:, 0] if spec.coordinates != "e_px_py_pz" else np.hypot(values[:, 1], values[:, 2])
+    within = ak.argsort(ak.unflatten(-pt.astype(np.float64), n_constituents), axis=1, stable=True)
+    order = ak.to_numpy(ak.flatten(within + starts))
     position = np.arange(len(row)) - starts[row]
-    inside = position < spec.max_constituents  # the softest beyond max_constituents go
+    inside = position < spec.max_constituents
+    source = order[inside]
+    target = row[inside] * spec.max_constituents + position[inside]
     constituents = np.zeros(
         (len(jet_rows), spec.max_constituents, values.shape[1]), dtype=np.float32
     )
-    constituents[row[inside], position[inside]] = values[inside]
+    flat_out = constituents.reshape(-1, values.shape[1])
+    for a in range(0, len(source), _CONVERT_BLOCK):  # bounds the float64 temporaries
+        b = a + _CONVERT_BLOCK
+        flat_out[target[a:b]] = to_cartesian(
+            values[source[a:b]].astype(np.float64), spec.coordinates
+        )
     out["constituents"] = constituents
     out["n_constituents"] = n_constituents
     return out

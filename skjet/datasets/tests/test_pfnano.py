@@ -103,7 +103,12 @@ def nano(tmp_path_factory):
     return paths, events
 
 
-def test_constituents_match_hand_computation(nano):
+@pytest.mark.parametrize("block", [None, 7])
+def test_constituents_match_hand_computation(nano, block, monkeypatch):
+    from skjet.datasets import _pfnano
+
+    if block is not None:  # the conversion in several blocks gives the same array
+        monkeypatch.setattr(_pfnano, "_CONVERT_BLOCK", block)
     (path, _), (events, _) = nano
     data = load_pfnano(path, candidate_fields=("charge", "pdgId"), max_constituents=20)
     X, n = expected(events, 20)
