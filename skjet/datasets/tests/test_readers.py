@@ -729,6 +729,19 @@ def written_root(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["events", "ntuple"])
+def test_root_label_and_coordinates(written_root, name):
+    jets = load_root(written_root, name, label="nlep", stack=["Jet_pt", "Jet_eta"])
+    assert jets.target.tolist() == [1, 0, 2] and jets.target_names.tolist() == [0, 1, 2]
+    assert list(jets.frame.columns) == [] and sorted(jets.jagged) == ["Jet_eta", "Jet_pt"]
+    kept = load_root(written_root, name, branches=["met", "nlep"], label="nlep")
+    assert list(kept.frame.columns) == ["met", "nlep"]  # named in branches too: kept
+    with pytest.raises(ValueError, match="label branch 'Jet_pt' must hold one value per entry"):
+        load_root(written_root, name, label="Jet_pt")
+    with pytest.raises(ValueError, match="coordinates='pt_eta_phi_m' needs the four momentum"):
+        load_root(written_root, name, stack=["Jet_pt", "Jet_eta"], coordinates="pt_eta_phi_m")
+
+
+@pytest.mark.parametrize("name", ["events", "ntuple"])
 def test_root_written_file(written_root, name):
     events = load_root(written_root, name, branches=["met", "nlep", "Jet_pt", "Jet_eta", "Lep_pt"])
     assert events.frame["met"].tolist() == [10.0, 20.0, 30.0]
