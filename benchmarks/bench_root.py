@@ -59,7 +59,8 @@ def write_file(path: Path, n_jets: int, seed: int = 0, block: int = 20_000) -> N
                          pt * np.sin(phi), pt * np.sinh(eta)], axis=-1)
         four[np.arange(M + 20)[None, :] >= n_const[:, None]] = 0.0
         X[a:b] = four  # stored unsorted: the readers sort by pT
-    _write_pfnano(path, X, jets_per_event=JETS_PER_EVENT)
+    # Baskets of 5000 events, the order of NanoAOD's: a chunk reads only the baskets it spans.
+    _write_pfnano(path, X, jets_per_event=JETS_PER_EVENT, chunk_size=10_000)
 
 
 def baseline(path: str) -> np.ndarray:

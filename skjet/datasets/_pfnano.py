@@ -29,6 +29,8 @@ MOMENTUM_FIELDS = {
     "pt_eta_phi_e": ("pt", "eta", "phi", "energy"),
     "e_px_py_pz": ("energy", "px", "py", "pz"),
 }
+# Events read per step by load_pfnano: its temporaries are those of one block.
+_READ_BLOCK = 20_000
 # Candidates converted per step: the float64 temporaries of the conversion stay ~100 MB.
 _CONVERT_BLOCK = 1 << 20
 #: Names of the four standard constituent features, before any extra candidate field.
@@ -151,7 +153,9 @@ def _check_finite(where: str, name: str, values: np.ndarray) -> None:
         )
 
 
-def _read(path: Path, spec: Bunch, entry_start=None, entry_stop=None, file_label=None) -> dict:
+def _read(
+    path: Path, spec: Bunch, entry_start=None, entry_stop=None, file_label=None, file_index=0
+) -> dict:
     """One file (or an entry range of it) to the per-jet arrays; see :func:`load_pfnano`."""
     import awkward as ak
 
@@ -209,6 +213,7 @@ def _read(path: Path, spec: Bunch, entry_start=None, entry_stop=None, file_label
     out = {
         "jets": {b: v[jet_rows] for b, v in flat.items()},
         "jet_branches": jet_branches,
+        "file_index": file_index,
         "event": first_entry + event[jet_rows],
         "index_in_event": index_in_event[jet_rows],
         "target": target,
@@ -292,10 +297,10 @@ def _read(path: Path, spec: Bunch, entry_start=None, entry_stop=None, file_label
 def _bunch(parts: list[dict], files: list[Path], spec: Bunch) -> Bunch:
     """Concatenate per-file (or per-chunk) results into the reader's Bunch."""
     names = parts[0]["jet_branches"]
-    for part, path in zip(parts, files):
+    for part in parts:
         if part["jet_branches"] != names:
             raise ValueError(
-                f"{path}: its {spec.jets} branches differ from those of {files[0]}; pass "
+                f"{files[part['file_index']]}: its {spec.jets} branches differ from those of {files[0]}; pass "
                 "jet_branches= to read the same ones from every file."
             )
     jets = pd.DataFrame({b: np.concatenate([p["jets"][b] for p in parts]) for b in names})
@@ -314,7 +319,7 @@ def _bunch(parts: list[dict], files: list[Path], spec: Bunch) -> Bunch:
     if spec.candidates is not None:
         constituents = np.concatenate([p["constituents"] for p in parts])
         n_constituents = np.concatenate([p["n_constituents"] for p in parts])
-    file_of_jet = np.repeat(np.arange(len(parts)), [len(p["event"]) for p in parts])
+    file_of_jet = np.repeat([p["file_index"] for p in parts], [len(p["event"]) for p in parts])
     return Bunch(
         constituents=constituents,
         jets=jets,
@@ -472,10 +477,13 @@ def load_pfnano(
         label=label, allow_nan=allow_nan,
     )
     files, file_labels = _files(paths, spec)
-    parts = [
-        _read(f, spec, entry_start, entry_stop, None if file_labels is None else file_labels[i])
-        for i, f in enumerate(files)
-    ]
+    parts = []
+    for i, f in enumerate(files):
+        # Blocks of events bound the reader's temporaries to one block's, whatever the file.
+        keys = _plan([f], tree, _READ_BLOCK, entry_start, entry_stop)
+        ranges = [(int(a), int(b)) for _, a, b in keys] or [(entry_start, entry_stop)]
+        label = None if file_labels is None else file_labels[i]
+        parts += [_read(f, spec, a, b, label, i) for a, b in ranges]
     bunch = _bunch(parts, files, spec)
     if return_X_y:
         return bunch.constituents, bunch.target
@@ -497,12 +505,9 @@ def _read_chunks(files: list[Path], file_labels, spec: Bunch, keys):
     """Yield the reader's Bunch of each chunk (i, start, stop) with at least one jet."""
     for i, a, b in keys:
         label = None if file_labels is None else file_labels[i]
-        part = _read(files[i], spec, int(a), int(b), label)
+        part = _read(files[i], spec, int(a), int(b), label, int(i))
         if len(part["event"]):
-            bunch = _bunch([part], [files[i]], spec)
-            bunch.file[:] = i
-            bunch.filenames = [str(f) for f in files]
-            yield bunch
+            yield _bunch([part], files, spec)
 
 
 def _classes(files: list[Path], file_labels, spec: Bunch, entry_start, entry_stop) -> np.ndarray:

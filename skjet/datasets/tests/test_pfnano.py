@@ -107,8 +107,9 @@ def nano(tmp_path_factory):
 def test_constituents_match_hand_computation(nano, block, monkeypatch):
     from skjet.datasets import _pfnano
 
-    if block is not None:  # the conversion in several blocks gives the same array
+    if block is not None:  # reading and converting in several blocks gives the same arrays
         monkeypatch.setattr(_pfnano, "_CONVERT_BLOCK", block)
+        monkeypatch.setattr(_pfnano, "_READ_BLOCK", block)
     (path, _), (events, _) = nano
     data = load_pfnano(path, candidate_fields=("charge", "pdgId"), max_constituents=20)
     X, n = expected(events, 20)
