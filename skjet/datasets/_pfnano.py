@@ -31,8 +31,8 @@ MOMENTUM_FIELDS = {
 }
 # Events read per step by load_pfnano: its temporaries are those of one block.
 _READ_BLOCK = 20_000
-# Candidates converted per step: the float64 temporaries of the conversion stay ~100 MB.
-_CONVERT_BLOCK = 1 << 20
+# Candidates converted per step: the float64 temporaries of the conversion stay ~10 MB.
+_CONVERT_BLOCK = 1 << 17
 #: Names of the four standard constituent features, before any extra candidate field.
 FOUR_MOMENTUM = ("E", "px", "py", "pz")
 
