@@ -264,11 +264,20 @@ def test_compare_root_one_entry_per_jet(top_qcd_sample, tmp_path, monkeypatch):
                           else v.dtype for k, v in branches.items()})
         f["jets"].extend(branches)
     seen = _spy_compare(monkeypatch)
+    # The reading is under test here; one approach of the standard table is enough.
+    import skjet._cli
+
+    full = skjet._cli.standard_approaches
+    monkeypatch.setattr(skjet._cli, "standard_approaches", lambda **kw: {
+        k: v for k, v in full(**kw).items() if k == "logistic (mass, mean pT)"})
     argv = ["compare", str(path), "--tree", "jets", "--label", "is_top", "--constituents",
             "part_pt", "part_eta", "part_phi", "part_mass", "--quick", "--out",
             str(tmp_path / "cmp")]
     assert main(argv) == 0
     assert sorted(set(seen["y"])) == [0, 1] and seen["signal"] is None
+    assert seen["names"] == ["logistic (mass, mean pT)"] and len(seen["y"]) == 100
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv", index_col=0)
+    assert table.loc["logistic (mass, mean pT)", "roc_auc_mean"] > 0.7
 
 
 @pytest.mark.parametrize(
