@@ -15,7 +15,10 @@ __getattr__, __dir__, __all__ = attach(
         "load_hls4ml": "._hls4ml",
         "fetch_hls4ml": "._hls4ml",
         "load_root": "._root",
+        "load_pfnano": "._pfnano",
         "transform_top_tagging": "._stream",
         "partial_fit_top_tagging": "._stream",
+        "iter_pfnano": "._stream",
+        "partial_fit_pfnano": "._stream",
     },
 )

@@ -100,7 +100,7 @@ def _frame_to_bunch(frame: pd.DataFrame, source: str, dtype, return_X_y: bool):
         target=target,
         frame=pd.concat([data, target], axis=1),
         feature_names=list(FEATURE_NAMES),
-        target_names=list(TARGET_NAMES),
+        target_names=np.array(TARGET_NAMES),
         DESCR=_DESCR,
     )
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..utils._coordinates import check_coordinates, to_cartesian
 from ..utils._validation import is_finite
 from ._files import reads_file
 
@@ -81,6 +82,15 @@ def _open_tree(path: Path, tree: str):
     return file, obj
 
 
+def _leaf_names(ttree) -> list[str]:
+    """The readable branches of a TTree (leaves) or the fields of an RNTuple."""
+    import uproot
+
+    if isinstance(ttree, uproot.TTree):
+        return ttree.keys(filter_branch=lambda b: len(b.branches) == 0)
+    return ttree.keys()  # RNTuple: uproot's default writer since 5.4
+
+
 def _check_finite(path, tree, name, values) -> None:
     if not is_finite(values):
         n_bad = int((~np.isfinite(values)).sum())
@@ -98,6 +108,8 @@ def load_root(
     max_constituents: int | None = None,
     *,
     stack: Sequence[str] | None = None,
+    coordinates: str = "e_px_py_pz",
+    label: str | None = None,
     entry_start: int | None = None,
     entry_stop: int | None = None,
     allow_nan: bool = False,
@@ -115,8 +127,10 @@ def load_root(
     tree : str
         Name of the TTree (``"events"``, ``"Events"``, ``"dir/tree"``).
     branches : sequence of str, optional
-        Branches to read; all of them by default. Every one is read: a branch type that
-        cannot be converted raises rather than being skipped.
+        Branches to read. Only the branches named here, in ``stack`` and ``label`` are
+        read; without ``branches``, ``stack`` and ``label``, every branch of the tree is.
+        Every one named is read: a branch type that cannot be converted raises rather
+        than being skipped.
     max_constituents : int, optional
         Width ``m`` of the padded jagged arrays. By default the longest list of each
         branch. Entries with more items keep their first ``m`` in stored order (sort
@@ -127,6 +141,16 @@ def load_root(
         (n_entries, m, len(stack)) float32, e.g. ``["Jet_E", "Jet_Px", "Jet_Py", "Jet_Pz"]``
         for skjet's (E, px, py, pz) convention. They must have equal lengths in every
         entry; they are read even if absent from ``branches``.
+    coordinates : {"e_px_py_pz", "pt_eta_phi_m", "pt_eta_phi_e"}, default="e_px_py_pz"
+        The coordinates of the first four ``stack`` branches in the file, e.g.
+        ``"pt_eta_phi_m"`` for ``["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass"]``: they are
+        converted to (E, px, py, pz) (:func:`skjet.preprocessing.to_cartesian`) so that
+        ``constituents`` is in the standard layout; branches after the fourth are kept
+        as they are. The default stacks the branches unchanged.
+    label : str, optional
+        A flat branch holding one class label per entry: it becomes ``target`` (the
+        stored values, strings or integers) with ``target_names`` (its sorted distinct
+        values), and is not a column of ``frame``.
     entry_start, entry_stop : int, optional
         Range of entries, as in uproot.
     allow_nan : bool, default=False
@@ -141,7 +165,8 @@ def load_root(
           kept; fixed-size array branches appear here too with their own shape.
         - ``counts``: dict jagged branch -> int64 (n_entries,) lengths before padding.
         - ``constituents``: the stacked float32 array, or None without ``stack``.
-        - ``stack_names``, ``tree``, ``filename``.
+        - ``target`` and ``target_names`` with ``label``, else None.
+        - ``stack_names``, ``coordinates``, ``tree``, ``filename``.
 
     Raises
     ------
@@ -164,7 +189,6 @@ def load_root(
     ([10.0, 20.0], [[50.0, 30.0], [40.0, 0.0]])
     """
     import awkward as ak
-    import uproot
 
     path = Path(path)
     if max_constituents is not None and (
@@ -177,14 +201,20 @@ def load_root(
     where = f"{path}:{tree}"
     if len(set(stack)) != len(stack):
         raise ValueError(f"{where}: stack names a branch twice: {stack}.")
+    coordinates = check_coordinates(coordinates)
+    if coordinates != "e_px_py_pz" and len(stack) < 4:
+        raise ValueError(
+            f"{where}: coordinates={coordinates!r} needs the four momentum branches first in "
+            f"stack, got stack={stack}."
+        )
     file, ttree = _open_tree(path, tree)
     try:
-        if isinstance(ttree, uproot.TTree):
-            available = ttree.keys(filter_branch=lambda b: len(b.branches) == 0)
-        else:  # RNTuple: uproot's default writer since 5.4
-            available = ttree.keys()
-        names = list(available) if branches is None else list(dict.fromkeys(branches))
-        names += [s for s in stack if s not in names]
+        available = _leaf_names(ttree)
+        # Only what is asked for is read: a 1000-branch NanoAOD file may hold NaN branches
+        # the user never named.
+        asked = branches is not None or stack or label is not None
+        names = list(dict.fromkeys(branches or [])) if asked else list(available)
+        names += [s for s in [*stack, label] if s is not None and s not in names]
         unknown = [b for b in names if b not in available]
         if unknown:
             hints = {b: difflib.get_close_matches(b, available, n=3) for b in unknown}
@@ -249,12 +279,27 @@ def load_root(
                     f"{counts[s][differ[0]]})."
                 )
         constituents = np.stack([jagged[s] for s in stack], axis=-1, dtype=np.float32)
+        if coordinates != "e_px_py_pz":
+            constituents = to_cartesian(constituents, coordinates).astype(np.float32, copy=False)
+    target = target_names = None
+    if label is not None:
+        if label not in frame.columns:
+            raise ValueError(
+                f"{where}: label branch {label!r} must hold one value per entry; it is jagged."
+            )
+        target = frame.pop(label).to_numpy()
+        if branches is not None and label in branches:
+            frame[label] = target
+        target_names = np.unique(target)
     return Bunch(
         frame=frame,
         jagged=jagged,
         counts=counts,
         constituents=constituents,
+        target=target,
+        target_names=target_names,
         stack_names=stack,
+        coordinates=coordinates,
         tree=tree,
         filename=str(path),
     )

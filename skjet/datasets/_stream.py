@@ -1,4 +1,9 @@
-"""Out-of-core work on a Top Quark Tagging file, chunk by chunk: features and training.
+"""Out-of-core work, chunk by chunk: features and training on files larger than memory.
+
+One mechanism serves every reader: ``_ChunkTransform`` (the transformer of every chunk,
+fitted on the first when that is exact) and ``_partial_fit_stream`` (the training loop over
+chunks in a shuffled order). The Top Quark Tagging HDF5 helpers and the PFNano ROOT ones
+(``iter_pfnano``, ``partial_fit_pfnano``) only say how to list and read their chunks.
 
 The public training file holds 1.2M jets (3.9 GB of constituents as float32); the
 jet-level features computed from it are a few hundred bytes per jet. Reading the file
@@ -87,6 +92,73 @@ def _needs_fit(transformer, caller: str) -> bool:
             "the first chunk: X0, _ = next(iter_top_tagging(path)); transformer.fit(X0)."
         )
     return False
+
+
+class _ChunkTransform:
+    """The transformer applied to every chunk of a stream, fitted on the first if it learns
+    nothing from the data (a clone: the argument is left untouched); None passes X through."""
+
+    def __init__(self, transformer, caller: str):
+        self.transformer = transformer
+        self.pending_fit = False
+        if transformer is None:
+            return
+        if not hasattr(transformer, "transform"):
+            raise TypeError(
+                f"transformer must have a transform method, got {type(transformer).__name__}."
+            )
+        if _needs_fit(transformer, caller):
+            self.transformer = clone(transformer)
+            self.pending_fit = True
+
+    def __call__(self, X):
+        if self.transformer is None:
+            return X
+        if self.pending_fit:
+            self.transformer.fit(X)
+            self.pending_fit = False
+        return self.transformer.transform(X)
+
+
+def _check_partial_fit(estimator, epochs, caller: str) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
+    if not hasattr(estimator, "partial_fit"):
+        raise TypeError(
+            f"estimator must have a partial_fit method, got {type(estimator).__name__}; "
+            f"for one without, read the data in memory and call fit ({caller} streams chunks "
+            "into partial_fit)."
+        )
+
+
+def _partial_fit_stream(estimator, keys, read, transform: _ChunkTransform, *, classes, epochs,
+                        shuffle, random_state, caller: str, describe):
+    """The one streaming training loop, shared by every reader.
+
+    ``keys`` lists the chunks of the data (row ranges of an HDF5 file, entry ranges of ROOT
+    files: an array, one chunk per row); ``read(keys)`` yields ``(X, y)`` for those chunks in
+    that order, one in memory at a time. Every pass visits the chunks in a new random order
+    with ``shuffle``, so that a file sorted by class does not bias the last updates.
+
+    A chunk that fails (bad values, refused by the transformer or the estimator) after
+    others trained the estimator would leave it half-trained: the estimator is restored to
+    its state before the call and the error names the chunk: ``describe(key)`` gives its
+    file and its rows or entries.
+    """
+    rng = check_random_state(random_state)
+    keys = np.asarray(keys)
+    with restored_on_error(estimator, caller) as where:
+        for epoch in range(epochs):
+            order = keys[rng.permutation(len(keys))] if shuffle else keys
+            for position in range(len(order)):
+                source, rows = describe(order[position])
+                where.update(
+                    f"{source}: epoch {epoch + 1} of {epochs}, chunk {position + 1} of "
+                    f"{len(order)} ({rows})"
+                )
+                for X, y in read(order[position : position + 1]):
+                    estimator.partial_fit(transform(X), y, classes=classes)
+    return estimator
 
 
 class _Output:
@@ -252,7 +324,7 @@ def transform_top_tagging(
     [0, 1, 0, 1, 1]
     """
     chunk_size = _check_chunk_size(chunk_size)
-    if not hasattr(transformer, "transform"):
+    if transformer is None or not hasattr(transformer, "transform"):
         raise TypeError(
             f"transformer must have a transform method, got {type(transformer).__name__}."
         )
@@ -261,7 +333,7 @@ def transform_top_tagging(
         file = Path(output)
         if file.suffix != ".npy":
             raise ValueError(f"output must be a .npy file, got {str(output)!r}.")
-    fit_here = _needs_fit(transformer, "transform_top_tagging")
+    transform = _ChunkTransform(transformer, "transform_top_tagging")
 
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
@@ -273,20 +345,15 @@ def transform_top_tagging(
             )
         buffer = reader.allocate(min(chunk_size, n))  # reused for every chunk
         chunks = reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan, buffer)
-        if fit_here:
-            transformer = clone(transformer)
+        transformer = transform.transformer
         with atomic_path(file) if file is not None else nullcontext() as tmp:
             out = None
             for a, b, X, y in chunks:
+                Xt = transform(X)
                 if out is None:
-                    if fit_here:
-                        transformer.fit(X)
-                    Xt = transformer.transform(X)
                     names = _feature_names(transformer, Xt.shape[1]) if np.ndim(Xt) == 2 else None
                     out = _Output(Xt, n, tmp, names)
                     target = np.empty(n, dtype=np.int64)
-                else:
-                    Xt = transformer.transform(X)
                 out.write(a - lo, b - lo, Xt, (a, b))
                 target[a - lo : b - lo] = y
             assert out is not None  # n > 0 jets, so at least one chunk was written
@@ -408,24 +475,8 @@ def partial_fit_top_tagging(
     [0, 1]
     """
     chunk_size = _check_chunk_size(chunk_size)
-    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}.")
-    if not hasattr(estimator, "partial_fit"):
-        raise TypeError(
-            f"estimator must have a partial_fit method, got {type(estimator).__name__}; "
-            "for one without, compute features with transform_top_tagging and call fit."
-        )
-    fit_here = False
-    if transformer is not None:
-        if not hasattr(transformer, "transform"):
-            raise TypeError(
-                f"transformer must have a transform method, got {type(transformer).__name__}."
-            )
-        fit_here = _needs_fit(transformer, "partial_fit_top_tagging")
-        if fit_here:
-            transformer = clone(transformer)
-    rng = check_random_state(random_state)
-    classes = np.arange(len(TARGET_NAMES))
+    _check_partial_fit(estimator, epochs, "partial_fit_top_tagging")
+    transform = _ChunkTransform(transformer, "partial_fit_top_tagging")
 
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
@@ -434,23 +485,212 @@ def partial_fit_top_tagging(
                 f"{reader.path}: no jets in rows start={start}, stop={stop} of "
                 f"{reader.frame.n_rows}; nothing to train on."
             )
-        starts = np.arange(lo, hi, chunk_size)
         buffer = reader.allocate(min(chunk_size, hi - lo))  # reused for every chunk
-        # A chunk that fails (bad values, refused by the transformer or the estimator)
-        # after others trained the estimator would leave it half-trained: undo the call.
-        with restored_on_error(estimator, "partial_fit_top_tagging") as where:
-            for epoch in range(epochs):
-                order = rng.permutation(starts) if shuffle else starts
-                for position, a in enumerate(order):
-                    where.update(
-                        f"{reader.path}: epoch {epoch + 1} of {epochs}, chunk {position + 1} of "
-                        f"{len(order)} (rows {int(a)} to {min(int(a) + chunk_size, hi) - 1})"
-                    )
-                    for _, _, X, y in reader.chunks([a], hi, chunk_size, allow_nan, buffer):
-                        if fit_here:
-                            transformer.fit(X)
-                            fit_here = False
-                        if transformer is not None:
-                            X = transformer.transform(X)
-                        estimator.partial_fit(X, y, classes=classes)
-    return estimator
+
+        def read(starts):
+            for _, _, X, y in reader.chunks(starts, hi, chunk_size, allow_nan, buffer):
+                yield X, y
+
+        def describe(a) -> tuple[str, str]:
+            return str(reader.path), f"rows {int(a)} to {min(int(a) + chunk_size, hi) - 1}"
+
+        return _partial_fit_stream(
+            estimator, np.arange(lo, hi, chunk_size), read, transform,
+            classes=np.arange(len(TARGET_NAMES)), epochs=epochs, shuffle=shuffle,
+            random_state=random_state, caller="partial_fit_top_tagging", describe=describe,
+        )
+
+
+#: Events (entries) per chunk when streaming ROOT files.
+DEFAULT_ROOT_CHUNK_SIZE = 10_000
+
+
+def _root_stream(paths, tree, chunk_size, entry_start, entry_stop, options):
+    from . import _pfnano
+
+    chunk_size = _check_chunk_size(chunk_size)
+    spec = _pfnano._spec(tree, **options)
+    files, file_labels = _pfnano._files(paths, spec)
+    keys = _pfnano._plan(files, tree, chunk_size, entry_start, entry_stop)
+    return spec, files, file_labels, keys
+
+
+def iter_pfnano(
+    paths,
+    tree: str = "Events",
+    chunk_size: int = DEFAULT_ROOT_CHUNK_SIZE,
+    *,
+    entry_start: int | None = None,
+    entry_stop: int | None = None,
+    return_X_y: bool = False,
+    **options,
+):
+    """Stream jets and their candidates from PFNano-layout ROOT files, ``chunk_size`` events
+    at a time.
+
+    Each chunk is read with uproot from one file's entry range (as ``uproot.iterate`` does)
+    and turned into exactly what :func:`load_pfnano` returns for it, so memory is bounded by
+    one chunk of events whatever the size or number of the files. Chunks come in file and
+    entry order; a chunk without a selected jet is skipped.
+
+    Parameters
+    ----------
+    paths : path-like, sequence of path-like, or mapping {path: label}
+        As in :func:`load_pfnano`.
+    tree : str, default="Events"
+        The TTree.
+    chunk_size : int, default=10000
+        Events (entries) per chunk; the number of jets per chunk follows from the data.
+    entry_start, entry_stop : int, optional
+        Entry range of each file.
+    return_X_y : bool, default=False
+        Yield ``(constituents, target)`` (the jets DataFrame instead of the constituents
+        with ``candidates=None``) instead of a Bunch.
+    **options
+        Every other keyword of :func:`load_pfnano` (``jets``, ``candidates``,
+        ``jet_branches``, ``candidate_fields``, ``coordinates``, ``max_constituents``,
+        ``pt_range``, ``abs_eta_max``, ``label``, ...).
+
+    Yields
+    ------
+    chunk : Bunch or tuple
+        The Bunch of :func:`load_pfnano` for the chunk; ``event`` holds entry numbers in the
+        file, ``file`` indexes ``filenames``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, awkward as ak, uproot
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "nano.root"
+    >>> events = {"FatJet": ak.zip({"pt": [[500.0], [], [400.0, 300.0]],
+    ...                             "eta": [[0.1], [], [0.2, -1.0]]})}
+    >>> with uproot.recreate(path) as f:
+    ...     _ = f.mktree("Events", {k: v.type.content for k, v in events.items()})
+    ...     f["Events"].extend(events)
+    >>> [len(c.jets) for c in iter_pfnano(path, chunk_size=2, candidates=None)]
+    [1, 2]
+    """
+    spec, files, file_labels, keys = _root_stream(
+        paths, tree, chunk_size, entry_start, entry_stop, options
+    )
+    from ._pfnano import _read_chunks
+
+    for bunch in _read_chunks(files, file_labels, spec, keys):
+        if return_X_y:
+            X = bunch.constituents if spec.candidates is not None else bunch.jets
+            yield X, bunch.target
+        else:
+            yield bunch
+
+
+def partial_fit_pfnano(
+    estimator,
+    paths,
+    transformer=None,
+    *,
+    tree: str = "Events",
+    classes=None,
+    epochs: int = 1,
+    chunk_size: int = DEFAULT_ROOT_CHUNK_SIZE,
+    shuffle: bool = True,
+    random_state=None,
+    entry_start: int | None = None,
+    entry_stop: int | None = None,
+    **options,
+):
+    """Train an estimator on PFNano-layout ROOT files, chunk by chunk.
+
+    The ROOT counterpart of :func:`partial_fit_top_tagging`, on the same streaming
+    mechanism: ``chunk_size`` events at a time are read (as :func:`iter_pfnano`), their
+    jets' constituents transformed (if ``transformer`` is given) and passed to
+    ``estimator.partial_fit(X, y, classes=classes)``, for ``epochs`` passes. Peak memory
+    is one chunk, its transform and the estimator's work on it.
+
+    Parameters
+    ----------
+    estimator : classifier with ``partial_fit``
+        skjet's neural classifiers or any scikit-learn incremental classifier; trained in
+        place.
+    paths : path-like, sequence of path-like, or mapping {path: label}
+        As in :func:`load_pfnano`; the labels come from the mapping or from ``label=``.
+    transformer : transformer, optional
+        Applied to each chunk's constituents (its jets DataFrame with ``candidates=None``);
+        fitted, or one whose ``fit`` learns nothing (a clone is fitted on the first chunk),
+        as in :func:`transform_top_tagging`.
+    tree : str, default="Events"
+        The TTree.
+    classes : array-like, optional
+        Every class; by default the mapping's labels, or the distinct values of the
+        ``label`` branch over all files (read before training; one branch, cheap).
+    epochs : int, default=1
+        Passes over the files.
+    chunk_size : int, default=10000
+        Events per chunk.
+    shuffle : bool, default=True
+        Visit the chunks (of all files) in a new random order in every pass: with one file
+        per process, an ordered pass would train on one class after the other.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the chunk order.
+    entry_start, entry_stop : int, optional
+        Entry range of each file.
+    **options
+        Every other keyword of :func:`load_pfnano`.
+
+    Returns
+    -------
+    estimator
+        The estimator passed, trained.
+
+    Raises
+    ------
+    TypeError
+        An estimator without ``partial_fit`` or a transformer without ``transform``.
+    ValueError
+        No labels, an empty entry range, non-positive ``epochs``; and the errors of
+        :func:`load_pfnano`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, awkward as ak, uproot
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> files = {}
+    >>> for name, mass in (("top", 175.0), ("qcd", 40.0)):
+    ...     events = {"FatJet": ak.zip({"pt": [[500.0]] * 4, "eta": [[0.0]] * 4,
+    ...                                 "mass": [[mass]] * 4})}
+    ...     files[folder / f"{name}.root"] = name
+    ...     with uproot.recreate(folder / f"{name}.root") as f:
+    ...         _ = f.mktree("Events", {k: v.type.content for k, v in events.items()})
+    ...         f["Events"].extend(events)
+    >>> clf = partial_fit_pfnano(SGDClassifier(random_state=0), files, candidates=None,
+    ...                          jet_branches=["FatJet_mass"], chunk_size=2, random_state=0)
+    >>> clf.classes_.tolist()
+    ['qcd', 'top']
+    """
+    from ._pfnano import _classes, _read_chunks
+
+    _check_partial_fit(estimator, epochs, "partial_fit_pfnano")
+    transform = _ChunkTransform(transformer, "partial_fit_pfnano")
+    spec, files, file_labels, keys = _root_stream(
+        paths, tree, chunk_size, entry_start, entry_stop, options
+    )
+    if len(keys) == 0:
+        raise ValueError(
+            f"no events in entry_start={entry_start}, entry_stop={entry_stop} of "
+            f"{[str(f) for f in files]}; nothing to train on."
+        )
+    if classes is None:
+        classes = _classes(files, file_labels, spec, entry_start, entry_stop)
+
+    def read(order):
+        for bunch in _read_chunks(files, file_labels, spec, order):
+            yield (bunch.constituents if spec.candidates is not None else bunch.jets), bunch.target
+
+    def describe(key) -> tuple[str, str]:
+        i, a, b = (int(v) for v in key)
+        return str(files[i]), f"entries {a} to {b - 1}"
+
+    return _partial_fit_stream(
+        estimator, keys, read, transform, classes=np.asarray(classes), epochs=epochs,
+        shuffle=shuffle, random_state=random_state, caller="partial_fit_pfnano",
+        describe=describe,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,13 @@ from skjet.datasets import (
 )
 from skjet.datasets._top_tagging import top_tagging_columns
 
-ROOT_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "root"
+# The project's shared data folder sits beside the repository; SKJET_SHARED_DATA points
+# elsewhere (a git worktree, a CI cache).
+ROOT_DATA = (
+    Path(os.environ.get("SKJET_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared"))
+    / "data"
+    / "root"
+)
 
 
 def _public_frame(n: int, rng, n_real: int = 30) -> pd.DataFrame:
@@ -532,7 +539,8 @@ def test_load_hls4ml(tmp_path, rng, suffix):
     assert isinstance(jets.target.dtype, pd.CategoricalDtype)
     assert list(jets.target.cat.categories) == ["g", "q", "t", "w", "z"]
     assert jets.target.tolist() == frame["jet_type"].str.lower().tolist()
-    assert jets.target_names == ["g", "q", "t", "w", "z"]
+    assert isinstance(jets.target_names, np.ndarray)  # as every reader and generate_jets
+    assert jets.target_names.tolist() == ["g", "q", "t", "w", "z"]
     assert list(jets.frame.columns) == [*_hls4ml.FEATURE_NAMES, "jet_type"]
     X, y = load_hls4ml(path, return_X_y=True, dtype=np.float32)
     assert X.shape == (50, 16) and (X.dtypes == np.float32).all() and y.name == "jet_type"
@@ -675,6 +683,26 @@ def test_root_real_nanoaod():
         load_root(path, "Events", branches=["Jet_ptt"])
 
 
+def test_root_real_nanoaod_reads_only_what_is_asked():
+    # stack alone: only its branches are read, not the NaN branch HTXS_Higgs_y.
+    path = _real("nanoAOD_2015_CMS_Open_Data_ttbar.root")
+    momentum = ["Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass"]
+    jets = load_root(path, "Events", stack=momentum, coordinates="pt_eta_phi_m")
+    assert list(jets.frame.columns) == [] and sorted(jets.jagged) == sorted(momentum)
+    raw = load_root(path, "Events", stack=momentum)
+    pt, eta, phi, m = (raw.constituents[..., i].astype(np.float64) for i in range(4))
+    px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
+    e = np.sqrt(px**2 + py**2 + pz**2 + m**2)
+    np.testing.assert_allclose(jets.constituents, np.stack([e, px, py, pz], -1), rtol=1e-5, atol=1e-3)
+    assert (jets.constituents[raw.constituents[..., 0] == 0] == 0).all()  # padding stays zero
+    # a label branch is read too, and returned as target
+    labelled = load_root(path, "Events", branches=["nJet"], label="run")
+    assert list(labelled.frame.columns) == ["nJet"]
+    assert labelled.target.shape == (200,) and list(labelled.target_names) == sorted(
+        set(labelled.target.tolist())
+    )
+
+
 @pytest.fixture
 def written_root(tmp_path):
     import awkward as ak
@@ -698,6 +726,19 @@ def written_root(tmp_path):
         f["other"].extend({"x": np.array([1.0])})
         f["ntuple"] = columns  # an RNTuple
     return path
+
+
+@pytest.mark.parametrize("name", ["events", "ntuple"])
+def test_root_label_and_coordinates(written_root, name):
+    jets = load_root(written_root, name, label="nlep", stack=["Jet_pt", "Jet_eta"])
+    assert jets.target.tolist() == [1, 0, 2] and jets.target_names.tolist() == [0, 1, 2]
+    assert list(jets.frame.columns) == [] and sorted(jets.jagged) == ["Jet_eta", "Jet_pt"]
+    kept = load_root(written_root, name, branches=["met", "nlep"], label="nlep")
+    assert list(kept.frame.columns) == ["met", "nlep"]  # named in branches too: kept
+    with pytest.raises(ValueError, match="label branch 'Jet_pt' must hold one value per entry"):
+        load_root(written_root, name, label="Jet_pt")
+    with pytest.raises(ValueError, match="coordinates='pt_eta_phi_m' needs the four momentum"):
+        load_root(written_root, name, stack=["Jet_pt", "Jet_eta"], coordinates="pt_eta_phi_m")
 
 
 @pytest.mark.parametrize("name", ["events", "ntuple"])
