@@ -42,11 +42,12 @@ def _log(message: str) -> None:
     print(f"[skjet {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def standard_approaches(*, quick: bool, random_state: int):
+def standard_approaches(*, quick: bool, random_state: int, taggers: bool = True):
     """The approaches of the main job and the input each one takes.
 
     Returns ``{name: (estimator, input_name)}`` with input names ``"mass_mean_pt"``,
-    ``"cut_features"``, ``"jet_features"``, ``"relative"`` and ``"images"``.
+    ``"cut_features"``, ``"jet_features"``, ``"relative"``, ``"images"`` and, with
+    ``taggers`` (ParticleNet and ParT), ``"constituents"``.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -64,7 +65,7 @@ def standard_approaches(*, quick: bool, random_state: int):
     # Early stopping (the default) ends training when the validation loss stalls.
     epochs = 20 if quick else 60
     neural = dict(max_epochs=epochs, random_state=random_state, verbose=0)
-    return {
+    approaches = {
         "logistic (mass, mean pT)": (
             make_pipeline(StandardScaler(), LogisticRegression()),
             "mass_mean_pt",
@@ -81,6 +82,30 @@ def standard_approaches(*, quick: bool, random_state: int):
             "relative",
         ),
         "CNN": (CNNClassifier(**neural), "images"),
+    }
+    if taggers:
+        approaches.update(reference_taggers(quick=quick, random_state=random_state))
+    return approaches
+
+
+def reference_taggers(*, quick: bool, random_state: int) -> dict:
+    """ParticleNet and ParT on the raw constituents: the published top-tagging sizes on
+    CUDA, the small CPU presets (and, with ``quick``, fewer epochs and the 64 hardest
+    constituents) otherwise."""
+    import torch
+
+    from .models import ParticleNetClassifier, ParticleTransformerClassifier
+
+    cuda = torch.cuda.is_available()
+    params = dict(
+        preset="paper" if cuda else "small",
+        max_epochs=8 if quick else 30,
+        max_constituents=64 if quick and not cuda else 128,
+        random_state=random_state,
+    )
+    return {
+        "ParticleNet": (ParticleNetClassifier(**params), "constituents"),
+        "ParT": (ParticleTransformerClassifier(**params), "constituents"),
     }
 
 
@@ -105,18 +130,19 @@ def prepare_inputs(constituents: np.ndarray) -> dict:
         "mass_mean_pt": feats[["mass", "mean_pt"]],
         "cut_features": feats[["mass", "tau32", "multiplicity"]],
         "relative": RelativeConstituents().fit_transform(constituents),
+        "constituents": constituents,
         # log(1 + pT) pixels keep the soft structure visible to the CNN (seed 004's choice).
         "images": JetImage(size=33, normalize="log").fit_transform(constituents),
     }
 
 
-def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path):
+def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, taggers=True):
     """Compare the standard approaches on constituents and write table, plots and settings."""
     from .model_selection import compare
 
     _log("computing jet features, relative constituents and jet images")
     inputs = prepare_inputs(constituents)
-    approaches = standard_approaches(quick=quick, random_state=random_state)
+    approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers)
     estimators = {name: est for name, (est, _) in approaches.items()}
     X = {name: inputs[key] for name, (_, key) in approaches.items()}
     scoring = ("accuracy", "roc_auc", "r30", "r50", "significance")
@@ -178,7 +204,7 @@ def _demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     result = run_comparison(
         sample.constituents, sample.target, quick=args.quick, random_state=args.random_state,
-        n_jobs=args.n_jobs, out=out,
+        n_jobs=args.n_jobs, out=out, taggers=not args.no_taggers,
     )
     print(result.to_string())
     settings = {
@@ -227,7 +253,7 @@ def _compare(args: argparse.Namespace) -> int:
     _log(f"read {len(labels)} jets from {path}")
     result = run_comparison(
         data.constituents, labels, quick=args.quick, random_state=args.random_state,
-        n_jobs=args.n_jobs, out=out,
+        n_jobs=args.n_jobs, out=out, taggers=not args.no_taggers,
     )
     print(result.to_string())
     return 0
@@ -278,6 +304,9 @@ def positive_int(text: str) -> int:
     return value
 
 
+NO_TAGGERS_HELP = "leave out ParticleNet and ParT (the slowest approaches on a CPU)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="skjet", description="Compare jet-tagging approaches as scikit-learn estimators."
@@ -298,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="jets per class (default 10000, 800 with --quick)")
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
     demo.add_argument("--no-progress", action="store_true")
+    demo.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
     demo.set_defaults(func=_demo)
 
     gen = sub.add_parser("generate", help="write a generated sample in the Top Quark Tagging layout")
@@ -319,5 +349,6 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--max-jets", type=positive_int, default=None,
                       help="read at most this many jets (default all)")
     cmp_.add_argument("--quick", action="store_true")
+    cmp_.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
     cmp_.set_defaults(func=_compare)
     return parser

@@ -13,7 +13,10 @@ from skjet.__main__ import main
 # Tiny test sets: a perfect tagger leaves no background at 30 % efficiency (R30 = inf).
 pytestmark = pytest.mark.filterwarnings("ignore:The background efficiency is zero")
 
-APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
+APPROACHES = [
+    "logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN", "ParticleNet",
+    "ParT",
+]
 
 
 def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, capsys):
