@@ -10,9 +10,10 @@ from ._base import NeuralClassifier, check_input_shape
 BUCKETING_DOC = """\
     bucketing : bool, default=True
         Length-bucketed batches: shuffled jets are grouped by multiplicity within windows
-        of 16 batches, so that trimming each batch to its longest jet removes most of the
-        padding. Deterministic under ``random_state``; used in training, validation and
-        prediction (``predict_proba`` still returns rows in the input order)."""
+        of 16 batches (by its quantile within each class, so that every training batch
+        keeps the class mix), so that trimming each batch to its longest jet removes most
+        of the padding. Deterministic under ``random_state``; used in training, validation
+        and prediction (``predict_proba`` still returns rows in the input order)."""
 
 
 class ConstituentNeuralClassifier(NeuralClassifier):

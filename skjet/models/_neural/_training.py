@@ -86,6 +86,12 @@ class TensorBatches(torch.utils.data.Dataset):
             Xb = Xb.contiguous()
         return Xb, self._target(index)
 
+    def row_targets(self) -> torch.Tensor | None:
+        """Class indices of the rows of this dataset, or None without labels."""
+        if self.y is None:
+            return None
+        return self.y if self.rows is None else self.y[self.rows]
+
     def row_lengths(self) -> torch.Tensor:
         """Padded length of every row of this dataset (of the subset, for a subset)."""
         return self.lengths if self.rows is None else self.lengths[self.rows]
@@ -99,6 +105,21 @@ class TensorBatches(torch.utils.data.Dataset):
         return sub
 
 
+def _rank_within_class(lengths: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each jet's length quantile within its own class, in (0, 1).
+
+    Sorting a window by it gives batches of similar length that keep the window's class
+    proportions: sorted by length alone, a batch of short jets would be mostly of the class
+    with fewer constituents, and its gradient biased.
+    """
+    key = torch.empty_like(lengths)
+    for c in torch.unique(y):
+        sel = (y == c).nonzero(as_tuple=True)[0]
+        rank = torch.argsort(torch.argsort(lengths[sel], stable=True))
+        key[sel] = (rank.to(torch.float64) + 0.5) / len(sel)
+    return key
+
+
 class BatchLoader:
     """DataLoader replacement: contiguous slices, or one gather per batch when shuffling.
 
@@ -108,8 +129,9 @@ class BatchLoader:
     With ``bucket=True`` (zero-padded constituents only) batches hold jets of similar
     length, so that trimming each batch to its longest jet removes most of the padding:
     when shuffling, the permutation is cut into windows of ``bucket_window`` batches,
-    each window is sorted by length and cut into batches, and the order of all batches is
-    shuffled; without shuffling (validation, prediction) the jets are taken in order of
+    each window is sorted by length (by the length's quantile within the jet's class when
+    there are labels, so that every batch keeps the window's class mix) and cut into
+    batches, and the order of all batches is shuffled; without shuffling (validation, prediction) the jets are taken in order of
     length. :meth:`indexed` yields the row numbers of every batch, so that predictions
     go back to the input order.
     """
@@ -154,11 +176,15 @@ class BatchLoader:
         if not self.shuffle:
             return torch.argsort(lengths, descending=True, stable=True)
         order = torch.randperm(n, generator=self.generator)
+        targets = self.dataset.row_targets()
         window = self.batch_size * self.bucket_window
         parts = []
         for start in range(0, n, window):
             chunk = order[start : start + window]
-            parts.append(chunk[torch.argsort(lengths[chunk], stable=True)])
+            key = lengths[chunk].to(torch.float64)
+            if targets is not None:
+                key = _rank_within_class(key, targets[chunk])
+            parts.append(chunk[torch.argsort(key, stable=True)])
         return torch.cat(parts)
 
     def indexed(self):
