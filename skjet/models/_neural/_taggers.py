@@ -17,7 +17,6 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ...utils import n_constituents
 from ...utils._optional import import_optional
 from ._base import SHARED_PARAMS_DOC, NeuralClassifier
 from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
@@ -197,7 +196,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         m = self.max_constituents
         if X.shape[1] <= m:
             return X
-        if n_constituents(X[:, :, :4]).max() <= m and not X[:, m:].any():
+        if not X[:, m:].any():  # the slots beyond m are all padding
             return np.ascontiguousarray(X[:, :m])
         # keep the m hardest constituents of every jet, in order of decreasing pT
         pt = np.hypot(X[:, :, 1], X[:, :, 2])
