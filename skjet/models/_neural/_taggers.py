@@ -365,6 +365,10 @@ class ParticleTransformerClassifier(_TaggerClassifier):
     mask. ``module_`` maps the raw constituents to logits. Needs the ``taggers`` extra
     (``pip install "skjet[taggers]"``).
 
+    The papers' recipe is reachable by parameters: ``optimizer="adamw"`` (the default
+    here) with ``optimizer_params={{"weight_decay": 0.01}}``, ``lr_schedule="flat_decay"``
+    or ``"warmup_cosine"``, ``gradient_clip`` and ``mixed_precision`` on CUDA.
+
     Parameters
     ----------
     preset : {{"small", "paper"}}, default="small"
@@ -401,12 +405,6 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         logits.
     history_ : pandas.DataFrame
         One row per epoch (see :class:`NeuralClassifier`).
-
-    Notes
-    -----
-    The papers' recipe is reachable by parameters: ``optimizer="adamw"`` (the default
-    here) with ``optimizer_params={{"weight_decay": 0.01}}``, ``lr_schedule="flat_decay"``
-    or ``"warmup_cosine"``, ``gradient_clip`` and ``mixed_precision`` on CUDA.
 
     Examples
     --------
