@@ -7,22 +7,22 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from skjet.__main__ import main
 
 # Tiny test sets: a perfect tagger leaves no background at 30 % efficiency (R30 = inf).
 pytestmark = pytest.mark.filterwarnings("ignore:The background efficiency is zero")
 
-APPROACHES = [
-    "logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN", "ParticleNet",
-    "ParT",
-]
+APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
+TAGGERS = ["ParticleNet", "ParT"]  # left out of the demo test (--no-taggers): minutes on CI
 
 
 def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, capsys):
     # top_qcd_sample has put the --quick sample in the cache.
     out = tmp_path / "demo"
-    assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1"]) == 0
+    assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1",
+                 "--no-taggers"]) == 0
     table = pd.read_csv(out / "comparison.csv", index_col=0)
     assert list(table.index) == APPROACHES
     assert ((table["roc_auc_mean"] > 0.5) & (table["roc_auc_mean"] <= 1)).all()
@@ -52,7 +52,20 @@ def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsy
 
     out = tmp_path / "cmp"
     assert main(["compare", str(path), "--quick", "--out", str(out)]) == 0
-    assert list(pd.read_csv(out / "comparison.csv", index_col=0).index) == APPROACHES
+    assert list(pd.read_csv(out / "comparison.csv", index_col=0).index) == APPROACHES + TAGGERS
+
+
+def test_reference_taggers_in_the_standard_approaches():
+    from skjet._cli import standard_approaches
+    from skjet.models import ParticleNetClassifier, ParticleTransformerClassifier
+
+    approaches = standard_approaches(quick=True, random_state=0)
+    assert list(approaches) == APPROACHES + TAGGERS
+    assert isinstance(approaches["ParticleNet"][0], ParticleNetClassifier)
+    assert isinstance(approaches["ParT"][0], ParticleTransformerClassifier)
+    assert approaches["ParT"][1] == "constituents"  # the raw constituents, as they are
+    assert approaches["ParT"][0].preset == ("paper" if torch.cuda.is_available() else "small")
+    assert list(standard_approaches(quick=True, random_state=0, taggers=False)) == APPROACHES
 
 
 def test_compare_hls4ml_table(tmp_path, five_class_sample):
