@@ -21,6 +21,7 @@ published ("paper") presets.
 
 Usage: python benchmarks/bench_taggers.py [--quick] [--threads N] [--epochs N]
        [--n-jets N] [--n-train N] [--n-test N] [--skip-quality] [--skip-timing]
+       [--models ParticleNetClassifier ParticleTransformerClassifier]
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def timing(args) -> pd.DataFrame:
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     rows = []
     for cls in (ParticleNetClassifier, ParticleTransformerClassifier):
+        if cls.__name__ not in args.models:
+            continue
         for device in devices:
             on, clf = wrapper_epoch(cls, X, y, epochs=args.epochs, batch_size=256,
                                     device=device, bucketing=True)
@@ -183,6 +186,8 @@ def main() -> None:
     parser.add_argument("--n-jets", type=int, default=None, help="jets of the timing part")
     parser.add_argument("--n-train", type=int, default=None)
     parser.add_argument("--n-test", type=int, default=None)
+    parser.add_argument("--models", nargs="+", default=["ParticleNetClassifier",
+                        "ParticleTransformerClassifier"], help="wrappers of the timing part")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
