@@ -148,6 +148,18 @@ class DeepSetsModule(nn.Module):
         return self.output(self.f(self.latent(x)))
 
 
+def _norm2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    # sqrt(a^2 + b^2) rather than torch.hypot, which ONNX export does not support
+    return torch.sqrt(a * a + b * b)
+
+
+def _asinh(z: torch.Tensor) -> torch.Tensor:
+    # sign(z) log(|z| + sqrt(z^2 + 1)): torch.asinh has no ONNX export; the odd form
+    # avoids the cancellation of log(z + sqrt(z^2 + 1)) for negative z
+    a = z.abs()
+    return torch.sign(z) * torch.log(a + torch.sqrt(a * a + 1.0))
+
+
 def relative_coordinates(x: torch.Tensor, eps: float = 1e-8):
     """Per-constituent kinematics relative to the jet, from (E, px, py, pz) rows.
 
@@ -158,11 +170,11 @@ def relative_coordinates(x: torch.Tensor, eps: float = 1e-8):
     get finite values; the caller masks them.
     """
     E, px, py, pz = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
-    pt = torch.hypot(px, py)
+    pt = _norm2(px, py)
     jet_px, jet_py, jet_pz, jet_E = px.sum(1), py.sum(1), pz.sum(1), E.sum(1)
-    jet_pt = torch.hypot(jet_px, jet_py)
-    eta = torch.asinh(pz / pt.clamp(min=eps))
-    jet_eta = torch.asinh(jet_pz / jet_pt.clamp(min=eps))
+    jet_pt = _norm2(jet_px, jet_py)
+    eta = _asinh(pz / pt.clamp(min=eps))
+    jet_eta = _asinh(jet_pz / jet_pt.clamp(min=eps))
     dphi = torch.atan2(py, px) - torch.atan2(jet_py, jet_px)[:, None]
     dphi = torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
     return dict(
@@ -194,11 +206,10 @@ class EnergyFlowModule(DeepSetsModule):
         """The latent observables sum_i z_i Phi(deta_i, dphi_i), shape (batch, latent)."""
         kin = relative_coordinates(x)
         z = kin["pt"] / kin["pt"].sum(dim=1, keepdim=True).clamp(min=1e-12)
-        mask = x.ne(0).any(dim=-1)
-        jet, slot = mask.nonzero(as_tuple=True)
-        angles = torch.stack([kin["deta"][jet, slot], kin["dphi"][jet, slot]], dim=-1)
-        h = self.phi(angles) * z[jet, slot, None]
-        return h.new_zeros(x.shape[0], self.latent_dim).index_add_(0, jet, h)
+        mask = x.ne(0).any(dim=-1, keepdim=True)
+        # dense over the (trimmed) slots, masked with where(): exports to ONNX as it runs
+        h = self.phi(torch.stack([kin["deta"], kin["dphi"]], dim=-1)) * z[..., None]
+        return torch.where(mask, h, torch.zeros((), dtype=h.dtype, device=h.device)).sum(dim=1)
 
 
 class CNNModule(nn.Module):

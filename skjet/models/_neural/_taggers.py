@@ -20,7 +20,7 @@ from torch import nn
 from ...utils._optional import import_optional
 from ._base import SHARED_PARAMS_DOC, NeuralClassifier
 from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
-from ._modules import check_sizes, relative_coordinates
+from ._modules import _norm2, check_sizes, relative_coordinates
 
 # The published standardisation of the top-tagging configurations of ParticleNet and
 # ParT: (value - centre) * scale, clipped to [-5, 5]; deta and dphi enter unscaled.
@@ -57,7 +57,8 @@ class ParticleFeatures(nn.Module):
     the pseudorapidity difference to the jet axis times the sign of the jet's
     pseudorapidity, dphi the azimuth difference. Padding rows get zeros everywhere. A jet
     without constituents gets one zero "constituent" unmasked so that attention and
-    pooling stay finite. ``min_length`` pads the constituent axis (ParticleNet's k
+    pooling stay finite (with the four-vector of a 1 GeV massless particle along x, so that
+    the pairwise features are finite too). ``min_length`` pads the constituent axis (ParticleNet's k
     nearest neighbours need k + 1 points).
     """
 
@@ -81,23 +82,31 @@ class ParticleFeatures(nn.Module):
             log_e,
             log_pt - torch.log(kin["jet_pt"].clamp(min=self.eps))[:, None],
             log_e - torch.log(kin["jet_E"].clamp(min=self.eps))[:, None],
-            torch.hypot(deta, dphi),
+            _norm2(deta, dphi),
         )
         scaled = [
             ((value - centre) * scale).clamp(-5.0, 5.0)
             for value, (_, centre, scale) in zip(raw, _STANDARDISATION)
         ]
-        keep = mask.to(x.dtype)
+        # where(), not a product with the mask: a padding row's angles may be NaN in ONNX
+        # runtimes (atan2(0, 0)), and NaN * 0 is NaN
+        keep = mask[:, None, :]
+        zero = torch.zeros((), dtype=x.dtype, device=x.device)
         features = torch.cat(
             [torch.stack([*scaled, deta, dphi], dim=1), x[..., 4:].transpose(1, 2)], dim=1
-        ) * keep[:, None]
-        points = torch.stack([deta, dphi], dim=1) * keep[:, None]
-        vectors = x[..., [1, 2, 3, 0]].transpose(1, 2) * keep[:, None]
+        )
+        features = torch.where(keep, features, zero)
+        points = torch.where(keep, torch.stack([deta, dphi], dim=1), zero)
+        vectors = torch.where(keep, x[..., [1, 2, 3, 0]].transpose(1, 2), zero)
         empty = ~mask.any(dim=1, keepdim=True)
         first = torch.zeros_like(mask)
         first[:, 0] = True
-        mask = mask | (empty & first)
-        return points, features, vectors, mask[:, None, :]
+        stand_in = empty & first
+        # its four-vector is a 1 GeV massless particle along x rather than zero, whose
+        # azimuth atan2(0, 0) is NaN in ONNX runtimes
+        unit = torch.tensor([1.0, 0.0, 0.0, 1.0], dtype=x.dtype, device=x.device)
+        vectors = torch.where(stand_in[:, None, :], unit[None, :, None], vectors)
+        return points, features, vectors, (mask | stand_in)[:, None, :]
 
 
 class ParticleNetModule(nn.Module):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -265,3 +266,22 @@ def test_bucketing_keeps_input_order_and_is_deterministic(cls, data):
     np.testing.assert_array_equal(again.predict_proba(X), bucketed)
     off = tiny(cls, bucketing=False).fit(X, y)
     assert not np.array_equal(off.predict_proba(X), bucketed)  # other batches, other model
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_module_exports_to_onnx(cls, data, tmp_path):
+    # module_ alone maps the raw padded constituents to logits, in ops ONNX knows
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    X, y = data
+    clf = tiny(cls).fit(X, y)
+    x = torch.from_numpy(clf.validate_input(X, reset=False))
+    path = tmp_path / "model.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(clf.module_.eval(), (x,), str(path), input_names=["x"],
+                          dynamic_axes={"x": {0: "jets", 1: "constituents"}}, dynamo=False)
+    logits = ort.InferenceSession(str(path)).run(None, {"x": x[:20, :12].numpy()})[0]
+    with torch.no_grad():
+        expected = clf.module_(x[:20, :12]).numpy()
+    np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-5)
