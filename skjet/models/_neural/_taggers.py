@@ -174,6 +174,11 @@ class ParticleTransformerModule(nn.Module):
         return self.net(features, v=vectors, mask=mask)
 
 
+# the taggers' optimizer default is the papers' AdamW
+_SHARED_DOC = SHARED_PARAMS_DOC.replace(
+    'torch.optim.Optimizer class, default="adam"', 'torch.optim.Optimizer class, default="adamw"'
+)
+
 _TAGGER_PARAMS_DOC = """\
     max_constituents : int, default=128
         Constituents per jet the network sees; jets with more keep the hardest (highest
@@ -270,7 +275,7 @@ class ParticleNetClassifier(_TaggerClassifier):
     fc_dropout : float, default=None
         Dropout after the dense layer.
 {_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
-{SHARED_PARAMS_DOC}
+{_SHARED_DOC}
 
     Attributes
     ----------
@@ -399,7 +404,7 @@ class ParticleTransformerClassifier(_TaggerClassifier):
     dropout : float, default=None
         Dropout in the particle-attention blocks.
 {_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
-{SHARED_PARAMS_DOC}
+{_SHARED_DOC}
 
     Attributes
     ----------
