@@ -7,8 +7,9 @@ network, built with the same seed): a random permutation, one gather per batch, 
 trimmed to its longest jet, forward, backward, AdamW step. The wrappers run with length
 bucketing on (the default) and off. Jets: (E, px, py, pz) with 40-130 constituents (the
 hadron-level range), pT-sorted and zero-padded to 128 slots. Epoch time is the minimum over
-the epochs run; on a CPU it is the process's CPU time (all threads), which a shared machine
-inflates far less than the wall clock; on CUDA the wall clock. Targets of the issue: bucketing on at
+the epochs run; on a CPU it is the process's CPU time, which a shared machine inflates far
+less than the wall clock (use ``--threads 1`` then: with more threads, the CPU time of idle
+OpenMP threads spinning between operations counts too); on CUDA the wall clock. Targets of the issue: bucketing on at
 most 1.0x the plain loop, off at most 1.1x.
 
 Quality. Top vs QCD jets from ``skjet.datasets.generate_jets`` (550-650 GeV, cached), split
