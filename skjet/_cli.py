@@ -42,11 +42,12 @@ def _log(message: str) -> None:
     print(f"[skjet {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def standard_approaches(*, quick: bool, random_state: int):
+def standard_approaches(*, quick: bool, random_state: int, taggers: bool = True):
     """The approaches of the main job and the input each one takes.
 
     Returns ``{name: (estimator, input_name)}`` with input names ``"mass_mean_pt"``,
-    ``"cut_features"``, ``"jet_features"``, ``"relative"`` and ``"images"``.
+    ``"cut_features"``, ``"jet_features"``, ``"relative"``, ``"images"`` and, with
+    ``taggers`` (ParticleNet and ParT), ``"constituents"``.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -64,7 +65,7 @@ def standard_approaches(*, quick: bool, random_state: int):
     # Early stopping (the default) ends training when the validation loss stalls.
     epochs = 20 if quick else 60
     neural = dict(max_epochs=epochs, random_state=random_state, verbose=0)
-    return {
+    approaches = {
         "logistic (mass, mean pT)": (
             make_pipeline(StandardScaler(), LogisticRegression()),
             "mass_mean_pt",
@@ -81,6 +82,30 @@ def standard_approaches(*, quick: bool, random_state: int):
             "relative",
         ),
         "CNN": (CNNClassifier(**neural), "images"),
+    }
+    if taggers:
+        approaches.update(reference_taggers(quick=quick, random_state=random_state))
+    return approaches
+
+
+def reference_taggers(*, quick: bool, random_state: int) -> dict:
+    """ParticleNet and ParT on the raw constituents: the published top-tagging sizes on
+    CUDA; on a CPU the small presets, fewer epochs and, with ``quick``, the 64 hardest
+    constituents (they take most of the demo's time: ``--no-taggers`` leaves them out)."""
+    import torch
+
+    from .models import ParticleNetClassifier, ParticleTransformerClassifier
+
+    cuda = torch.cuda.is_available()
+    params = dict(
+        preset="paper" if cuda else "small",
+        max_epochs=(10 if quick else 30) if cuda else (5 if quick else 15),
+        max_constituents=64 if quick and not cuda else 128,
+        random_state=random_state,
+    )
+    return {
+        "ParticleNet": (ParticleNetClassifier(**params), "constituents"),
+        "ParT": (ParticleTransformerClassifier(**params), "constituents"),
     }
 
 
@@ -105,23 +130,25 @@ def prepare_inputs(constituents: np.ndarray) -> dict:
         "mass_mean_pt": feats[["mass", "mean_pt"]],
         "cut_features": feats[["mass", "tau32", "multiplicity"]],
         "relative": RelativeConstituents().fit_transform(constituents),
+        "constituents": constituents,
         # log(1 + pT) pixels keep the soft structure visible to the CNN (the HML comparison's choice).
         "images": JetImage(size=33, normalize="log").fit_transform(constituents),
     }
 
 
 def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, signal=None,
-                   extra=None, settings=None, sample=None):
+                   extra=None, settings=None, sample=None, taggers=True):
     """Compare the standard approaches on constituents and write table, figures and report.
 
     ``signal`` chooses the signal class(es) (default: the second class in sorted order);
-    ``extra`` adds approaches on other inputs, as ``{name: (estimator, X)}``.
+    ``extra`` adds approaches on other inputs, as ``{name: (estimator, X)}``; ``taggers``
+    includes ParticleNet and ParT.
     """
     from .model_selection import compare
 
     _log("computing jet features, relative constituents and jet images")
     inputs = prepare_inputs(constituents)
-    approaches = standard_approaches(quick=quick, random_state=random_state)
+    approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers)
     estimators = {name: est for name, (est, _) in approaches.items()}
     X = {name: inputs[key] for name, (_, key) in approaches.items()}
     for name, (estimator, X_extra) in (extra or {}).items():
@@ -174,12 +201,13 @@ def _demo(args: argparse.Namespace) -> int:
 
     settings = {
         "command": "demo", "n_jets_per_class": n_jets, "quick": args.quick,
-        "random_state": args.random_state,
+        "random_state": args.random_state, "taggers": not args.no_taggers,
         "generator": {k: v for k, v in sample.settings.items() if _jsonable(v)},
     }
     result = run_comparison(
         sample.constituents, sample.target, quick=args.quick, random_state=args.random_state,
         n_jobs=args.n_jobs, out=out, settings=settings, sample=sample_label(sample.settings),
+        taggers=not args.no_taggers,
     )
     print(result.to_string())
     settings["evaluation"] = result.description
@@ -237,6 +265,7 @@ def _compare(args: argparse.Namespace) -> int:
         settings={"command": "compare", "data": str(path), "n_jets": len(labels),
                   "quick": args.quick, "random_state": args.random_state,
                   "signal": args.signal},
+        taggers=not args.no_taggers,
     )
     print(result.to_string())
     return 0
@@ -401,7 +430,7 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
         result = run_comparison(
             constituents[rows], y, quick=args.quick, random_state=args.random_state,
             n_jobs=args.n_jobs, out=out, signal=args.signal, extra=extra,
-            sample=sample, settings=settings,
+            sample=sample, settings=settings, taggers=not args.no_taggers,
         )
     print(result.to_string())
     return 0
@@ -422,6 +451,9 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return value
+
+
+NO_TAGGERS_HELP = "leave out ParticleNet and ParT (the slowest approaches on a CPU)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -452,6 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="jets per class (default 10000, 800 with --quick)")
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+    demo.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
     demo.set_defaults(func=_demo)
 
     gen = sub.add_parser("generate", help="write a generated sample in the Top Quark Tagging layout")
@@ -478,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="use a random sample of this many jets, stratified by class "
                       "(default all)")
     cmp_.add_argument("--quick", action="store_true", help="fewer epochs")
+    cmp_.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
     cmp_.add_argument("--signal", nargs="+", default=None, metavar="CLASS",
                       help="the signal class(es) (default: the second class in sorted order; "
                       "t w z for hls4ml tables)")

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from skjet.__main__ import main
 
@@ -14,12 +15,14 @@ from skjet.__main__ import main
 pytestmark = pytest.mark.filterwarnings("ignore:The background efficiency is zero")
 
 APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
+TAGGERS = ["ParticleNet", "ParT"]  # left out of the demo test (--no-taggers): minutes on CI
 
 
 def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, capsys):
     # top_qcd_sample has put the --quick sample in the cache.
     out = tmp_path / "demo"
-    assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1"]) == 0
+    assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1",
+                 "--no-taggers"]) == 0
     table = pd.read_csv(out / "comparison.csv", index_col=0)
     assert list(table.index) == APPROACHES
     assert ((table["roc_auc_mean"] > 0.5) & (table["roc_auc_mean"] <= 1)).all()
@@ -66,7 +69,20 @@ def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsy
 
     out = tmp_path / "cmp"
     assert main(["compare", str(path), "--quick", "--out", str(out), "--max-jets", "60"]) == 0
-    assert list(pd.read_csv(out / "comparison.csv", index_col=0).index) == APPROACHES
+    assert list(pd.read_csv(out / "comparison.csv", index_col=0).index) == APPROACHES + TAGGERS
+
+
+def test_reference_taggers_in_the_standard_approaches():
+    from skjet._cli import standard_approaches
+    from skjet.models import ParticleNetClassifier, ParticleTransformerClassifier
+
+    approaches = standard_approaches(quick=True, random_state=0)
+    assert list(approaches) == APPROACHES + TAGGERS
+    assert isinstance(approaches["ParticleNet"][0], ParticleNetClassifier)
+    assert isinstance(approaches["ParT"][0], ParticleTransformerClassifier)
+    assert approaches["ParT"][1] == "constituents"  # the raw constituents, as they are
+    assert approaches["ParT"][0].preset == ("paper" if torch.cuda.is_available() else "small")
+    assert list(standard_approaches(quick=True, random_state=0, taggers=False)) == APPROACHES
 
 
 def test_compare_hls4ml_table(tmp_path, five_class_sample):
@@ -240,7 +256,7 @@ def test_compare_root_one_file_per_class(root_files, tmp_path, monkeypatch):
     out = tmp_path / "cmp"
     argv = ["compare", str(root_files["top"]), str(root_files["qcd"]), "--labels", "top", "qcd",
             "--features", "FatJet_tau2", "FatJet_tau3", "--max-jets", "160", "--quick",
-            "--signal", "top", "--max-constituents", "60", "--out", str(out)]
+            "--signal", "top", "--max-constituents", "60", "--no-taggers", "--out", str(out)]
     assert main(argv) == 0
     assert seen["signal"] == ["top"] and len(seen["y"]) == 160
     assert (seen["y"] == "top").sum() == 80  # stratified

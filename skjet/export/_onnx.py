@@ -175,7 +175,7 @@ def _input_dims(variable) -> list:
 
 
 def _neural_proba_module(est, dims):
-    """``softmax(module_(x))`` on CPU, with ``x`` reshaped as ``_validate_X`` would."""
+    """``softmax(module_(x))`` on CPU, with ``x`` reshaped as ``validate_input`` would."""
     import torch
 
     # What the network sees for an input of this layout: e.g. CNNClassifier adds the
@@ -184,11 +184,18 @@ def _neural_proba_module(est, dims):
                      for i, d in enumerate(dims)], dtype=np.float32)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        validated = est._validate_X(dummy, reset=False)
+        validated = est.validate_input(dummy, reset=False)
+    add_axis, keep = False, None
     if validated.shape == dummy.shape:
-        add_axis = False
+        pass
     elif validated.shape == (dummy.shape[0], 1, *dummy.shape[1:]):
         add_axis = True
+    elif (
+        getattr(est, "padded_constituents", False) and dummy.ndim == 3
+        and validated.shape[::2] == dummy.shape[::2] and validated.shape[1] < dummy.shape[1]
+    ):
+        # max_constituents of ParticleNet / ParT: the hardest constituents of every jet
+        keep = validated.shape[1]
     else:
         raise ValueError(
             f"{type(est).__name__}: its input check turns a {dummy.shape} array into "
@@ -204,6 +211,13 @@ def _neural_proba_module(est, dims):
         def forward(self, x):
             if add_axis:
                 x = x.unsqueeze(1)
+            if keep is not None:
+                # the `keep` highest-pT real constituents, hardest first (padding last), as
+                # the classifier's own input check keeps them
+                pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
+                key = torch.where((x != 0).any(dim=-1), pt2, torch.full_like(pt2, -1.0))
+                index = torch.topk(key, keep, dim=1, sorted=True).indices
+                x = torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
             return torch.softmax(self.module(x), dim=1)
 
     return Proba(), torch.from_numpy(dummy)
@@ -228,14 +242,87 @@ def _export_torch(est, dims):
                 module, (example,), dynamo=True, dynamic_shapes={"x": dynamic},
                 opset_version=TARGET_OPSET, verbose=False, optimize=True,
             )
-    except Exception as exc:  # the exporter raises many types; name the step
-        raise ValueError(
-            f"{type(est).__name__}: torch's ONNX exporter failed on its module "
-            f"{type(est.module_).__name__}: {type(exc).__name__}: {str(exc)[:500]}"
-        ) from exc
-    model = program.model_proto
+    except Exception as exc:  # the exporter raises many types
+        # torch.export cannot trace some reference modules (weaver's ParticleNet and ParT);
+        # the TorchScript exporter can. It is the fallback only: it once exported Deep Sets'
+        # index_add_ pooling wrongly, and to_onnx's parity check guards against that.
+        model = _export_torchscript(est, module, example, dims, exc)
+    else:
+        model = program.model_proto
     if model.functions:
         model = onnx.inliner.inline_local_functions(model)
+    return model
+
+
+def _sort_nodes(graph) -> None:
+    """Put the nodes of ``graph`` in topological order, in place (stable: nodes already in
+    order keep it). Merging the TorchScript exporter's graphs can leave a node before the
+    node that makes its input; ONNX requires the order."""
+    known = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
+    pending, ordered = list(graph.node), []
+    while pending:
+        ready = [n for n in pending if all(name in known for name in n.input)]
+        if not ready:
+            return  # a cycle or an outer-scope name: leave it to the checker's message
+        ready_ids = {id(n) for n in ready}
+        pending = [n for n in pending if id(n) not in ready_ids]
+        for node in ready:
+            ordered.append(node)
+            known.update(node.output)
+    copies = [type(n)() for n in ordered]
+    for copy_, node in zip(copies, ordered, strict=True):
+        copy_.CopyFrom(node)
+    del graph.node[:]
+    graph.node.extend(copies)
+
+
+def _export_torchscript(est, module, example, dims, first_error):
+    """``module`` exported by torch's TorchScript-based exporter, with dynamic axes."""
+    import io
+
+    import torch
+
+    onnx = import_optional("onnx", purpose=_EXTRA)
+    axes = {0: "batch"}
+    axes.update({axis: f"axis{axis}" for axis, d in enumerate(dims[1:], start=1)
+                 if not isinstance(d, int)})
+    buffer = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module, (example,), buffer, dynamo=False, input_names=["x"],
+                output_names=["proba"], dynamic_axes={"x": axes, "proba": {0: "batch"}},
+                opset_version=TARGET_OPSET,
+            )
+    except Exception as exc:  # the exporter raises many types; name the step
+        raise ValueError(
+            f"{type(est).__name__}: torch's ONNX exporters failed on its module "
+            f"{type(est.module_).__name__}: torch.export: {type(first_error).__name__}: "
+            f"{str(first_error)[:300]}; TorchScript: {type(exc).__name__}: {str(exc)[:300]}"
+        ) from exc
+    model = onnx.load_from_string(buffer.getvalue())
+    for node in model.graph.node:
+        # omitted optional inputs ("") at the end mean the same as no input, and the
+        # graph merging downstream cannot place a tensor without a name
+        while node.input and node.input[-1] == "":
+            node.input.pop()
+    if any(name == "" for node in model.graph.node for name in node.input):
+        raise ValueError(
+            f"{type(est).__name__}: torch.export cannot trace its module "
+            f"{type(est.module_).__name__} ({type(first_error).__name__}), and the "
+            "TorchScript exporter's graph omits optional inputs in the middle of operators, "
+            "which skl2onnx cannot merge into one graph; export the module alone with "
+            "torch.onnx.export instead."
+        )
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise ValueError(
+            f"{type(est).__name__}: torch.export cannot trace its module "
+            f"{type(est.module_).__name__} ({type(first_error).__name__}), and the "
+            f"TorchScript exporter gives an invalid ONNX graph: {str(exc)[:300]}"
+        ) from exc
     return model
 
 
@@ -571,7 +658,7 @@ def _register(est) -> None:
 
 
 def _is_neural(est) -> bool:
-    """A skjet-style neural classifier: a fitted torch ``module_`` fed by ``_validate_X``."""
+    """A skjet-style neural classifier: a fitted torch ``module_`` fed by ``validate_input``."""
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a core dependency
@@ -580,7 +667,7 @@ def _is_neural(est) -> bool:
         module = est.module_
     except Exception:  # noqa: BLE001 - unfitted or no such attribute
         return False
-    return isinstance(module, torch.nn.Module) and hasattr(est, "_validate_X")
+    return isinstance(module, torch.nn.Module) and hasattr(est, "validate_input")
 
 
 def _steps(fitted, prefix: str = "") -> list[tuple[str, object]]:
@@ -770,7 +857,13 @@ def to_onnx(
             ) from exc
     import onnx
 
-    onnx.checker.check_model(model)
+    _sort_nodes(model.graph)
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as exc:
+        raise ValueError(
+            f"to_onnx: the ONNX graph of {type(fitted).__name__} is invalid: {str(exc)[:500]}"
+        ) from exc
     if check:
         _check_parity(model, fitted, X_example, X, atol)
     if path is not None:

@@ -174,7 +174,7 @@ def _slug(name: str) -> str:
 
 def _pooled_predictions(result, name, X, y):
     """``(y_true, y_pred)`` of one approach over every test fold, from its fitted estimators."""
-    from sklearn.utils import _safe_indexing
+    from ..utils._sklearn_compat import _safe_indexing
 
     models = (result.estimators or {}).get(name)
     if not models or X is None or y is None:
@@ -292,7 +292,7 @@ def comparison_figures(
             if hasattr(final, "cuts_") and X is not None and y_all is not None:
                 Xi = X[name] if isinstance(X, Mapping) else X
                 train = result.splits[0][0]
-                from sklearn.utils import _safe_indexing
+                from ..utils._sklearn_compat import _safe_indexing
 
                 fig = plot_cuts(models[0], _safe_indexing(Xi, train), y_all[train])
                 keep("inputs", f"cuts_{_slug(name)}", fig,

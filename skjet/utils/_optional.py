@@ -9,6 +9,7 @@ from types import ModuleType
 _EXTRAS = {
     "pythia8mc": "generate",
     "fastjet": "generate",
+    "weaver": "taggers",
     "mplhep": "plot",
     "dask": "dask",
     "distributed": "dask",

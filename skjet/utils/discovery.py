@@ -41,6 +41,11 @@ def all_estimators() -> list[tuple[str, type]]:
                 obj = getattr(module, name)
             except ImportError:  # optional dependency missing
                 continue
-            if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            # abstract bases (skjet.models.NeuralClassifier) are public but not estimators
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, BaseEstimator)
+                and not inspect.isabstract(obj)
+            ):
                 found[name] = obj
     return sorted(found.items())

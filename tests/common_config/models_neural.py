@@ -4,7 +4,14 @@ The MLP goes through scikit-learn's checks; DeepSets (constituents) and the CNN 
 through skjet's N-D checks. ``random_state`` is fixed because the checks compare refits.
 """
 
-from skjet.models import CNNClassifier, DeepSetsClassifier, MLPClassifier
+from skjet.models import (
+    CNNClassifier,
+    DeepSetsClassifier,
+    EnergyFlowNetworkClassifier,
+    MLPClassifier,
+    ParticleNetClassifier,
+    ParticleTransformerClassifier,
+)
 
 INSTANCES = [
     # check_classifiers_train needs > 83% training accuracy on 3 blobs after a short fit
@@ -20,6 +27,17 @@ INSTANCES = [
         phi_sizes=(8, 8), f_sizes=(8,), max_epochs=3, batch_size=16, random_state=0, device="cpu"
     ),
     CNNClassifier(channels=(4, 4), max_epochs=3, batch_size=16, random_state=0, device="cpu"),
+    EnergyFlowNetworkClassifier(
+        phi_sizes=(8, 8), f_sizes=(8,), max_epochs=3, batch_size=16, random_state=0, device="cpu"
+    ),
+    ParticleNetClassifier(
+        k=3, conv_channels=((8, 8),), fc_size=8, max_epochs=2, batch_size=16, random_state=0,
+        device="cpu",
+    ),
+    ParticleTransformerClassifier(
+        embed_dims=(8,), pair_embed_dims=(4,), num_heads=2, num_layers=1, max_epochs=2,
+        batch_size=16, random_state=0, device="cpu",
+    ),
 ]
 
 EXPECTED_FAILED_CHECKS = {
@@ -32,4 +50,10 @@ EXPECTED_FAILED_CHECKS = {
     },
 }
 
-INPUT_KINDS = {"DeepSetsClassifier": "constituents", "CNNClassifier": "images"}
+INPUT_KINDS = {
+    "DeepSetsClassifier": "constituents",
+    "CNNClassifier": "images",
+    "EnergyFlowNetworkClassifier": "constituents",
+    "ParticleNetClassifier": "constituents",
+    "ParticleTransformerClassifier": "constituents",
+}

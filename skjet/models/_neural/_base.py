@@ -7,12 +7,19 @@ to exactly the documented parameters (no ``module__*`` prefixes, no skorch-only 
 the grid), lets skjet own input validation, label encoding and sample weights, and passes
 scikit-learn's common checks. skorch still runs the training loop, the callbacks (learning
 rate schedules, early stopping with best-weight restoring, logging) and the history.
+
+:class:`NeuralClassifier` is public: a new architecture is a subclass that implements
+``validate_input`` and ``build_module`` (and optionally ``module_inputs``); see its docstring
+and the docs page "Adding an architecture".
 """
 
 from __future__ import annotations
 
 import contextlib
-from numbers import Real
+import math
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,11 +35,12 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
 )
-from skorch.callbacks import EarlyStopping, LRScheduler, ProgressBar
+from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
+from ...utils._sklearn_compat import Interval, StrOptions, _fit_context
 from .._validation import LogProbaMixin, check_classifier_weights
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
@@ -41,7 +49,43 @@ _SCHEDULES = {
     "exponential": ("ExponentialLR", {"gamma": 0.9}),
     "plateau": ("ReduceLROnPlateau", {"factor": 0.1, "patience": 2}),
     "cosine": ("CosineAnnealingLR", {}),
+    # stepped every batch: a LambdaLR over the total number of training steps
+    "warmup_cosine": ("LambdaLR", {"warmup_fraction": 0.05}),
+    "flat_decay": ("LambdaLR", {"flat_fraction": 0.7, "final_factor": 0.01}),
 }
+_PER_BATCH_SCHEDULES = ("warmup_cosine", "flat_decay")
+
+
+class WarmupCosine:
+    """Learning-rate factor: linear warm-up over ``warmup_fraction`` of the steps, then a
+    cosine decay to zero (picklable, unlike a lambda)."""
+
+    def __init__(self, total_steps: int, warmup_fraction: float = 0.05):
+        self.total_steps = max(int(total_steps), 1)
+        self.warmup = max(int(round(warmup_fraction * self.total_steps)), 1)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        progress = min((step - self.warmup) / max(self.total_steps - self.warmup, 1), 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class FlatDecay:
+    """Learning-rate factor of the Particle Transformer recipe: constant for
+    ``flat_fraction`` of the steps, then an exponential decay to ``final_factor``."""
+
+    def __init__(self, total_steps: int, flat_fraction: float = 0.7, final_factor: float = 0.01):
+        self.total_steps = max(int(total_steps), 1)
+        self.flat = int(flat_fraction * self.total_steps)
+        self.final_factor = final_factor
+
+    def __call__(self, step: int) -> float:
+        if step < self.flat:
+            return 1.0
+        progress = min((step - self.flat) / max(self.total_steps - self.flat, 1), 1.0)
+        return self.final_factor**progress
+
 _HISTORY_COLUMNS = [
     "epoch",
     "train_loss",
@@ -52,6 +96,8 @@ _HISTORY_COLUMNS = [
     "dur",
     "valid_loss_best",
 ]
+
+_SKORCH_ONLY = {"batches", "train_batch_count", "valid_batch_count"}
 
 SHARED_PARAMS_DOC = """\
     max_epochs : int, default=20
@@ -64,11 +110,17 @@ SHARED_PARAMS_DOC = """\
     optimizer : {"adam", "adamw", "sgd"} or torch.optim.Optimizer class, default="adam"
     optimizer_params : dict, default=None
         Extra keyword arguments of the optimizer, e.g. ``{"weight_decay": 1e-4}``.
-    lr_schedule : {None, "exponential", "plateau", "cosine"}, default=None
-        Learning-rate schedule stepped once per epoch (skorch ``LRScheduler``):
+    lr_schedule : {None, "exponential", "plateau", "cosine", "warmup_cosine", "flat_decay"}, \
+default=None
+        Learning-rate schedule (skorch ``LRScheduler``). Stepped once per epoch:
         ``ExponentialLR(gamma=0.9)``, ``ReduceLROnPlateau(factor=0.1, patience=2)`` on the
         validation loss (training loss without validation) or ``CosineAnnealingLR(T_max=
-        max_epochs)``. A torch scheduler class is also accepted.
+        max_epochs)``. Stepped once per batch over the ``max_epochs`` epochs of ``fit``
+        (or ``max_epochs`` calls of ``partial_fit``): ``"warmup_cosine"``, a linear warm-up
+        over ``warmup_fraction=0.05`` of the steps then a cosine decay, and ``"flat_decay"``,
+        the Particle Transformer recipe: constant for ``flat_fraction=0.7`` of the steps,
+        then an exponential decay to ``final_factor=0.01`` times ``lr``. A torch scheduler
+        class is also accepted (stepped per epoch).
     lr_schedule_params : dict, default=None
         Overrides of the schedule's keyword arguments.
     early_stopping : bool, default=True
@@ -121,10 +173,6 @@ SHARED_PARAMS_DOC = """\
 _format_labels = format_labels  # kept for importers of the old private name
 
 
-def _is_real(value) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
 @contextlib.contextmanager
 def _seeded_torch(seed: int, device: str):
     """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
@@ -158,16 +206,95 @@ def _epoch_callbacks(net, valid_ds):
             schedule.monitor = saved_monitor
 
 
-class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
-    """Shared fit/predict logic; subclasses define the input validation and the module.
+class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+    __doc__ = f"""Base class of skjet's neural classifiers, public for new architectures.
 
-    Subclasses implement ``_validate_X(X, reset)`` (returns a float32 ndarray and sets
-    ``n_features_in_`` when ``reset``) and ``_module(X, n_classes)`` (returns the module class
-    and its keyword arguments), and may set ``_trim_padding = True`` for zero-padded
-    constituent input.
+    A subclass gets everything the built-in classifiers have (labels of any type, class
+    and sample weights, early stopping, learning-rate schedules, ``warm_start``,
+    ``partial_fit``, streaming ``predict_proba``, pickling, ``device``, ``history_``) by
+    implementing two hooks, and optionally a third:
+
+    ``validate_input(self, X, *, reset)``
+        Check and convert the input; return a C-contiguous float32 ndarray whose first
+        axis is the samples. With ``reset=True`` (a fresh fit) store what prediction must
+        match, at least ``n_features_in_``; otherwise check it, for example with
+        ``check_input_shape``. Validate constituents through
+        :func:`skjet.utils.check_constituents`.
+    ``build_module(self, X, n_classes)``
+        Return the ``torch.nn.Module`` to train, built from the validated training input
+        and the number of classes. It runs with the torch random state seeded from
+        ``random_state``, so the initial weights are reproducible. Check the
+        architecture's parameters here or declare them in ``_parameter_constraints``
+        (merged with the base's dict).
+    ``module_inputs(self, X_batch)``, optional
+        Turn one batch (a float32 tensor on the training device, rows of the validated
+        input) into the module's inputs: a tensor, or a tuple of tensors passed as
+        positional arguments. The default passes the batch unchanged.
+
+    The contract every skjet classifier keeps, and the one ONNX export relies on:
+    ``module_`` maps ``module_inputs`` of the validated float32 input to logits of shape
+    (n_samples, n_classes), and ``predict_proba`` is their softmax. The built-in
+    classifiers keep the default ``module_inputs``, so their ``module_`` takes the
+    validated array itself; computations that belong to a model (such as the particle
+    features of ParticleNet and the Particle Transformer) live inside ``module_``.
+
+    Set the class attribute ``padded_constituents = True`` for zero-padded
+    (n_jets, n_constituents, n_features) input: batches are then trimmed to their longest
+    jet, and, when the estimator has a ``bucketing`` parameter set to True, hold jets of
+    similar length (predictions still come back in the input order). ``fit`` is a reset
+    followed by the code ``partial_fit`` runs.
+
+    Parameters
+    ----------
+{SHARED_PARAMS_DOC}
+
+    Examples
+    --------
+    A linear model on jet-level features:
+
+    >>> import numpy as np
+    >>> import torch
+    >>> from sklearn.utils.validation import validate_data
+    >>> from skjet.models import NeuralClassifier
+    >>> class LinearClassifier(NeuralClassifier):
+    ...     def validate_input(self, X, *, reset):
+    ...         return validate_data(self, X, reset=reset, dtype=np.float32)
+    ...     def build_module(self, X, n_classes):
+    ...         return torch.nn.Linear(X.shape[1], n_classes)
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> y = np.where(X[:, 0] > 0, "top", "qcd")
+    >>> clf = LinearClassifier(max_epochs=30, lr=0.05, random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
     """
 
-    _trim_padding = False
+    padded_constituents = False
+
+    # Fitted attributes, set by fit / partial_fit (declared for the type checker).
+    net_: Any
+    classes_: np.ndarray
+
+    _parameter_constraints: dict = {
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        # the names are checked against the table with a message that lists them
+        "optimizer": [str, type],
+        "optimizer_params": [dict, None],
+        "lr_schedule": [str, type, None],
+        "lr_schedule_params": [dict, None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "train_split": [tuple, callable, None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "callbacks": [list, None],
+        "device": [str, torch.device],
+        "warm_start": ["boolean"],
+        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
+        "random_state": ["random_state"],
+    }
 
     # The weighted cross-entropy takes signed weights (see SHARED_PARAMS_DOC's Notes).
     _negative_weights = "net_positive"
@@ -212,45 +339,55 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # -- hooks for subclasses -------------------------------------------------------------
-    def _validate_X(self, X, *, reset: bool) -> np.ndarray:
-        raise NotImplementedError
+    @abstractmethod
+    def validate_input(self, X, *, reset: bool) -> np.ndarray:
+        """Validated float32 input; stores ``n_features_in_`` (and the like) when ``reset``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement validate_input.")
 
-    def _module(self, X: np.ndarray, n_classes: int):
-        raise NotImplementedError
+    @abstractmethod
+    def build_module(self, X: np.ndarray, n_classes: int) -> torch.nn.Module:
+        """The torch module to train, returning logits of shape (batch, n_classes)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement build_module.")
+
+    def module_inputs(self, X_batch: torch.Tensor):
+        """The module's inputs for one batch: the batch itself unless overridden."""
+        return X_batch
+
+    def _batch_inputs(self):
+        """``module_inputs`` where a subclass overrides it, else None (nothing to call)."""
+        if type(self).module_inputs is NeuralClassifier.module_inputs:
+            return None
+        return self.module_inputs
+
+    def _bucketing(self) -> bool:
+        return self.padded_constituents and bool(getattr(self, "bucketing", False))
+
+    def _dataset(self, X, y=None, weight=None) -> TensorBatches:
+        return TensorBatches(X, y, weight, trim=self.padded_constituents)
+
+    def _loader(self, dataset, **kwargs) -> BatchLoader:
+        return BatchLoader(dataset, self.batch_size, bucket=self._bucketing(), **kwargs)
 
     def _validate_X_y(self, X, y, *, reset: bool = True):
-        """Validate X with ``_validate_X`` and y as a finite 1-D target of the same length."""
+        """Validate X with ``validate_input`` and y as a finite 1-D target of the same length."""
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
         check_labels(y, estimator=self)  # before numpy sorts or converts them
-        X = self._validate_X(X, reset=reset)
+        X = self.validate_input(X, reset=reset)
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_consistent_length(X, y)
         return X, y
 
-    # -- parameter checks -----------------------------------------------------------------
-    def _check_params(self):
-        name = type(self).__name__
-        for param in ("max_epochs", "batch_size", "patience"):
-            value = getattr(self, param)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name}: {param} must be a positive int, got {value!r}.")
-        if not (_is_real(self.lr) and self.lr > 0):
-            raise ValueError(f"{name}: lr must be a positive float, got {self.lr!r}.")
-        if not (_is_real(self.validation_fraction) and 0 < self.validation_fraction < 1):
-            raise ValueError(
-                f"{name}: validation_fraction must be a float in (0, 1), got "
-                f"{self.validation_fraction!r}."
-            )
-        if self.verbose not in (0, 1, 2, False, True):
-            raise ValueError(f"{name}: verbose must be 0, 1 or 2, got {self.verbose!r}.")
-        for param in ("optimizer_params", "lr_schedule_params"):
-            value = getattr(self, param)
-            if value is not None and not isinstance(value, dict):
-                raise ValueError(f"{name}: {param} must be None or a dict, got {value!r}.")
+    # -- training options a subclass may declare as parameters ----------------------------
+    def _gradient_clip(self):
+        return getattr(self, "gradient_clip", None)
 
+    def _mixed_precision(self) -> bool:
+        return bool(getattr(self, "mixed_precision", False))
+
+    # -- parameter checks that the constraints cannot express ------------------------------
     def _check_optimizer_params(self, optimizer) -> None:
         """Build the optimizer (and the schedule) once on a dummy parameter, so that bad
         ``optimizer_params`` or ``lr_schedule_params`` raise a ValueError naming them
@@ -264,7 +401,7 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
                 f"{name}: optimizer_params={self.optimizer_params!r} are not accepted by "
                 f"{optimizer.__name__}: {exc}"
             ) from exc
-        policy, kwargs = self._schedule()
+        policy, kwargs = self._schedule(total_steps=1)
         if policy is None:
             return
         cls = getattr(torch.optim.lr_scheduler, policy) if isinstance(policy, str) else policy
@@ -291,6 +428,8 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         )
 
     def _device(self) -> str:
+        if isinstance(self.device, torch.device):
+            return str(self.device)
         if self.device == "auto":
             return "cuda" if torch.cuda.is_available() else "cpu"
         try:
@@ -302,11 +441,16 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
             ) from None
         return self.device
 
-    def _schedule(self):
-        """(policy, keyword arguments) of ``lr_schedule``, or (None, None) without one."""
+    def _schedule(self, total_steps: int = 1):
+        """(policy, keyword arguments) of ``lr_schedule``, or (None, None) without one.
+
+        ``total_steps`` is the number of optimizer steps the per-batch schedules span.
+        """
         schedule = self.lr_schedule
         if schedule is None:
             return None, None
+        policy: str | type
+        kwargs: dict[str, Any]
         if isinstance(schedule, str) and schedule in _SCHEDULES:
             policy, kwargs = _SCHEDULES[schedule]
             kwargs = dict(kwargs)
@@ -320,18 +464,38 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
                 f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
             )
         kwargs.update(self.lr_schedule_params or {})
+        if schedule in _PER_BATCH_SCHEDULES:
+            factor = WarmupCosine if schedule == "warmup_cosine" else FlatDecay
+            try:
+                kwargs = {"lr_lambda": factor(total_steps, **kwargs)}
+            except TypeError as exc:
+                raise ValueError(
+                    f"{type(self).__name__}: lr_schedule={schedule!r} with lr_schedule_params="
+                    f"{self.lr_schedule_params!r} is not accepted by {factor.__name__}: {exc}"
+                ) from exc
         return policy, kwargs
 
-    def _callbacks(self, has_valid: bool, early_stopping: bool = True):
+    def _callbacks(self, has_valid: bool, early_stopping: bool = True, n_batches: int = 1):
         callbacks = []
-        policy, kwargs = self._schedule()
+        policy, kwargs = self._schedule(total_steps=self.max_epochs * n_batches)
         if policy is not None:
             monitor = "valid_loss" if has_valid else "train_loss"
+            step_every = "batch" if self.lr_schedule in _PER_BATCH_SCHEDULES else "epoch"
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(policy=policy, monitor=monitor, event_name=None, **kwargs),
+                    LRScheduler(
+                        policy=policy,
+                        monitor=monitor,
+                        event_name=None,
+                        step_every=step_every,
+                        **kwargs,
+                    ),
                 )
+            )
+        if self._gradient_clip() is not None:
+            callbacks.append(
+                ("gradient_clip", GradientNormClipping(gradient_clip_value=self._gradient_clip()))
             )
         if self.early_stopping and early_stopping:
             callbacks.append(
@@ -363,6 +527,7 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         return weight
 
     # -- fit ------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network.
 
@@ -379,98 +544,11 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        # every check comes before any fitted attribute is set or replaced
-        self._check_params()
+        # a warm refit continues the fitted network; otherwise it is rebuilt ("reset")
         warm = self.warm_start and hasattr(self, "net_")
-        if warm:  # the network, its optimizer and its device are kept
-            device = str(self.net_.device)
-        else:
-            optimizer = self._optimizer_class()
-            device = self._device()
-            self._check_optimizer_params(optimizer)
-        # a warm refit must match the fitted input shape: it is checked, not replaced
-        X, y = self._validate_X_y(X, y, reset=not warm)
-        check_classification_targets(y)
-        if warm:
-            classes = self.classes_
-            y_enc = self._encode(y)
-        else:
-            classes, y_enc = encode_labels(y, estimator=self)
-            module, module_params = self._module(X, len(classes))
+        return self._train(X, y, sample_weight, first=not warm, one_epoch=False)
 
-        class_weights = self._class_weights(y_enc, classes)
-        weight = self._sample_weights(sample_weight, X, y_enc, class_weights)
-        norm = 1.0
-        if weight is not None:
-            norm = weight.mean()
-            if not norm > 0:
-                raise ValueError(
-                    f"{type(self).__name__}: the sample weights (times class weights) are all "
-                    "zero; nothing to train on."
-                )
-            weight = weight / norm
-            if np.all(weight == 1.0):
-                weight = None  # identical to no weights, and cheaper
-
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        dataset = TensorBatches(X, y_enc, weight, trim=self._trim_padding)
-        train_ds, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, norm)
-        if warm:
-            self._continue_net(train_ds, valid_ds, seed, device, one_epoch=False)
-        else:
-            callbacks = self._callbacks(valid_ds is not None)
-            self.classes_ = classes
-            with _seeded_torch(seed, device):
-                self.net_ = self._build_net(
-                    module, module_params, optimizer, device, seed, callbacks, valid_ds
-                )
-                self.net_.fit(train_ds, None)
-        # the validation data is not part of the fitted model (and not pickled with it)
-        self.net_.train_split = None
-        return self
-
-    def _continue_net(self, train_ds, valid_ds, seed, device, *, one_epoch: bool) -> None:
-        """Continue training the fitted ``net_``: ``max_epochs`` epochs (a warm ``fit``) or
-        one epoch with the ``partial_fit`` callbacks."""
-        net = self.net_
-        # a fresh stream of shuffling and dropout per continuation, reproducible for the
-        # sequence of calls (set_params would re-initialise the iterator, so set directly)
-        step_seed = seed + len(net.history)
-        if one_epoch:
-            net.set_params(verbose=int(self.verbose))
-        else:
-            net.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
-        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
-        net.iterator_train__seed = step_seed
-        if one_epoch:
-            with _seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
-                net.partial_fit(train_ds, None, epochs=1)
-        else:
-            with _seeded_torch(seed, device):
-                net.partial_fit(train_ds, None)
-
-    def _build_net(self, module, module_params, optimizer, device, seed, callbacks, valid_ds):
-        return SkjetNet(
-            module,
-            criterion=WeightedCrossEntropy,
-            optimizer=optimizer,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            iterator_train__seed=seed,
-            train_split=None if valid_ds is None else predefined_split(valid_ds),
-            callbacks=callbacks,
-            classes=list(range(len(self.classes_))),
-            verbose=int(self.verbose),
-            device=device,
-            **{f"module__{k}": v for k, v in module_params.items()},
-            **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
-        )
-
-    # -- incremental training -------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train the network for one epoch on one chunk of data.
 
@@ -517,7 +595,6 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         results on CPU.
         """
         name = type(self).__name__
-        self._check_params()
         first = not hasattr(self, "net_")
         if isinstance(self.class_weight, str) and self.class_weight == "balanced":
             raise ValueError(
@@ -540,51 +617,121 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
                 "class of the whole data set, e.g. classes=[0, 1]); a chunk may not hold "
                 "them all."
             )
+        if first and len(classes) < 2:
+            raise ValueError(
+                f"{name} needs at least 2 classes; got classes={format_labels(classes)}."
+            )
+        return self._train(X, y, sample_weight, first=first, one_epoch=True, classes=classes)
+
+    def _train(self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None):
+        """The one training path of ``fit`` and ``partial_fit``.
+
+        ``first`` builds a new network (a cold ``fit``, the first ``partial_fit``), else the
+        fitted one continues. ``one_epoch`` is ``partial_fit``: one epoch, weights used as
+        given, no early stopping; otherwise ``max_epochs`` epochs with weights rescaled to
+        mean 1 and the early-stopping hold-out. Every check comes before any fitted
+        attribute is set or replaced.
+        """
         if first:
             optimizer = self._optimizer_class()
             device = self._device()
-            if len(classes) < 2:
-                raise ValueError(
-                    f"{name} needs at least 2 classes; got classes={format_labels(classes)}."
-                )
             self._check_optimizer_params(optimizer)
-        else:
-            classes = self.classes_
+        else:  # the network, its optimizer and its device are kept
             device = str(self.net_.device)
+        # a continued fit must match the fitted input shape: it is checked, not replaced
         X, y = self._validate_X_y(X, y, reset=first)
         check_classification_targets(y)
-        known = "in classes" if first else "in classes_ (set by the first partial_fit call)"
-        y_enc = self._encode(y, classes=classes, known=known)
-        if first:
-            module, module_params = self._module(X, len(classes))
+        if one_epoch:
+            known = "in classes" if first else "in classes_ (set by the first partial_fit call)"
+            classes = classes if first else self.classes_
+            y_enc = self._encode(y, classes=classes, known=known)
+        elif first:
+            classes, y_enc = encode_labels(y, estimator=self)
+        else:
+            classes, y_enc = self.classes_, self._encode(y)
 
         class_weights = self._class_weights(y_enc, classes)
         weight = self._sample_weights(sample_weight, X, y_enc, class_weights)
+        norm = 1.0
+        if weight is not None and not one_epoch:
+            norm = weight.mean()
+            if not norm > 0:
+                raise ValueError(
+                    f"{type(self).__name__}: the sample weights (times class weights) are all "
+                    "zero; nothing to train on."
+                )
+            weight = weight / norm
         if weight is not None and np.all(weight == 1.0):
-            weight = None
+            weight = None  # identical to no weights, and cheaper
 
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        dataset = TensorBatches(X, y_enc, weight, trim=self._trim_padding)
-        valid_ds = None
-        if self.train_split is not None:
-            dataset, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, 1.0)
-        if first:
-            self.classes_ = classes
-            with _seeded_torch(seed, device):
-                self.net_ = self._build_net(
-                    module,
-                    module_params,
-                    optimizer,
-                    device,
-                    seed,
-                    self._callbacks(valid_ds is not None, early_stopping=False),
-                    valid_ds,
-                )
-                self.net_.partial_fit(dataset, None, epochs=1)
+        dataset = self._dataset(X, y_enc, weight)
+        if one_epoch and self.train_split is None:
+            train_ds, valid_ds = dataset, None
         else:
-            self._continue_net(dataset, valid_ds, seed, device, one_epoch=True)
+            train_ds, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, norm)
+        if not first:
+            self._continue_net(train_ds, valid_ds, seed, device, one_epoch=one_epoch)
+            self.net_.train_split = None
+            return self
+        n_batches = len(self._loader(train_ds, seed=0))
+        callbacks = self._callbacks(valid_ds is not None, not one_epoch, n_batches)
+        with _seeded_torch(seed, device):
+            module = self.build_module(X, len(classes))
+            self.classes_ = classes
+            self.net_ = self._build_net(module, optimizer, device, seed, callbacks, valid_ds)
+            if one_epoch:
+                self.net_.partial_fit(train_ds, None, epochs=1)
+            else:
+                self.net_.fit(train_ds, None)
+        # the validation data is not part of the fitted model (and not pickled with it)
         self.net_.train_split = None
         return self
+
+    def _continue_net(self, train_ds, valid_ds, seed, device, *, one_epoch: bool) -> None:
+        """Continue training the fitted ``net_``: ``max_epochs`` epochs (a warm ``fit``) or
+        one epoch with the ``partial_fit`` callbacks."""
+        net = self.net_
+        # a fresh stream of shuffling and dropout per continuation, reproducible for the
+        # sequence of calls (set_params would re-initialise the iterator, so set directly)
+        step_seed = seed + len(net.history)
+        if one_epoch:
+            net.set_params(verbose=int(self.verbose))
+        else:
+            net.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
+        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+        net.iterator_train__seed = step_seed
+        if one_epoch:
+            with _seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
+                net.partial_fit(train_ds, None, epochs=1)
+        else:
+            with _seeded_torch(seed, device):
+                net.partial_fit(train_ds, None)
+
+    def _build_net(self, module, optimizer, device, seed, callbacks, valid_ds):
+        net = SkjetNet(
+            module,
+            criterion=WeightedCrossEntropy,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchLoader,
+            iterator_valid=BatchLoader,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            iterator_train__bucket=self._bucketing(),
+            iterator_valid__bucket=self._bucketing(),
+            train_split=None if valid_ds is None else predefined_split(valid_ds),
+            callbacks=callbacks,
+            classes=list(range(len(self.classes_))),
+            verbose=int(self.verbose),
+            device=device,
+            **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
+        )
+        net.batch_inputs = self._batch_inputs()
+        net.mixed_precision = self._mixed_precision()
+        return net
 
     def _split(self, dataset, y_enc, seed, classes, class_weights, norm):
         """(train, valid) TensorBatches from ``train_split`` or the early-stopping hold-out."""
@@ -631,7 +778,7 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         X_val, y_val = self._validate_X_y(X_val, y_val, reset=False)
         y_enc = self._encode(y_val, what="the validation labels", classes=classes)
         weight = None if class_weights is None else class_weights[y_enc] / norm
-        return TensorBatches(X_val, y_enc, weight, trim=self._trim_padding)
+        return self._dataset(X_val, y_enc, weight)
 
     def _coerce_split(self, part, classes, class_weights=None, norm=1.0):
         """Bring what a skorch-style split returned back to a TensorBatches."""
@@ -653,10 +800,14 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         return self._history_frame()
 
     def _history_frame(self) -> pd.DataFrame:
-        rows = [
-            {key: epoch.get(key, np.nan) for key in _HISTORY_COLUMNS} for epoch in self.net_.history
-        ]
-        frame = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+        # the standard columns first, then every other epoch-level entry of the skorch
+        # history (a user's EpochScoring, ...) in order of appearance; skorch's per-batch
+        # records and batch counts stay in net_.history
+        columns = list(_HISTORY_COLUMNS)
+        for epoch in self.net_.history:
+            columns += [key for key in epoch if key not in columns and key not in _SKORCH_ONLY]
+        rows = [{key: epoch.get(key, np.nan) for key in columns} for epoch in self.net_.history]
+        frame = pd.DataFrame(rows, columns=columns)
         frame["valid_loss_best"] = frame["valid_loss_best"].eq(True)
         return frame
 
@@ -671,22 +822,29 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         return self.net_.module_
 
     def _stream(self, X, method: str | None, width: int) -> np.ndarray:
-        """Run the module on ``X`` batch by batch into one preallocated float64 array."""
+        """Run the module on ``X`` batch by batch into one preallocated float64 array.
+
+        With length bucketing the batches are visited in order of length; each batch's
+        rows are written back at their input positions.
+        """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        loader = BatchLoader(TensorBatches(X, trim=self._trim_padding), self.batch_size)
+        X = self.validate_input(X, reset=False)
+        loader = self._loader(self._dataset(X))
         module = self.net_.module_
         fn = module if method is None else getattr(module, method)
+        to_inputs = self._batch_inputs()
         out = np.empty((len(X), width), dtype=np.float64)
-        start = 0
         module.eval()
         with torch.no_grad():
-            for xb, _ in loader:
-                res = fn(xb.to(self.net_.device)).to("cpu", torch.float64)
+            for index, (xb, _) in loader.indexed():
+                inputs = xb.to(self.net_.device)
+                if to_inputs is not None:
+                    inputs = to_inputs(inputs)
+                res = fn(*inputs) if isinstance(inputs, tuple) else fn(inputs)
+                res = res.to("cpu", torch.float64)
                 if method is None:
                     res = torch.softmax(res, dim=1)  # in float64: rows sum to 1 tightly
-                out[start : start + len(res)] = res.numpy()
-                start += len(res)
+                out[index if isinstance(index, slice) else index.numpy()] = res.numpy()
         return out
 
     def predict_proba(self, X) -> np.ndarray:
@@ -714,3 +872,27 @@ class NeuralClassifierBase(LogProbaMixin, ClassifierMixin, BaseEstimator):
         tags.non_deterministic = False
         return tags
 
+
+
+def check_input_shape(estimator, shape, *, reset: bool, attribute: str, what: str) -> None:
+    """Store (``reset``) or check the per-sample input shape a neural classifier was fitted on.
+
+    The one place of the fitted-width check of the neural classifiers: ``shape`` (an int
+    or a tuple) is stored as ``attribute`` on a fresh fit and compared on later calls, with
+    a ValueError that names both. ``what`` describes the shape, with ``{}`` where it goes:
+    ``what="{} features per constituent"`` gives "X has 2 features per constituent, but
+    the classifier was fitted with 3".
+    """
+    if reset:
+        setattr(estimator, attribute, shape)
+        return
+    fitted = getattr(estimator, attribute)
+    if shape != fitted:
+        word = "on" if isinstance(fitted, tuple) else "with"
+        raise ValueError(
+            f"{type(estimator).__name__}: X has {what.format(shape)}, but the classifier was "
+            f"fitted {word} {fitted}."
+        )
+
+
+NeuralClassifierBase = NeuralClassifier  # the former private name

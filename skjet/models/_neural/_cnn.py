@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 
+from ...utils._sklearn_compat import Interval
 from .._validation import check_float32_finite
-from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
-from ._mlp import check_dropout
-from ._modules import CNNModule, check_sizes, make_activation
+from ._base import SHARED_PARAMS_DOC, NeuralClassifier, check_input_shape
+from ._modules import CNNModule, check_dropout, check_sizes, make_activation
 
 
-class CNNClassifier(NeuralClassifierBase):
+class CNNClassifier(NeuralClassifier):
     __doc__ = f"""Convolutional neural network classifier on jet images, trained with skorch.
 
     Images are (n, height, width) (one channel) or (n, channels, height, width). Each entry of
@@ -55,6 +57,14 @@ class CNNClassifier(NeuralClassifierBase):
     >>> clf.predict_proba(X).shape
     (60, 2)
     """
+
+    _parameter_constraints: dict = {
+        **NeuralClassifier._parameter_constraints,
+        "channels": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": [str, type],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
 
     def __init__(
         self,
@@ -105,7 +115,7 @@ class CNNClassifier(NeuralClassifierBase):
         self.activation = activation
         self.dropout = dropout
 
-    def _validate_X(self, X, *, reset):
+    def validate_input(self, X, *, reset):
         name = type(self).__name__
         if isinstance(X, pd.DataFrame | pd.Series):
             raise ValueError(
@@ -125,24 +135,25 @@ class CNNClassifier(NeuralClassifierBase):
         if X.shape[0] == 0 or 0 in X.shape[1:]:
             raise ValueError(f"{name}: X is empty: images of shape {X.shape}.")
         X = check_float32_finite(X, self)
+        check_input_shape(
+            self,
+            tuple(int(s) for s in X.shape[1:]),
+            reset=reset,
+            attribute="image_shape_",
+            what="images of shape (channels, height, width) = {}",
+        )
         if reset:
             self.n_features_in_ = X.shape[1]
-            self.image_shape_ = tuple(int(s) for s in X.shape[1:])
-        elif X.shape[1:] != self.image_shape_:
-            raise ValueError(
-                f"{name}: images of shape (channels, height, width) = {X.shape[1:]}, but the "
-                f"classifier was fitted on {self.image_shape_}."
-            )
         return X
 
-    def _module(self, X, n_classes):
+    def build_module(self, X, n_classes):
         k = self.kernel_size
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1 or k % 2 == 0:
+        if k % 2 == 0:  # the range is a parameter constraint; odd sizes keep "same" padding
             raise ValueError(
                 f"{type(self).__name__}: kernel_size must be an odd positive int, got {k!r}."
             )
         make_activation(self.activation)
-        return CNNModule, dict(
+        return CNNModule(
             image_shape=X.shape[1:],
             n_classes=n_classes,
             channels=check_sizes(self.channels, "channels", allow_empty=False),

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ...utils import check_constituents
-from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
-from ._mlp import check_dropout
-from ._modules import DeepSetsModule, check_sizes, make_activation
-
-_POOLINGS = ("sum", "mean")
+from ...utils._sklearn_compat import Interval, StrOptions
+from ._base import SHARED_PARAMS_DOC, NeuralClassifier
+from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
+from ._modules import DeepSetsModule, check_dropout, check_sizes, make_activation
 
 
-class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
+class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
     __doc__ = f"""Deep Sets (Particle Flow Network) classifier on constituents, trained with skorch.
 
     A per-constituent network phi maps every real constituent to a latent vector; the vectors
@@ -36,6 +36,7 @@ class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
         Activation after every layer of phi and F (not the output).
     dropout : float, default=0.0
         Dropout probability after each hidden layer of F.
+{BUCKETING_DOC}
 {SHARED_PARAMS_DOC}
 
     Attributes
@@ -64,7 +65,15 @@ class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
     (100, 8)
     """
 
-    _trim_padding = True
+    _parameter_constraints: dict = {
+        **NeuralClassifier._parameter_constraints,
+        "phi_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "f_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "pooling": [StrOptions({"sum", "mean"})],
+        "activation": [str, type],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "bucketing": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -74,6 +83,7 @@ class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
         activation="relu",
         dropout=0.0,
         *,
+        bucketing=True,
         max_epochs=20,
         batch_size=256,
         lr=1e-3,
@@ -116,25 +126,11 @@ class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
         self.pooling = pooling
         self.activation = activation
         self.dropout = dropout
+        self.bucketing = bucketing
 
-    def _validate_X(self, X, *, reset):
-        X = check_constituents(X, n_features=None, name="X", estimator=self)
-        if reset:
-            self.n_features_in_ = X.shape[2]
-        elif X.shape[2] != self.n_features_in_:
-            raise ValueError(
-                f"{type(self).__name__}: X has {X.shape[2]} features per constituent, but the "
-                f"classifier was fitted with {self.n_features_in_} (shape {X.shape})."
-            )
-        return X
-
-    def _module(self, X, n_classes):
-        if self.pooling not in _POOLINGS:
-            raise ValueError(
-                f"{type(self).__name__}: pooling must be one of {_POOLINGS}, got {self.pooling!r}."
-            )
+    def build_module(self, X, n_classes):
         make_activation(self.activation)
-        return DeepSetsModule, dict(
+        return DeepSetsModule(
             n_features=X.shape[2],
             n_classes=n_classes,
             phi_sizes=check_sizes(self.phi_sizes, "phi_sizes", allow_empty=False),
@@ -144,21 +140,19 @@ class DeepSetsClassifier(TransformerMixin, NeuralClassifierBase):
             pooling=self.pooling,
         )
 
+    def _latent_dim(self) -> int:
+        return int(self.module_.latent_dim)  # type: ignore[arg-type]  # an int attribute
+
     def transform(self, X) -> np.ndarray:
         """Pooled latent vector of each jet, shape (n_jets, phi_sizes[-1]).
 
-        This is the jet representation F sees (seed 002's latent-space inspection).
+        This is the jet representation F sees, for inspecting the latent space (as in the
+        top-tagging notebook).
         """
         check_is_fitted(self)
-        return self._stream(X, "latent", self.module_.latent_dim)
+        return self._stream(X, "latent", self._latent_dim())
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``latent0``, ``latent1``, ... one per latent dimension."""
         check_is_fitted(self)
-        return np.asarray([f"latent{i}" for i in range(self.module_.latent_dim)], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        return tags
+        return np.asarray([f"latent{i}" for i in range(self._latent_dim())], dtype=object)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.utils.validation import validate_data
 
 from ...utils._classes import check_labels
+from ...utils._sklearn_compat import Interval
 from .._validation import check_float32_finite
-from ._base import SHARED_PARAMS_DOC, NeuralClassifierBase
-from ._modules import MLPModule, check_sizes, make_activation
+from ._base import SHARED_PARAMS_DOC, NeuralClassifier
+from ._modules import MLPModule, check_dropout, check_sizes, make_activation
 
 
-def check_dropout(dropout, estimator) -> float:
-    if not (isinstance(dropout, int | float) and 0 <= dropout < 1):
-        raise ValueError(f"{type(estimator).__name__}: dropout must be in [0, 1), got {dropout!r}.")
-    return float(dropout)
-
-
-class MLPClassifier(NeuralClassifierBase):
+class MLPClassifier(NeuralClassifier):
     __doc__ = f"""Fully connected neural network classifier on jet features, trained with skorch.
 
     Input and output sizes come from the data: with the defaults, 16 features and 5 classes
@@ -63,6 +60,14 @@ class MLPClassifier(NeuralClassifierBase):
     >>> list(clf.history_.columns[:3])
     ['epoch', 'train_loss', 'valid_loss']
     """
+
+    _parameter_constraints: dict = {
+        **NeuralClassifier._parameter_constraints,
+        "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "activation": [str, type],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -113,7 +118,7 @@ class MLPClassifier(NeuralClassifierBase):
         self.dropout = dropout
         self.batch_norm = batch_norm
 
-    def _validate_X(self, X, *, reset):
+    def validate_input(self, X, *, reset):
         # finiteness is checked once, in float32 (what the network computes in)
         X = validate_data(
             self, X, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False
@@ -127,9 +132,9 @@ class MLPClassifier(NeuralClassifierBase):
         )
         return check_float32_finite(X, self), y
 
-    def _module(self, X, n_classes):
+    def build_module(self, X, n_classes):
         make_activation(self.activation)  # fail early with the parameter's name
-        return MLPModule, dict(
+        return MLPModule(
             n_features=X.shape[1],
             n_classes=n_classes,
             hidden_layer_sizes=check_sizes(self.hidden_layer_sizes, "hidden_layer_sizes"),

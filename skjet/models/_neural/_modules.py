@@ -5,6 +5,7 @@ Every module returns logits of shape (batch, n_classes); the estimators apply th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -37,6 +38,13 @@ def make_activation(activation) -> nn.Module:
         f"activation must be one of {sorted(_ACTIVATIONS)} or a torch.nn.Module class, "
         f"got {activation!r}."
     )
+
+
+def check_dropout(dropout, estimator) -> float:
+    """Dropout probability as a float in [0, 1), or a ValueError naming the estimator."""
+    if not (isinstance(dropout, int | float) and 0 <= dropout < 1):
+        raise ValueError(f"{type(estimator).__name__}: dropout must be in [0, 1), got {dropout!r}.")
+    return float(dropout)
 
 
 def check_sizes(sizes, name: str, *, allow_empty: bool = True) -> tuple[int, ...]:
@@ -128,9 +136,16 @@ class DeepSetsModule(nn.Module):
     def latent(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled per-jet representation, shape (batch, phi_sizes[-1])."""
         mask = x.ne(0).any(dim=-1)
-        jet, slot = mask.nonzero(as_tuple=True)
-        h = self.phi(x[jet, slot])
-        pooled = h.new_zeros(x.shape[0], self.latent_dim).index_add_(0, jet, h)
+        if torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting():
+            # index_add_ becomes ScatterND(reduction="add") with repeated indices, which
+            # ONNX Runtime sums racily across threads (outputs off by up to 0.06 in some
+            # runs): the exported graph sums phi over every slot, padding masked, instead
+            h = self.phi(x)
+            pooled = torch.where(mask.unsqueeze(-1), h, torch.zeros_like(h)).sum(dim=1)
+        else:
+            jet, slot = mask.nonzero(as_tuple=True)
+            h = self.phi(x[jet, slot])
+            pooled = h.new_zeros(x.shape[0], self.latent_dim).index_add_(0, jet, h)
         if self.pooling == "mean":
             counts = mask.sum(dim=1, keepdim=True).clamp_(min=1)
             pooled = pooled / counts.to(pooled.dtype)
@@ -138,6 +153,70 @@ class DeepSetsModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.f(self.latent(x)))
+
+
+def _norm2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    # sqrt(a^2 + b^2) rather than torch.hypot, which ONNX export does not support
+    return torch.sqrt(a * a + b * b)
+
+
+def _asinh(z: torch.Tensor) -> torch.Tensor:
+    # sign(z) log(|z| + sqrt(z^2 + 1)): torch.asinh has no ONNX export; the odd form
+    # avoids the cancellation of log(z + sqrt(z^2 + 1)) for negative z
+    a = z.abs()
+    return torch.sign(z) * torch.log(a + torch.sqrt(a * a + 1.0))
+
+
+def relative_coordinates(x: torch.Tensor, eps: float = 1e-8):
+    """Per-constituent kinematics relative to the jet, from (E, px, py, pz) rows.
+
+    ``x`` is (batch, n_constituents, >= 4), zero-padded. The jet is the sum of the
+    constituents' four-momenta. Returns a dict of (batch, n_constituents) tensors ``pt``,
+    ``E``, ``deta`` (pseudorapidity difference), ``dphi`` (azimuth difference wrapped to
+    [-pi, pi)) and of (batch,) tensors ``jet_pt``, ``jet_E``, ``jet_eta``. Padding rows
+    get finite values; the caller masks them.
+    """
+    E, px, py, pz = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
+    pt = _norm2(px, py)
+    jet_px, jet_py, jet_pz, jet_E = px.sum(1), py.sum(1), pz.sum(1), E.sum(1)
+    jet_pt = _norm2(jet_px, jet_py)
+    eta = _asinh(pz / pt.clamp(min=eps))
+    jet_eta = _asinh(jet_pz / jet_pt.clamp(min=eps))
+    dphi = torch.atan2(py, px) - torch.atan2(jet_py, jet_px)[:, None]
+    dphi = torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
+    return dict(
+        pt=pt, E=E, deta=eta - jet_eta[:, None], dphi=dphi,
+        jet_pt=jet_pt, jet_E=jet_E, jet_eta=jet_eta,
+    )
+
+
+class EnergyFlowModule(DeepSetsModule):
+    """Energy Flow Network: F(sum_i z_i Phi(deta_i, dphi_i)) on (E, px, py, pz) rows.
+
+    ``z_i = pT_i / sum_j pT_j`` and (deta, dphi) relative to the jet axis (the summed
+    four-momentum) are computed here from the raw constituents, so the latent sum is
+    infrared and collinear safe by construction: a constituent split collinearly into two
+    gives the same sum, and one of zero energy adds nothing.
+    """
+
+    def __init__(
+        self,
+        n_classes: int,
+        phi_sizes: Sequence[int] = (100, 100, 128),
+        f_sizes: Sequence[int] = (100, 100, 100),
+        activation="relu",
+        dropout: float = 0.0,
+    ):
+        super().__init__(2, n_classes, phi_sizes, f_sizes, activation, dropout, pooling="sum")
+
+    def latent(self, x: torch.Tensor) -> torch.Tensor:
+        """The latent observables sum_i z_i Phi(deta_i, dphi_i), shape (batch, latent)."""
+        kin = relative_coordinates(x)
+        z = kin["pt"] / kin["pt"].sum(dim=1, keepdim=True).clamp(min=1e-12)
+        mask = x.ne(0).any(dim=-1, keepdim=True)
+        # dense over the (trimmed) slots, masked with where(): exports to ONNX as it runs
+        h = self.phi(torch.stack([kin["deta"], kin["dphi"]], dim=-1)) * z[..., None]
+        return torch.where(mask, h, torch.zeros((), dtype=h.dtype, device=h.device)).sum(dim=1)
 
 
 class CNNModule(nn.Module):

@@ -3,7 +3,7 @@
 skorch's default ``DataLoader`` collates one sample at a time, which dominates the epoch of a
 small network. Here a dataset holds whole tensors and the loader yields each batch with a
 single index operation on a (seeded) random permutation; zero-padded constituent batches are
-trimmed to their longest jet.
+trimmed to their longest jet, and with length bucketing hold jets of similar multiplicity.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
 
@@ -84,6 +86,17 @@ class TensorBatches(torch.utils.data.Dataset):
             Xb = Xb.contiguous()
         return Xb, self._target(index)
 
+    def row_targets(self) -> torch.Tensor | None:
+        """Class indices of the rows of this dataset, or None without labels."""
+        if self.y is None:
+            return None
+        return self.y if self.rows is None else self.y[self.rows]
+
+    def row_lengths(self) -> torch.Tensor:
+        """Padded length of every row of this dataset (of the subset, for a subset)."""
+        assert self.lengths is not None  # set for every dataset whose rows are bucketed
+        return self.lengths if self.rows is None else self.lengths[self.rows]
+
     def subset(self, index) -> TensorBatches:
         """The rows ``index`` of this dataset, sharing its tensors (no copy of X)."""
         index = torch.as_tensor(np.asarray(index), dtype=torch.int64)
@@ -93,11 +106,35 @@ class TensorBatches(torch.utils.data.Dataset):
         return sub
 
 
+def _rank_within_class(lengths: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each jet's length quantile within its own class, in (0, 1).
+
+    Sorting a window by it gives batches of similar length that keep the window's class
+    proportions: sorted by length alone, a batch of short jets would be mostly of the class
+    with fewer constituents, and its gradient biased.
+    """
+    key = torch.empty_like(lengths)
+    for c in torch.unique(y):
+        sel = (y == c).nonzero(as_tuple=True)[0]
+        rank = torch.argsort(torch.argsort(lengths[sel], stable=True))
+        key[sel] = (rank.to(torch.float64) + 0.5) / len(sel)
+    return key
+
+
 class BatchLoader:
     """DataLoader replacement: contiguous slices, or one gather per batch when shuffling.
 
     Each ``iter`` draws a new permutation from its own ``torch.Generator`` seeded with
     ``seed``, so shuffling is reproducible and independent of the global torch RNG.
+
+    With ``bucket=True`` (zero-padded constituents only) batches hold jets of similar
+    length, so that trimming each batch to its longest jet removes most of the padding:
+    when shuffling, the permutation is cut into windows of ``bucket_window`` batches,
+    each window is sorted by length (by the length's quantile within the jet's class when
+    there are labels, so that every batch keeps the window's class mix) and cut into
+    batches, and the order of all batches is shuffled; without shuffling (validation, prediction) the jets are taken in order of
+    length. :meth:`indexed` yields the row numbers of every batch, so that predictions
+    go back to the input order.
     """
 
     def __init__(
@@ -106,10 +143,14 @@ class BatchLoader:
         batch_size: int = 256,
         shuffle: bool = False,
         seed: int | None = None,
+        bucket: bool = False,
+        bucket_window: int = 16,
     ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.bucket = bool(bucket) and dataset.lengths is not None
+        self.bucket_window = bucket_window
         self.generator = torch.Generator()
         if seed is not None:
             self.generator.manual_seed(int(seed))
@@ -127,15 +168,43 @@ class BatchLoader:
     def __len__(self) -> int:
         return len(self._bounds()) - 1
 
-    def __iter__(self):
+    def _order(self) -> torch.Tensor | None:
+        """Positions into the dataset in batch order, or None for the identity."""
+        n = len(self.dataset)
+        if not self.bucket:
+            return torch.randperm(n, generator=self.generator) if self.shuffle else None
+        lengths = self.dataset.row_lengths()
+        if not self.shuffle:
+            return torch.argsort(lengths, descending=True, stable=True)
+        order = torch.randperm(n, generator=self.generator)
+        targets = self.dataset.row_targets()
+        window = self.batch_size * self.bucket_window
+        parts = []
+        for start in range(0, n, window):
+            chunk = order[start : start + window]
+            key = lengths[chunk].to(torch.float64)
+            if targets is not None:
+                key = _rank_within_class(key, targets[chunk])
+            parts.append(chunk[torch.argsort(key, stable=True)])
+        return torch.cat(parts)
+
+    def indexed(self):
+        """Yield ``(index, (X_batch, target_batch))``; ``index`` is a slice or a tensor of
+        positions into the dataset."""
         bounds = self._bounds()
-        if self.shuffle:
-            order = torch.randperm(len(self.dataset), generator=self.generator)
-            for start, stop in zip(bounds[:-1], bounds[1:]):
-                yield self.dataset.batch(order[start:stop])
-        else:
-            for start, stop in zip(bounds[:-1], bounds[1:]):
-                yield self.dataset.batch(slice(start, stop))
+        order = self._order()
+        spans = list(zip(bounds[:-1], bounds[1:]))
+        if self.bucket and self.shuffle:
+            # batches of similar length, visited in random order
+            perm = torch.randperm(len(spans), generator=self.generator).tolist()
+            spans = [spans[i] for i in perm]
+        for start, stop in spans:
+            index = slice(start, stop) if order is None else order[start:stop]
+            yield index, self.dataset.batch(index)
+
+    def __iter__(self):
+        for _, batch in self.indexed():
+            yield batch
 
 
 class WeightedCrossEntropy(nn.Module):
@@ -177,13 +246,26 @@ class EpochMetrics(Callback):
 
 
 class SkjetNet(NeuralNetClassifier):
-    """skorch classifier fed by :class:`BatchLoader`; skjet validates the data before."""
+    """skorch classifier fed by :class:`BatchLoader`; skjet validates the data before.
+
+    Two attributes set after construction extend skorch's step: ``batch_inputs`` (None or
+    a callable turning the batch tensor into the module's inputs; a tuple is passed as
+    positional arguments) and ``mixed_precision`` (autocast of the forward pass: float16
+    with a gradient scaler on CUDA, bfloat16 on CPU).
+    """
+
+    batch_inputs = None
+    mixed_precision = False
 
     @property
     def _default_callbacks(self):
         return [
             ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            # no ``train_loss_best`` column: early stopping watches the validation loss
+            (
+                "train_loss",
+                PassthroughScoring(name="train_loss", on_train=True, lower_is_better=None),
+            ),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("metrics", EpochMetrics()),
             ("print_log", PrintLog(keys_ignored=["train_loss_best"])),
@@ -198,3 +280,52 @@ class SkjetNet(NeuralNetClassifier):
     def check_data(self, X, y):
         # The skjet estimator has validated and encoded X and y into a TensorBatches.
         pass
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        if self.batch_inputs is not None:
+            x = self.batch_inputs(x)
+        if isinstance(x, tuple):
+            return self.module_(*x, **fit_params)
+        return self.module_(x, **fit_params)
+
+    def _autocast(self):
+        device_type = torch.device(self.device).type
+        dtype = torch.float16 if device_type == "cuda" else torch.bfloat16
+        return torch.autocast(device_type=device_type, dtype=dtype)
+
+    def train_step(self, batch, **fit_params):
+        if not self.mixed_precision:
+            return super().train_step(batch, **fit_params)
+        cuda = torch.device(self.device).type == "cuda"
+        if cuda and getattr(self, "grad_scaler_", None) is None:
+            self.grad_scaler_ = torch.amp.GradScaler("cuda")
+        self._zero_grad_optimizer()
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        with self._autocast():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred.float(), yi, X=Xi, training=True)
+        if cuda:
+            self.grad_scaler_.scale(loss).backward()
+            self.grad_scaler_.unscale_(self.optimizer_)  # gradient clipping sees true norms
+        else:
+            loss.backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        if cuda:
+            self.grad_scaler_.step(self.optimizer_)
+            self.grad_scaler_.update()
+        else:
+            self.optimizer_.step()
+        return {"loss": loss, "y_pred": y_pred.float()}
+
+    def evaluation_step(self, batch, training=False):
+        if not self.mixed_precision:
+            return super().evaluation_step(batch, training=training)
+        with self._autocast():
+            return super().evaluation_step(batch, training=training).float()

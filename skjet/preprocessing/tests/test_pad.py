@@ -237,7 +237,7 @@ def test_clear_errors(sample):
 def test_jet_by_jet_split_gets_the_pad_first_advice(sample):
     # scikit-learn indexes objects without .shape one item at a time: cross_validate on an
     # awkward array hands each fold a list of per-jet arrays.
-    from sklearn.utils import _safe_indexing
+    from skjet.utils._sklearn_compat import _safe_indexing
 
     counts, cols = sample
     jets = _jagged(counts, cols)

@@ -1,0 +1,55 @@
+"""What the neural classifiers on zero-padded constituents share."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...utils import check_constituents
+from ._base import NeuralClassifier, check_input_shape
+
+BUCKETING_DOC = """\
+    bucketing : bool, default=True
+        Length-bucketed batches: shuffled jets are grouped by multiplicity within windows
+        of 16 batches (by its quantile within each class, so that every training batch
+        keeps the class mix), so that trimming each batch to its longest jet removes most
+        of the padding. Deterministic under ``random_state``; used in training, validation
+        and prediction (``predict_proba`` still returns rows in the input order)."""
+
+
+class ConstituentNeuralClassifier(NeuralClassifier):
+    """Base of the classifiers on (n_jets, n_constituents, n_features) zero-padded input.
+
+    Input goes through :func:`skjet.utils.check_constituents`; ``min_features`` is the
+    number of leading features the model reads, (E, px, py, pz) when it is 4, and
+    ``exact_features`` refuses more.
+    """
+
+    padded_constituents = True
+    min_features: int | None = None
+    exact_features = False
+
+    def validate_input(self, X, *, reset):
+        n_features = self.min_features if self.exact_features else None
+        X = check_constituents(X, n_features=n_features, name="X", estimator=self)
+        if self.min_features is not None and X.shape[2] < self.min_features:
+            raise ValueError(
+                f"{type(self).__name__}: X must have at least {self.min_features} features "
+                f"per constituent, (E, px, py, pz) first, got shape {X.shape}."
+            )
+        check_input_shape(
+            self,
+            int(X.shape[2]),
+            reset=reset,
+            attribute="n_features_in_",
+            what="{} features per constituent",
+        )
+        return self._limit_constituents(X)
+
+    def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags

@@ -1,0 +1,497 @@
+"""ParticleNet and the Particle Transformer: weaver-core's reference modules as estimators.
+
+weaver-core (the ``taggers`` extra) is imported when a network is built. Everything the
+published top-tagging configurations feed these models is computed per batch, on the
+training device, by :class:`ParticleFeatures` inside ``module_``: one torch module maps
+raw zero-padded (E, px, py, pz[, extra...]) constituents to logits.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from torch import nn
+
+from ...utils._optional import import_optional
+from ...utils._sklearn_compat import Interval, StrOptions
+from ._base import SHARED_PARAMS_DOC, NeuralClassifier
+from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
+from ._modules import _norm2, check_sizes, relative_coordinates
+
+# The published standardisation of the top-tagging configurations of ParticleNet and
+# ParT: (value - centre) * scale, clipped to [-5, 5]; deta and dphi enter unscaled.
+_STANDARDISATION = (
+    ("log pT", 1.7, 0.7),
+    ("log E", 2.0, 0.7),
+    ("log pT/pT_jet", -4.7, 0.7),
+    ("log E/E_jet", -4.7, 0.7),
+    ("Delta R", 0.2, 4.0),
+)
+N_KINEMATIC_FEATURES = 7
+
+
+def _weaver_model(name: str, estimator_name: str):
+    """``weaver.nn.model.<name>``, or an ImportError naming the ``taggers`` extra."""
+    import_optional("weaver", purpose=estimator_name)
+    return importlib.import_module(f"weaver.nn.model.{name}")
+
+
+def _require_weaver(estimator) -> None:
+    # cheap check at construction; the modules are imported when the network is built
+    if importlib.util.find_spec("weaver") is None:
+        import_optional("weaver", purpose=type(estimator).__name__)
+
+
+class ParticleFeatures(nn.Module):
+    """The inputs of ParticleNet and ParT from zero-padded (E, px, py, pz[, extra]) rows.
+
+    ``forward(x)`` with ``x`` of shape (batch, n_constituents, 4 + n_extra) returns
+    ``points`` (batch, 2, P): (deta, dphi); ``features`` (batch, 7 + n_extra, P): log pT,
+    log E, log pT/pT_jet, log E/E_jet, Delta R (standardised and clipped as published),
+    deta, dphi, then the extra features unchanged; ``vectors`` (batch, 4, P):
+    (px, py, pz, E); ``mask`` (batch, 1, P) bool, True for real constituents. deta is
+    the pseudorapidity difference to the jet axis times the sign of the jet's
+    pseudorapidity, dphi the azimuth difference. Padding rows get zeros everywhere. A jet
+    without constituents gets one zero "constituent" unmasked so that attention and
+    pooling stay finite (with the four-vector of a 1 GeV massless particle along x, so that
+    the pairwise features are finite too). ``min_length`` pads the constituent axis (ParticleNet's k
+    nearest neighbours need k + 1 points).
+    """
+
+    def __init__(self, min_length: int = 1, eps: float = 1e-8):
+        super().__init__()
+        self.min_length = int(min_length)
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor):
+        if x.shape[1] < self.min_length:
+            x = nn.functional.pad(x, (0, 0, 0, self.min_length - x.shape[1]))
+        mask = x.ne(0).any(dim=-1)
+        kin = relative_coordinates(x, self.eps)
+        sign = torch.where(kin["jet_eta"] < 0, -1.0, 1.0).to(x.dtype)
+        deta = kin["deta"] * sign[:, None]
+        dphi = kin["dphi"]
+        log_pt = torch.log(kin["pt"].clamp(min=self.eps))
+        log_e = torch.log(kin["E"].clamp(min=self.eps))
+        raw = (
+            log_pt,
+            log_e,
+            log_pt - torch.log(kin["jet_pt"].clamp(min=self.eps))[:, None],
+            log_e - torch.log(kin["jet_E"].clamp(min=self.eps))[:, None],
+            _norm2(deta, dphi),
+        )
+        scaled = [
+            ((value - centre) * scale).clamp(-5.0, 5.0)
+            for value, (_, centre, scale) in zip(raw, _STANDARDISATION)
+        ]
+        # where(), not a product with the mask: a padding row's angles may be NaN in ONNX
+        # runtimes (atan2(0, 0)), and NaN * 0 is NaN
+        keep = mask[:, None, :]
+        zero = torch.zeros((), dtype=x.dtype, device=x.device)
+        features = torch.cat(
+            [torch.stack([*scaled, deta, dphi], dim=1), x[..., 4:].transpose(1, 2)], dim=1
+        )
+        features = torch.where(keep, features, zero)
+        points = torch.where(keep, torch.stack([deta, dphi], dim=1), zero)
+        vectors = torch.where(keep, x[..., [1, 2, 3, 0]].transpose(1, 2), zero)
+        empty = ~mask.any(dim=1, keepdim=True)
+        first = torch.zeros_like(mask)
+        first[:, 0] = True
+        stand_in = empty & first
+        # its four-vector is a 1 GeV massless particle along x rather than zero, whose
+        # azimuth atan2(0, 0) is NaN in ONNX runtimes
+        unit = torch.tensor([1.0, 0.0, 0.0, 1.0], dtype=x.dtype, device=x.device)
+        vectors = torch.where(stand_in[:, None, :], unit[None, :, None], vectors)
+        return points, features, vectors, (mask | stand_in)[:, None, :]
+
+
+class ParticleNetModule(nn.Module):
+    """:class:`ParticleFeatures` followed by weaver-core's ``ParticleNet``; returns logits."""
+
+    def __init__(self, n_features, n_classes, k, conv_channels, fc_size, fc_dropout):
+        super().__init__()
+        weaver = _weaver_model("ParticleNet", "ParticleNetClassifier")
+        self.features = ParticleFeatures(min_length=k + 1)
+        self.net = weaver.ParticleNet(
+            input_dims=N_KINEMATIC_FEATURES + n_features - 4,
+            num_classes=n_classes,
+            conv_params=[(k, tuple(c)) for c in conv_channels],
+            fc_params=[(fc_size, fc_dropout)],
+            use_fusion=True,
+            use_fts_bn=True,
+            use_counts=True,
+            trim=False,  # skjet trims every batch to its longest jet
+            for_inference=False,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        points, features, _, mask = self.features(x)
+        return self.net(points, features, mask)
+
+
+class ParticleTransformerModule(nn.Module):
+    """:class:`ParticleFeatures` followed by weaver-core's ``ParticleTransformer``, with
+    the pairwise features (ln Delta, ln kT, ln z, ln m^2) from the four-vectors; returns
+    logits."""
+
+    def __init__(
+        self,
+        n_features,
+        n_classes,
+        embed_dims,
+        pair_embed_dims,
+        num_heads,
+        num_layers,
+        num_cls_layers,
+        dropout,
+    ):
+        super().__init__()
+        weaver = _weaver_model("ParticleTransformer", "ParticleTransformerClassifier")
+        self.features = ParticleFeatures()
+        block = dict(dropout=dropout, attn_dropout=dropout, activation_dropout=dropout)
+        self.net = weaver.ParticleTransformer(
+            input_dim=N_KINEMATIC_FEATURES + n_features - 4,
+            num_classes=n_classes,
+            pair_input_dim=4,
+            embed_dims=tuple(embed_dims),
+            pair_embed_dims=tuple(pair_embed_dims),
+            num_heads=num_heads,
+            num_layers=num_layers,
+            num_cls_layers=num_cls_layers,
+            block_params=block,
+            fc_params=[],
+            activation="gelu",
+            trim=False,  # skjet trims every batch to its longest jet
+            for_inference=False,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, features, vectors, mask = self.features(x)
+        return self.net(features, v=vectors, mask=mask)
+
+
+# the taggers' optimizer default is the papers' AdamW
+_SHARED_DOC = SHARED_PARAMS_DOC.replace(
+    'torch.optim.Optimizer class, default="adam"', 'torch.optim.Optimizer class, default="adamw"'
+)
+
+_TAGGER_PARAMS_DOC = """\
+    max_constituents : int, default=128
+        Constituents per jet the network sees; jets with more keep the hardest (highest
+        pT) ones.
+{bucketing}
+    gradient_clip : float or None, default=None
+        Clip the gradient norm to this value before every step.
+    mixed_precision : bool, default=False
+        Autocast the forward pass: float16 with a gradient scaler on CUDA, bfloat16 on CPU
+        (slower than float32 on most CPUs; meant for CUDA)."""
+
+
+class _TaggerClassifier(ConstituentNeuralClassifier):
+    """Shared input handling, presets and recipe parameters of the weaver taggers."""
+
+    min_features = 4
+    _PRESETS: dict = {}
+
+    _parameter_constraints: dict = {
+        **NeuralClassifier._parameter_constraints,
+        "preset": [StrOptions({"small", "paper"})],
+        "max_constituents": [Interval(Integral, 1, None, closed="left")],
+        "bucketing": ["boolean"],
+        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
+        "mixed_precision": ["boolean"],
+    }
+
+    def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
+        m = self.max_constituents
+        if X.shape[1] <= m:
+            return X
+        if not X[:, m:].any():  # the slots beyond m are all padding
+            return np.ascontiguousarray(X[:, :m])
+        # keep the m hardest constituents of every jet, in order of decreasing pT
+        pt = np.hypot(X[:, :, 1], X[:, :, 2])
+        real = X.any(axis=-1)
+        key = np.where(real, -pt, np.inf)
+        index = np.argsort(key, axis=1, kind="stable")[:, :m]
+        return np.ascontiguousarray(np.take_along_axis(X, index[:, :, None], axis=1))
+
+    def _config(self) -> dict:
+        """The preset's sizes with every parameter that is not None put over them."""
+        config = dict(self._PRESETS[self.preset])
+        for key in config:
+            value = getattr(self, key)
+            if value is not None:
+                config[key] = value
+        return config
+
+
+def _tagger_init(self, kwargs: dict) -> None:
+    """Store the parameters (as scikit-learn requires, unchanged) and check for weaver."""
+    for key, value in kwargs.items():
+        if key not in ("self", "__class__"):
+            setattr(self, key, value)
+    _require_weaver(self)
+
+
+_COMMON = dict(
+    max_constituents=128,
+    bucketing=True,
+    gradient_clip=None,
+    mixed_precision=False,
+)
+
+
+class ParticleNetClassifier(_TaggerClassifier):
+    __doc__ = f"""ParticleNet (Qu and Gouskos, 2020) on constituents, weaver-core's module.
+
+    Takes the standard zero-padded, pT-sorted constituents (n_jets, n_constituents, 4) of
+    (E, px, py, pz), optionally followed on the last axis by extra per-particle features
+    (charge, particle-ID flags, ...) that are appended, unscaled, to the kinematic ones.
+    Per batch and on the training device the network computes what the published
+    top-tagging configuration feeds ParticleNet: the 7 particle features (deta, dphi,
+    log pT, log E, log pT/pT_jet, log E/E_jet, Delta R) with the published
+    standardisation and clipping, the (deta, dphi) coordinates of the first k-nearest-
+    neighbour graph, and the padding mask. ``module_`` maps the raw constituents to logits.
+    Needs the ``taggers`` extra (``pip install "skjet[taggers]"``).
+
+    Parameters
+    ----------
+    preset : {{"small", "paper"}}, default="small"
+        "paper": the published top-tagging ParticleNet (k=16, EdgeConv channels
+        (64, 64, 64), (128, 128, 128), (256, 256, 256), a 256-unit dense layer with dropout
+        0.1). "small": ParticleNet-Lite (k=7, channels (32, 32, 32), (64, 64, 64), 128
+        units, dropout 0.1), which trains 10k jets for a few epochs on a laptop CPU in
+        minutes. The size parameters below override the preset.
+    k : int, default=None
+        Nearest neighbours of every EdgeConv block.
+    conv_channels : tuple of tuple of int, default=None
+        Channels of the EdgeConv blocks, one tuple per block.
+    fc_size : int, default=None
+        Units of the dense layer.
+    fc_dropout : float, default=None
+        Dropout after the dense layer.
+{_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
+{_SHARED_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Features per constituent (4 plus the extra ones).
+    config_ : dict
+        The sizes used: the preset with the parameters that override it.
+    net_ : skorch.NeuralNetClassifier
+    module_ : torch.nn.Module
+        Feature computation and weaver's ``ParticleNet``: raw constituents to logits.
+    history_ : pandas.DataFrame
+        One row per epoch (see :class:`NeuralClassifier`).
+
+    Examples
+    --------
+    >>> from skjet.models import ParticleNetClassifier
+    >>> from skjet.utils.estimator_checks import make_constituents
+    >>> X, y = make_constituents(n_jets=40)
+    >>> clf = ParticleNetClassifier(k=4, conv_channels=((8, 8),), fc_size=8, max_epochs=1,
+    ...                             random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (40, 2)
+    """
+
+    _PRESETS = {
+        "small": dict(k=7, conv_channels=((32, 32, 32), (64, 64, 64)), fc_size=128,
+                      fc_dropout=0.1),
+        "paper": dict(k=16, conv_channels=((64, 64, 64), (128, 128, 128), (256, 256, 256)),
+                      fc_size=256, fc_dropout=0.1),
+    }
+
+    _parameter_constraints: dict = {
+        **_TaggerClassifier._parameter_constraints,
+        "k": [Interval(Integral, 1, None, closed="left"), None],
+        "conv_channels": ["array-like", None],
+        "fc_size": [Interval(Integral, 1, None, closed="left"), None],
+        "fc_dropout": [Interval(Real, 0, 1, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        preset="small",
+        *,
+        k=None,
+        conv_channels=None,
+        fc_size=None,
+        fc_dropout=None,
+        max_constituents=128,
+        bucketing=True,
+        gradient_clip=None,
+        mixed_precision=False,
+        max_epochs=20,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adamw",
+        optimizer_params=None,
+        lr_schedule=None,
+        lr_schedule_params=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=5,
+        train_split=None,
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        _tagger_init(self, locals())
+
+    def build_module(self, X, n_classes):
+        config = self._config()
+        channels = config["conv_channels"]
+        try:
+            channels = tuple(check_sizes(c, "conv_channels", allow_empty=False) for c in channels)
+        except TypeError:
+            channels = ()
+        if not channels:
+            raise ValueError(
+                f"{type(self).__name__}: conv_channels must be a non-empty tuple of tuples of "
+                f"positive ints, one per EdgeConv block, got {self.conv_channels!r}."
+            )
+        config["conv_channels"] = channels
+        self.config_ = config
+        return ParticleNetModule(X.shape[2], n_classes, **config)
+
+
+class ParticleTransformerClassifier(_TaggerClassifier):
+    __doc__ = f"""Particle Transformer, ParT (Qu, Li and Qian, 2022), weaver-core's module.
+
+    Takes the standard zero-padded, pT-sorted constituents (n_jets, n_constituents, 4) of
+    (E, px, py, pz), optionally followed on the last axis by extra per-particle features
+    (charge, particle-ID flags, ...) that are appended, unscaled, to the kinematic ones.
+    Per batch and on the training device the network computes what the published
+    top-tagging configuration feeds ParT: the 7 particle features (deta, dphi, log pT,
+    log E, log pT/pT_jet, log E/E_jet, Delta R) with the published standardisation and
+    clipping, the four-vectors (px, py, pz, E) from which weaver computes the pairwise
+    features (ln Delta, ln kT, ln z, ln m^2) that bias the attention, and the padding
+    mask. ``module_`` maps the raw constituents to logits. Needs the ``taggers`` extra
+    (``pip install "skjet[taggers]"``).
+
+    The papers' recipe is reachable by parameters: ``optimizer="adamw"`` (the default
+    here) with ``optimizer_params={{"weight_decay": 0.01}}``, ``lr_schedule="flat_decay"``
+    or ``"warmup_cosine"``, ``gradient_clip`` and ``mixed_precision`` on CUDA.
+
+    Parameters
+    ----------
+    preset : {{"small", "paper"}}, default="small"
+        "paper": the published top-tagging ParT (particle embedding (128, 512, 128), pair
+        embedding (64, 64, 64), 8 heads, 8 particle-attention and 2 class-attention
+        blocks, dropout 0.1). "small": embedding (64, 64), pair embedding (32, 32), 4
+        heads, 2 particle-attention blocks and 1 class-attention block, dropout 0.1, for a
+        CPU. The size parameters below override the preset.
+    embed_dims : tuple of int, default=None
+        Widths of the particle embedding; the last one is the attention width.
+    pair_embed_dims : tuple of int, default=None
+        Widths of the pairwise-feature embedding.
+    num_heads : int, default=None
+        Attention heads; must divide ``embed_dims[-1]``.
+    num_layers : int, default=None
+        Particle-attention blocks.
+    num_cls_layers : int, default=None
+        Class-attention blocks.
+    dropout : float, default=None
+        Dropout in the particle-attention blocks.
+{_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
+{_SHARED_DOC}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Features per constituent (4 plus the extra ones).
+    config_ : dict
+        The sizes used: the preset with the parameters that override it.
+    net_ : skorch.NeuralNetClassifier
+    module_ : torch.nn.Module
+        Feature computation and weaver's ``ParticleTransformer``: raw constituents to
+        logits.
+    history_ : pandas.DataFrame
+        One row per epoch (see :class:`NeuralClassifier`).
+
+    Examples
+    --------
+    >>> from skjet.models import ParticleTransformerClassifier
+    >>> from skjet.utils.estimator_checks import make_constituents
+    >>> X, y = make_constituents(n_jets=40)
+    >>> clf = ParticleTransformerClassifier(embed_dims=(8,), pair_embed_dims=(4,),
+    ...     num_heads=2, num_layers=1, max_epochs=1, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X).shape
+    (40, 2)
+    """
+
+    _PRESETS = {
+        "small": dict(embed_dims=(64, 64), pair_embed_dims=(32, 32), num_heads=4,
+                      num_layers=2, num_cls_layers=1, dropout=0.1),
+        "paper": dict(embed_dims=(128, 512, 128), pair_embed_dims=(64, 64, 64), num_heads=8,
+                      num_layers=8, num_cls_layers=2, dropout=0.1),
+    }
+
+    _parameter_constraints: dict = {
+        **_TaggerClassifier._parameter_constraints,
+        "embed_dims": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+        "pair_embed_dims": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+        "num_heads": [Interval(Integral, 1, None, closed="left"), None],
+        "num_layers": [Interval(Integral, 0, None, closed="left"), None],
+        "num_cls_layers": [Interval(Integral, 1, None, closed="left"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        preset="small",
+        *,
+        embed_dims=None,
+        pair_embed_dims=None,
+        num_heads=None,
+        num_layers=None,
+        num_cls_layers=None,
+        dropout=None,
+        max_constituents=128,
+        bucketing=True,
+        gradient_clip=None,
+        mixed_precision=False,
+        max_epochs=20,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adamw",
+        optimizer_params=None,
+        lr_schedule=None,
+        lr_schedule_params=None,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=5,
+        train_split=None,
+        class_weight=None,
+        callbacks=None,
+        device="auto",
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        _tagger_init(self, locals())
+
+    def build_module(self, X, n_classes):
+        config = self._config()
+        config["embed_dims"] = check_sizes(config["embed_dims"], "embed_dims", allow_empty=False)
+        config["pair_embed_dims"] = check_sizes(
+            config["pair_embed_dims"], "pair_embed_dims", allow_empty=False
+        )
+        if config["embed_dims"][-1] % config["num_heads"]:
+            raise ValueError(
+                f"{type(self).__name__}: num_heads={config['num_heads']} must divide the "
+                f"attention width embed_dims[-1]={config['embed_dims'][-1]}."
+            )
+        self.config_ = config
+        return ParticleTransformerModule(X.shape[2], n_classes, **config)

@@ -1,0 +1,91 @@
+"""A user-defined architecture on the public base gets the whole estimator contract."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from torch import nn
+
+from skjet.models import ConstituentNeuralClassifier, NeuralClassifier
+from skjet.utils._sklearn_compat import Interval
+from skjet.utils.estimator_checks import make_constituents, parametrize_with_nd_checks
+
+
+# -- the model of docs/custom_models.md -------------------------------------------------------
+class MeanMaxSet(nn.Module):
+    """phi on every constituent, mean and max over the real ones, a linear layer on both."""
+
+    def __init__(self, n_features: int, width: int, n_classes: int):
+        super().__init__()
+        self.phi = nn.Sequential(nn.Linear(n_features, width), nn.ReLU())
+        self.output = nn.Linear(2 * width, n_classes)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h = self.phi(x) * mask[..., None]  # phi >= 0: zeroed padding never wins the max
+        n = mask.sum(dim=1, keepdim=True).clamp(min=1)
+        return self.output(torch.cat([h.sum(dim=1) / n, h.amax(dim=1)], dim=1))
+
+
+class MeanMaxSetClassifier(ConstituentNeuralClassifier):
+    """Deep Sets with mean and max pooling, on the log of the constituents' four-momenta."""
+
+    _parameter_constraints = {
+        **ConstituentNeuralClassifier._parameter_constraints,
+        "width": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, width=32, *, bucketing=True, max_epochs=10, lr=1e-2, random_state=None):
+        super().__init__(max_epochs=max_epochs, lr=lr, random_state=random_state)
+        self.width = width
+        self.bucketing = bucketing
+
+    def build_module(self, X, n_classes):
+        return MeanMaxSet(X.shape[2], self.width, n_classes)
+
+    def module_inputs(self, X_batch):
+        mask = X_batch.ne(0).any(dim=-1)
+        return torch.sign(X_batch) * torch.log1p(X_batch.abs()), mask
+
+
+@parametrize_with_nd_checks([MeanMaxSetClassifier(width=8, max_epochs=2, random_state=0)])
+def test_user_model_passes_the_common_checks(estimator, check):
+    check(estimator)
+
+
+def test_user_model_trains_streams_and_reports():
+    X, y = make_constituents(n_jets=200, n_slots=20)
+    clf = MeanMaxSetClassifier(max_epochs=15, random_state=0).fit(X, y)
+    assert roc_auc_score(y == "top", clf.predict_proba(X)[:, 1]) > 0.8
+    assert list(clf.history_.columns[:3]) == ["epoch", "train_loss", "valid_loss"]
+    assert clf.get_params() == dict(
+        width=32, bucketing=True, max_epochs=15, lr=1e-2, random_state=0
+    )
+    clf.partial_fit(X, y)  # continues training the fitted network
+    assert len(clf.history_) == len(clf.net_.history)
+
+
+def test_base_is_abstract_and_keeps_its_old_name():
+    from skjet.models._neural._base import NeuralClassifierBase
+
+    assert NeuralClassifierBase is NeuralClassifier
+    try:
+        NeuralClassifier()
+    except TypeError as exc:
+        assert "abstract" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("NeuralClassifier must not be instantiable")
+
+
+def test_fit_and_partial_fit_share_one_path():
+    # one partial_fit call on a fresh estimator equals a one-epoch fit without early stopping
+    X, y = make_constituents(n_jets=64)
+    a = MeanMaxSetClassifier(max_epochs=1, random_state=0)
+    a.set_params(max_epochs=1)
+    a.early_stopping = False
+    a.fit(X, y)
+    b = MeanMaxSetClassifier(max_epochs=1, random_state=0)
+    b.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-6)
