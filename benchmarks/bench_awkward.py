@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +30,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _common import peak_rss_bytes, rss_bytes, run_worker  # noqa: E402
 
 METHODS = ("script", "skjet")
 LABELS = {"script": "awkward script", "skjet": "skjet PadConstituents"}
@@ -74,18 +74,6 @@ def script(jets) -> np.ndarray:
     ).astype(np.float32)
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _peak_rss_bytes() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
 
 def worker(method: str, n_jets: int) -> None:
     """Run one method once; print a JSON line with time, peak memory and checksums."""
@@ -100,28 +88,18 @@ def worker(method: str, n_jets: int) -> None:
     gc.collect()
     with open("/proc/self/clear_refs", "w") as f:  # reset the high-water mark (VmHWM)
         f.write("5")
-    base = _rss_bytes()
+    base = rss_bytes()
     t0 = time.perf_counter()
     if method == "script":
         X = script(jets)
     else:
         X = PadConstituents(max_constituents=WIDTH).fit_transform(jets)
     elapsed = time.perf_counter() - t0
-    peak = _peak_rss_bytes() - base
+    peak = peak_rss_bytes() - base
     sums = X.sum(axis=(0, 1), dtype=np.float64).tolist()
     print(json.dumps({"shape": list(X.shape), "seconds": elapsed, "peak_bytes": peak,
                       "sums": sums, "first": X[:3].tolist()}))
 
-
-def run(method: str, n_jets: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", method, str(n_jets)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -139,7 +117,7 @@ def main(argv=None) -> int:
     results: dict[str, dict] = {}
     for _ in range(args.repeat):
         for method in METHODS:
-            r = run(method, n_jets)
+            r = run_worker(__file__, method, n_jets)
             best = results.get(method)
             peak = max(r["peak_bytes"], best["peak_bytes"] if best else 0)
             if best is None or r["seconds"] < best["seconds"]:

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_load_top_tagging import _peak_rss_bytes, _rss_bytes  # noqa: E402
+from _common import peak_rss_bytes, rss_bytes, run_worker  # noqa: E402
 
 M = 100  # constituents kept per jet
 JETS_PER_EVENT = 2
@@ -104,7 +102,7 @@ def worker(method: str, path: str) -> None:
     from skjet.datasets import iter_pfnano, load_pfnano
 
     options = dict(max_constituents=M, jet_branches=["FatJet_pt"])
-    base = _rss_bytes()
+    base = rss_bytes()
     t0 = time.perf_counter()
     if method == "baseline":
         X = baseline(path)
@@ -120,17 +118,9 @@ def worker(method: str, path: str) -> None:
     else:
         raise ValueError(method)
     elapsed = time.perf_counter() - t0
-    peak = _peak_rss_bytes() - base
+    peak = peak_rss_bytes() - base
     print(json.dumps({"n": n, "seconds": elapsed, "peak_bytes": peak, "checksum": checksum}))
 
-
-def run(method: str, path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--worker", method, str(path)],
-        check=True, capture_output=True, text=True,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -159,7 +149,7 @@ def main(argv=None) -> int:
         results = {}
         for _ in range(args.repeat):
             for method in methods:
-                r = run(method, path)
+                r = run_worker(__file__, method, path)
                 best = results.get(method)
                 peak = max(r["peak_bytes"], best["peak_bytes"] if best else 0)
                 if best is None or r["seconds"] < best["seconds"]:
