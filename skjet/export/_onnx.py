@@ -254,26 +254,88 @@ def _export_torch(est, dims):
     return model
 
 
-def _sort_nodes(graph) -> None:
-    """Put the nodes of ``graph`` in topological order, in place (stable: nodes already in
-    order keep it). Merging the TorchScript exporter's graphs can leave a node before the
-    node that makes its input; ONNX requires the order."""
+def _sort_nodes(graph, outer: frozenset = frozenset()) -> None:
+    """Put the nodes of ``graph`` and of its subgraphs in topological order, in place
+    (stable: nodes already in order keep it). Merging the TorchScript exporter's graphs can
+    leave a node before the node that makes its input; ONNX requires the order. ``outer``:
+    the names a subgraph sees in its enclosing graphs."""
+    from onnx import AttributeProto
+
     known = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
-    pending, ordered = list(graph.node), []
+    known |= outer
+    nodes = list(graph.node)
+    visible = frozenset(known.union(*(n.output for n in nodes)))
+    for node in nodes:
+        for attribute in node.attribute:
+            if attribute.type == AttributeProto.GRAPH:
+                _sort_nodes(attribute.g, visible)
+            elif attribute.type == AttributeProto.GRAPHS:
+                for sub in attribute.graphs:
+                    _sort_nodes(sub, visible)
+    needs = [set(n.input) | _outer_names(n) for n in nodes]
+    pending, ordered = list(range(len(nodes))), []
     while pending:
-        ready = [n for n in pending if all(name in known for name in n.input)]
+        ready = [i for i in pending if needs[i] <= known]
         if not ready:
-            return  # a cycle or an outer-scope name: leave it to the checker's message
-        ready_ids = {id(n) for n in ready}
-        pending = [n for n in pending if id(n) not in ready_ids]
-        for node in ready:
-            ordered.append(node)
-            known.update(node.output)
+            return  # a cycle or an unknown name: leave it to the checker's message
+        ready_set = set(ready)
+        pending = [i for i in pending if i not in ready_set]
+        for i in ready:
+            ordered.append(nodes[i])
+            known.update(nodes[i].output)
     copies = [type(n)() for n in ordered]
     for copy_, node in zip(copies, ordered, strict=True):
         copy_.CopyFrom(node)
     del graph.node[:]
     graph.node.extend(copies)
+
+
+def _rename_outer_references(node, rename, local: frozenset = frozenset()) -> None:
+    """Rename, inside the subgraphs of ``node`` (an If's branches, a Loop's body), the names
+    they read from the enclosing graph, as the enclosing graph's were renamed; the names
+    a subgraph makes itself stay."""
+    from onnx import AttributeProto
+
+    for attribute in node.attribute:
+        graphs = (
+            [attribute.g] if attribute.type == AttributeProto.GRAPH
+            else list(attribute.graphs) if attribute.type == AttributeProto.GRAPHS else []
+        )
+        for sub in graphs:
+            own = set(local) | {i.name for i in sub.input} | {t.name for t in sub.initializer}
+            for inner in sub.node:
+                own.update(inner.output)
+            own.discard("")
+            for inner in sub.node:
+                for i, name in enumerate(inner.input):
+                    if name and name not in own:
+                        inner.input[i] = rename(name)
+                _rename_outer_references(inner, rename, frozenset(own))
+            for output in sub.output:
+                if output.name not in own:
+                    output.name = rename(output.name)
+
+
+def _outer_names(node) -> set:
+    """Names the subgraphs of ``node`` (an If's branches, a Loop's body) read from the
+    enclosing graph: a node must come after the producers of those too."""
+    from onnx import AttributeProto
+
+    outer: set = set()
+    for attribute in node.attribute:
+        graphs = (
+            [attribute.g] if attribute.type == AttributeProto.GRAPH
+            else list(attribute.graphs) if attribute.type == AttributeProto.GRAPHS else []
+        )
+        for sub in graphs:
+            local = {i.name for i in sub.input} | {t.name for t in sub.initializer}
+            for inner in sub.node:
+                local.update(inner.output)
+            for inner in sub.node:
+                outer.update(name for name in inner.input if name not in local)
+                outer.update(_outer_names(inner) - local)
+    outer.discard("")
+    return outer
 
 
 def _export_torchscript(est, module, example, dims, first_error):
@@ -344,6 +406,7 @@ def _convert_neural(scope, operator, container):
             new.input[i] = rename.setdefault(name, g.name("t"))
         for i, name in enumerate(new.output):
             new.output[i] = rename.setdefault(name, g.name("t"))
+        _rename_outer_references(new, lambda name: rename.setdefault(name, g.name("t")))
         new.name = scope.get_unique_operator_name(f"{g.prefix}_{node.op_type}")
         container.nodes.append(new)
     for opset in sub.opset_import:

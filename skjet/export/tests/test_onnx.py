@@ -110,7 +110,7 @@ def exported(demo):
 @pytest.mark.parametrize(
     "name",
     ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN",
-     "ParticleNet"],
+     "ParticleNet", "ParT"],
 )
 def test_demo_pipelines_match_predict_proba(demo, exported, name):
     fitted, X = demo[name]
@@ -125,13 +125,6 @@ def test_every_demo_approach_is_tested(demo):
         "ParticleNet", "ParT",
     }
 
-
-def test_particle_transformer_is_refused_with_the_reason(demo):
-    # torch.export cannot trace weaver's ParT, and the TorchScript exporter's graph of it
-    # references a tensor it never produces: a clear error, not a wrong graph
-    fitted, X = demo["ParT"]
-    with pytest.raises(ValueError, match="ParticleTransformerClassifier"):
-        to_onnx(fitted, X[:20])
 
 
 def test_batch_axis_is_dynamic(demo, exported):
