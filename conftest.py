@@ -50,5 +50,16 @@ def five_class_sample():
 
 
 @pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test: on a loaded 2-core machine, more threads spin-wait
+    for seconds per batch. Use with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    torch = pytest.importorskip("torch")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -25,10 +25,26 @@ INSTANCES_ND = [est for est in INSTANCES if not takes_2d(est)]
 EXPECTED_FAILED_CHECKS = all_expected_failures(INSTANCES, expected_failed_checks)
 
 
+# Public estimators the common checks cannot run on, with the reason and where their
+# contract is tested instead.
+NOT_CHECKED = {
+    "HLS4MLClassifier": (
+        "frozen like sklearn.frozen.FrozenEstimator: built from a fitted pipeline, clone "
+        "returns the same object and fit compiles the given network once without learning "
+        "from X, while every common check fits on data of its own; clone, fit, classes_, "
+        "predict_proba and compare() are tested in skjet/export/tests/test_hls4ml.py"
+    ),
+}
+
+
 def test_every_public_estimator_is_checked():
-    checked = {type(est).__name__ for est in INSTANCES}
+    checked = {type(est).__name__ for est in INSTANCES} | set(NOT_CHECKED)
     missing = [name for name, _ in all_estimators() if name not in checked]
     assert not missing, f"add instances of {missing} to tests/common_config/"
+
+
+def test_not_checked_names_public_estimators():
+    assert set(NOT_CHECKED) <= {name for name, _ in all_estimators()}
 
 
 def test_expected_failures_name_known_estimators():

@@ -10,7 +10,6 @@ Python loop over events (awkward for the per-event indexing, numpy for the scatt
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +20,7 @@ from sklearn.utils import Bunch
 
 from ..utils._coordinates import check_coordinates, to_cartesian
 from ..utils._validation import is_finite
-from ._root import _kind, _leaf_names, _open_tree
+from ._root import _check_branches, _kind, _leaf_names, _open_tree
 
 #: Candidate momentum fields (without the collection prefix) for each coordinate system.
 MOMENTUM_FIELDS = {
@@ -133,14 +132,11 @@ def _branch_names(path: Path, ttree, spec: Bunch) -> tuple[list[str], list[str]]
     if spec.label is not None:
         names.append(spec.label)
     names = list(dict.fromkeys(names))
-    unknown = [b for b in names if b not in available]
-    if unknown:
-        hints = {b: difflib.get_close_matches(b, available, n=3) for b in unknown}
-        raise KeyError(
-            f"{path}:{spec.tree}: no branch(es) {unknown}; close names: {hints}. "
-            f"Check jets=, candidates=, jet_index=, candidate_index=, momentum= and "
-            f"coordinates= (the tree has {len(available)} branches)."
-        )
+    _check_branches(
+        names, available, f"{path}:{spec.tree}",
+        "Check jets=, candidates=, jet_index=, candidate_index=, momentum= and coordinates= "
+        f"(the tree has {len(available)} branches).",
+    )
     return jet_branches, names
 
 

@@ -91,6 +91,15 @@ def _leaf_names(ttree) -> list[str]:
     return ttree.keys()  # RNTuple: uproot's default writer since 5.4
 
 
+def _check_branches(names, available, where: str, advice: str) -> None:
+    """Raise a KeyError naming the branches of ``names`` not in ``available``, with close
+    names for each (a typo is the usual cause) and ``advice``."""
+    unknown = [b for b in names if b not in available]
+    if unknown:
+        hints = {b: difflib.get_close_matches(b, available, n=3) for b in unknown}
+        raise KeyError(f"{where}: no branch(es) {unknown}; close names: {hints}. {advice}")
+
+
 def _check_finite(path, tree, name, values) -> None:
     if not is_finite(values):
         n_bad = int((~np.isfinite(values)).sum())
@@ -215,13 +224,7 @@ def load_root(
         asked = branches is not None or stack or label is not None
         names = list(dict.fromkeys(branches or [])) if asked else list(available)
         names += [s for s in [*stack, label] if s is not None and s not in names]
-        unknown = [b for b in names if b not in available]
-        if unknown:
-            hints = {b: difflib.get_close_matches(b, available, n=3) for b in unknown}
-            raise KeyError(
-                f"{where}: no branch(es) {unknown}; close names: {hints}. "
-                f"The tree has {len(available)} branches."
-            )
+        _check_branches(names, available, where, f"The tree has {len(available)} branches.")
         other = _unreadable(ttree, names)
         kwargs = {"entry_start": entry_start, "entry_stop": entry_stop}
         n = len(range(ttree.num_entries)[slice(entry_start, entry_stop)])

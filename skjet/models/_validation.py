@@ -66,11 +66,12 @@ class KnownLabelsScoreMixin:
         from sklearn.metrics import accuracy_score
         from sklearn.utils.validation import check_is_fitted
 
-        from ..utils._classes import check_known_labels, check_labels
+        from ..utils._classes import check_known_labels
 
         check_is_fitted(self, "classes_")
-        check_labels(y, estimator=self)
-        check_known_labels(np.asarray(y), self.classes_, estimator=self)  # type: ignore[attr-defined]
+        # the raw y: check_known_labels first refuses mixed or missing labels, which
+        # np.asarray would hide by turning ["top", 1] into strings
+        check_known_labels(y, self.classes_, estimator=self)  # type: ignore[attr-defined]
         predicted = self.predict(X)  # type: ignore[attr-defined]
         return float(accuracy_score(y, predicted, sample_weight=sample_weight))
 

@@ -92,14 +92,6 @@ def check_labels(y, *, estimator=None, what: str = "y") -> None:
         )
 
 
-def check_classification_labels(y, *, estimator=None, what: str = "y") -> None:
-    """:func:`check_labels`, then scikit-learn's check of classification targets."""
-    from sklearn.utils.multiclass import check_classification_targets
-
-    check_labels(y, estimator=estimator, what=what)
-    check_classification_targets(y)
-
-
 def check_two_classes(classes: ArrayLike, estimator: Any | None = None) -> None:
     """Refuse fitting on fewer than two classes, naming the only one."""
     if len(classes) < 2:

@@ -13,6 +13,7 @@ ESTIMATOR_PACKAGES = (
     "skjet.preprocessing",
     "skjet.feature_selection",
     "skjet.models",
+    "skjet.export",
 )
 
 

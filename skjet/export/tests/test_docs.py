@@ -8,14 +8,7 @@ import pytest
 
 from .conftest import page_blocks, run_block
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    torch = pytest.importorskip("torch")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_the_page_has_the_onnx_and_hls4ml_blocks():

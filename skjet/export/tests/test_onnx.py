@@ -32,13 +32,7 @@ N_JETS = 240  # jets of the top_qcd_sample used here (fits stay small)
 N_SLOTS = 60  # constituent slots kept: covers almost every jet of the sample
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    torch = pytest.importorskip("torch")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def subsample(sample, n_slots=None):
