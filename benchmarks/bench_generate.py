@@ -26,7 +26,8 @@ import time
 import numpy as np
 
 from skjet.datasets import generate_jets
-from skjet.datasets._generate import _CHUNK_SIZE, _canonical, _chunk_seed, _pythia_settings
+from skjet.datasets._generate import _CHUNK_SIZE, _canonical, _chunk_seed
+from skjet.datasets._pythia import _pythia_settings
 
 ALL = ["top", "qcd", "w", "z", "q", "g"]
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from skjet.datasets import _generate, generate_jets
+from skjet.datasets import _generate, _pythia, generate_jets
 from skjet.utils import n_constituents
 from skjet.utils._fourvec import eta, jet_four_momentum, mass, phi, pt
 
@@ -335,7 +336,7 @@ def test_missing_extra_names_it(monkeypatch):
 
 @needs_generator
 def test_impossible_cuts_raise(monkeypatch, data_home):
-    monkeypatch.setattr(_generate, "_MIN_EVENTS_FOR_CHECK", 100)
+    monkeypatch.setattr(_pythia, "_MIN_EVENTS_FOR_CHECK", 100)
     # Top jets with every decay product inside R=0.05 essentially never happen.
     with pytest.raises(RuntimeError, match="impossible"):
         generate_jets("top", n_jets=1, radius=0.05, random_state=0, progress=False, cache=False)
@@ -490,9 +491,9 @@ def test_progress_moves_within_a_chunk(monkeypatch, data_home):
 @needs_generator
 @pytest.mark.parametrize("process, per_event", [("top", 2), ("w", 1), ("z", 1)])
 def test_resonance_targets_from_the_event_record(process, per_event):
-    pythia = _generate._new_pythia(process, (550.0, 650.0), 14000.0, seed=3)
-    records = _generate._Records(pythia.nextBatch(20))
-    event, directions = _generate._resonance_targets(process, records)
+    pythia = _pythia._new_pythia(process, (550.0, 650.0), 14000.0, seed=3)
+    records = _pythia._Records(pythia.nextBatch(20))
+    event, directions = _pythia._resonance_targets(process, records)
     # Hadronic decays are forced: every resonance ends in its quarks (t -> b q q', W/Z -> q q').
     n_quarks = 3 if process == "top" else 2
     assert directions.shape == (per_event * records.n_events, 1 + n_quarks, 2)
@@ -500,17 +501,28 @@ def test_resonance_targets_from_the_event_record(process, per_event):
     assert np.isfinite(directions).all()
     # Boosted (pT ~ 600 GeV): the quarks fly close to their resonance.
     y, phi = directions[..., 0], directions[..., 1]
-    d2 = _generate._delta_r2(y[:, :1], phi[:, :1], y[:, 1:], phi[:, 1:])
+    d2 = _pythia._delta_r2(y[:, :1], phi[:, :1], y[:, 1:], phi[:, 1:])
     assert np.median(np.sqrt(d2)) < 0.6
 
 
 @needs_generator
 def test_hard_partons_from_the_event_record():
-    pythia = _generate._new_pythia("qcd", (550.0, 650.0), 14000.0, seed=3)
-    records = _generate._Records(pythia.nextBatch(20))
-    event, partons = _generate._hard_partons(records)
+    pythia = _pythia._new_pythia("qcd", (550.0, 650.0), 14000.0, seed=3)
+    records = _pythia._Records(pythia.nextBatch(20))
+    event, partons = _pythia._hard_partons(records)
     np.testing.assert_array_equal(np.bincount(event), 2)  # two outgoing partons per event
     assert set(partons[:, 2]) <= {1, 2, 3, 4, 5, 21}
     # Back to back in azimuth, before any shower.
-    dphi = np.abs(_generate._fourvec.delta_phi(partons[0::2, 1], partons[1::2, 1]))
+    dphi = np.abs(_pythia._fourvec.delta_phi(partons[0::2, 1], partons[1::2, 1]))
     np.testing.assert_allclose(dphi, np.pi, atol=1e-6)
+
+
+def test_worker_module_imports_no_heavy_dependencies():
+    # Parallel workers import only the chunk module: a fresh worker must not pay for
+    # scikit-learn, pandas or scipy (about a second each time a pool starts).
+    code = (
+        "import sys, skjet.datasets._pythia; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'pandas', 'scipy', 'torch'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
