@@ -5,7 +5,8 @@ presets) trains on the same jets with the same batch size and optimizer as a pla
 loop that drives the same module (skjet's feature computation followed by weaver-core's
 network, built with the same seed): a random permutation, one gather per batch, each batch
 trimmed to its longest jet, forward, backward, AdamW step. The wrappers run with length
-bucketing on (the default) and off. Jets: (E, px, py, pz) with 40-130 constituents (the
+bucketing of the training batches on (``bucketing=True``) and off (the default,
+``"inference"``, which sorts only validation and prediction batches: the same training). Jets: (E, px, py, pz) with 40-130 constituents (the
 hadron-level range), pT-sorted and zero-padded to 128 slots. Epoch time is the minimum over
 the epochs run; on a CPU it is the process's CPU time, which a shared machine inflates far
 less than the wall clock (use ``--threads 1`` then: with more threads, the CPU time of idle
@@ -14,7 +15,7 @@ most 1.0x the plain loop, off at most 1.1x.
 
 Quality. Top vs QCD jets from ``skjet.datasets.generate_jets`` (550-650 GeV, cached), split
 into ``--n-train`` training and ``--n-test`` test jets; DeepSets, EFN, ParticleNet and ParT
-train for the same ``--epochs`` epochs (no early stopping), XGBoost (300 trees) on the jet
+train for the same ``--epochs`` epochs (no early stopping, ``--bucketing`` for all four), XGBoost (300 trees) on the jet
 features of ``skjet compare``. ParticleNet and ParT keep the ``--max-constituents`` hardest
 constituents (64 on a CPU, 128 on CUDA, as in ``skjet demo``). Printed: test AUC, R30, R50 and
 fit time. The issue's size is
@@ -164,7 +165,9 @@ def quality(args) -> pd.DataFrame:
                                    stratify=y, random_state=0)
     cuda = torch.cuda.is_available()
     preset = "paper" if cuda else "small"
-    neural = dict(max_epochs=args.epochs, early_stopping=False, random_state=0)
+    bucketing = {"inference": "inference", "on": True, "off": False}[args.bucketing]
+    neural = dict(max_epochs=args.epochs, early_stopping=False, random_state=0,
+                  bucketing=bucketing)
     # The taggers keep the hardest constituents (as skjet demo does: 64 on a CPU, 128 on
     # CUDA); DeepSets and the EFN see every constituent of the sample.
     taggers = dict(preset=preset, max_constituents=args.max_constituents or (128 if cuda else 64))
@@ -215,6 +218,9 @@ def main() -> None:
     parser.add_argument("--max-constituents", type=int, default=None,
                         help="constituents the taggers keep in the quality part "
                         "(default 64 on a CPU, 128 on CUDA)")
+    parser.add_argument("--bucketing", choices=["inference", "on", "off"], default="inference",
+                        help="bucketing of the networks in the quality part: 'inference' (the "
+                        "default of the classifiers), 'on' (training batches too), 'off'")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
@@ -232,7 +238,7 @@ def main() -> None:
         print(table.to_string(index=False, float_format="%.3f"))
     if not args.skip_quality:
         print(f"\nQuality: top vs QCD, {args.n_train} training and {args.n_test} test jets, "
-              f"{args.epochs} epochs for every network")
+              f"{args.epochs} epochs for every network, bucketing {args.bucketing!r}")
         table = quality(args)
         print(table.to_string(index=False, float_format="%.3f"))
 

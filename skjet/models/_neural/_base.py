@@ -240,8 +240,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
 
     Set the class attribute ``padded_constituents = True`` for zero-padded
     (n_jets, n_constituents, n_features) input: batches are then trimmed to their longest
-    jet, and, when the estimator has a ``bucketing`` parameter set to True, hold jets of
-    similar length (predictions still come back in the input order). ``fit`` is a reset
+    jet, and, when the estimator has a ``bucketing`` parameter ("inference" or True), hold
+    jets of similar length (predictions still come back in the input order). ``fit`` is a reset
     followed by the code ``partial_fit`` runs.
 
     Parameters
@@ -359,8 +359,15 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return None
         return self.module_inputs
 
-    def _bucketing(self) -> bool:
-        return self.padded_constituents and bool(getattr(self, "bucketing", False))
+    def _bucketing(self, training: bool = False) -> bool:
+        """Whether batches are grouped by length: ``bucketing`` True everywhere, "inference"
+        in validation and prediction only (where outputs do not depend on the batches)."""
+        value = getattr(self, "bucketing", False)
+        if not self.padded_constituents:
+            return False
+        if isinstance(value, str):  # "inference"
+            return not training
+        return bool(value)
 
     def _dataset(self, X, y=None, weight=None) -> TensorBatches:
         return TensorBatches(X, y, weight, trim=self.padded_constituents)
@@ -720,7 +727,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             iterator_valid=BatchLoader,
             iterator_train__shuffle=True,
             iterator_train__seed=seed,
-            iterator_train__bucket=self._bucketing(),
+            iterator_train__bucket=self._bucketing(training=True),
             iterator_valid__bucket=self._bucketing(),
             train_split=None if valid_ds is None else predefined_split(valid_ds),
             callbacks=callbacks,

@@ -72,7 +72,7 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
         "pooling": [StrOptions({"sum", "mean"})],
         "activation": [str, type],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "bucketing": ["boolean"],
+        "bucketing": [StrOptions({"inference"}), "boolean"],
     }
 
     def __init__(
@@ -83,7 +83,7 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
         activation="relu",
         dropout=0.0,
         *,
-        bucketing=True,
+        bucketing="inference",
         max_epochs=20,
         batch_size=256,
         lr=1e-3,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-from ...utils._sklearn_compat import Interval
+from ...utils._sklearn_compat import Interval, StrOptions
 from ._base import SHARED_PARAMS_DOC, NeuralClassifier
 from ._constituents import BUCKETING_DOC
 from ._deepsets import DeepSetsClassifier
@@ -72,7 +72,7 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
         "f_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "activation": [str, type],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "bucketing": ["boolean"],
+        "bucketing": [StrOptions({"inference"}), "boolean"],
     }
 
     def __init__(
@@ -82,7 +82,7 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
         activation="relu",
         dropout=0.0,
         *,
-        bucketing=True,
+        bucketing="inference",
         max_epochs=20,
         batch_size=256,
         lr=1e-3,

@@ -201,7 +201,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         **NeuralClassifier._parameter_constraints,
         "preset": [StrOptions({"small", "paper"})],
         "max_constituents": [Interval(Integral, 1, None, closed="left")],
-        "bucketing": ["boolean"],
+        "bucketing": [StrOptions({"inference"}), "boolean"],
         "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
         "mixed_precision": ["boolean"],
     }
@@ -239,7 +239,7 @@ def _tagger_init(self, kwargs: dict) -> None:
 
 _COMMON = dict(
     max_constituents=128,
-    bucketing=True,
+    bucketing="inference",
     gradient_clip=None,
     mixed_precision=False,
 )
@@ -325,7 +325,7 @@ class ParticleNetClassifier(_TaggerClassifier):
         fc_size=None,
         fc_dropout=None,
         max_constituents=128,
-        bucketing=True,
+        bucketing="inference",
         gradient_clip=None,
         mixed_precision=False,
         max_epochs=20,
@@ -459,7 +459,7 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         num_cls_layers=None,
         dropout=None,
         max_constituents=128,
-        bucketing=True,
+        bucketing="inference",
         gradient_clip=None,
         mixed_precision=False,
         max_epochs=20,

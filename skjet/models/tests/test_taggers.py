@@ -258,14 +258,23 @@ def test_warmup_cosine_schedule_steps_every_batch(data):
 @pytest.mark.parametrize("cls", [ParticleNetClassifier, EnergyFlowNetworkClassifier])
 def test_bucketing_keeps_input_order_and_is_deterministic(cls, data):
     X, y = data
-    clf = tiny(cls).fit(X, y)
+    assert cls().bucketing == "inference"  # the default: sorted batches outside training
+    clf = tiny(cls, bucketing=True).fit(X, y)
     bucketed = clf.predict_proba(X)
     clf.set_params(bucketing=False)
     np.testing.assert_allclose(clf.predict_proba(X), bucketed, atol=1e-5)
-    again = tiny(cls).fit(X, y)
+    again = tiny(cls, bucketing=True).fit(X, y)
     np.testing.assert_array_equal(again.predict_proba(X), bucketed)
     off = tiny(cls, bucketing=False).fit(X, y)
     assert not np.array_equal(off.predict_proba(X), bucketed)  # other batches, other model
+    # "inference" trains on the same random batches as False; only predicting is sorted
+    inference = tiny(cls, bucketing="inference").fit(X, y)
+    np.testing.assert_array_equal(
+        inference.history_["train_loss"].to_numpy(), off.history_["train_loss"].to_numpy()
+    )
+    np.testing.assert_allclose(inference.predict_proba(X), off.predict_proba(X), atol=1e-5)
+    with pytest.raises(ValueError, match="bucketing"):
+        tiny(cls, bucketing="always").fit(X, y)
 
 
 @pytest.mark.parametrize("cls", ALL)
