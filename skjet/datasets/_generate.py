@@ -2,9 +2,10 @@
 
 Each requested process is split into fixed-size chunks of jets. Every chunk runs its own
 Pythia instance seeded from ``(random_state, process, chunk index)``, so the sample is the
-same whatever ``n_jobs`` is. A chunk (``_pythia``) reads Pythia's events in batches of awkward arrays
-(``Pythia.nextBatch``) and works on whole batches: particle selection and truth matching in
-numpy on the event record, clustering with FastJet's multi-event interface. Results of
+same whatever ``n_jobs`` is. A chunk (``_pythia.py``, all that a worker process imports)
+reads Pythia's events in batches of awkward arrays (``Pythia.nextBatch``) and works on whole
+batches: particle selection and truth matching in numpy on the event record, clustering with
+FastJet's multi-event interface. Results of
 reproducible calls (integer ``random_state``) are cached on disk under
 ``get_data_home() / "generated"``; a cache file is returned only if it reads in full and
 agrees with its settings, otherwise it is regenerated with a warning.
