@@ -5,28 +5,31 @@ presets) trains on the same jets with the same batch size and optimizer as a pla
 loop that drives the same module (skjet's feature computation followed by weaver-core's
 network, built with the same seed): a random permutation, one gather per batch, each batch
 trimmed to its longest jet, forward, backward, AdamW step. The wrappers run with length
-bucketing of the training batches on (``bucketing=True``) and off (the default,
-``"inference"``, which sorts only validation and prediction batches: the same training). Jets: (E, px, py, pz) with 40-130 constituents (the
-hadron-level range), pT-sorted and zero-padded to 128 slots. Epoch time is the minimum over
-the epochs run; on a CPU it is the process's CPU time, which a shared machine inflates far
-less than the wall clock (use ``--threads 1`` then: with more threads, the CPU time of idle
-OpenMP threads spinning between operations counts too); on CUDA the wall clock. Targets of the issue: bucketing on at
-most 1.0x the plain loop, off at most 1.1x.
+bucketing of the training batches on (``bucketing=True``) and off (``bucketing=False``, the
+training of the default ``"inference"``, which sorts only validation and prediction
+batches). Jets: (E, px, py, pz) with 40-130 constituents (the hadron-level range),
+pT-sorted and zero-padded to 128 slots. Epoch time is the minimum over the epochs run; on a
+CPU it is the process's CPU time, which a shared machine inflates far less than the wall
+clock (use ``--threads 1`` then: with more threads, the CPU time of idle OpenMP threads
+spinning between operations counts too); on CUDA the wall clock. Targets of the issue:
+bucketing on at most 1.0x the plain loop, off at most 1.1x.
 
 Quality. Top vs QCD jets from ``skjet.datasets.generate_jets`` (550-650 GeV, cached), split
 into ``--n-train`` training and ``--n-test`` test jets; DeepSets, EFN, ParticleNet and ParT
-train for the same ``--epochs`` epochs (no early stopping, ``--bucketing`` for all four), XGBoost (300 trees) on the jet
-features of ``skjet compare``. ParticleNet and ParT keep the ``--max-constituents`` hardest
-constituents (64 on a CPU, 128 on CUDA, as in ``skjet demo``). Printed: test AUC, R30, R50 and
-fit time. The issue's size is
-``--n-train 60000 --n-test 20000`` (generation runs at about 100 jets per second per core).
+train for the same ``--epochs`` epochs (no early stopping, ``--bucketing`` for all four),
+XGBoost (300 trees) on the jet features of ``skjet compare``. ParticleNet and ParT keep the
+``--max-constituents`` hardest constituents (64 on a CPU, 128 on CUDA, as in
+``skjet demo``). Printed: test AUC, R30 with its 68% interval, R50 and fit time. The
+issue's size is ``--n-train 60000 --n-test 20000`` (generation runs at about 200 jets per
+second per core; see bench_generate.py).
 
 With a CUDA device, the epoch-time table gets a GPU column and the quality part uses the
 published ("paper") presets.
 
 Usage: python benchmarks/bench_taggers.py [--quick] [--threads N] [--epochs N]
        [--n-jets N] [--n-train N] [--n-test N] [--skip-quality] [--skip-timing]
-       [--max-constituents N] [--models ParticleNetClassifier ParticleTransformerClassifier]
+       [--max-constituents N] [--bucketing {inference,on,off}]
+       [--models ParticleNetClassifier ParticleTransformerClassifier]
 """
 
 from __future__ import annotations
