@@ -6,6 +6,8 @@ __getattr__, __dir__, __all__ = attach(
     __name__,
     {
         "generate_jets": "._generate",
+        "Detector": "._detector",
+        "PARTICLE_FEATURES": "._detector",
         "get_data_home": "._base",
         "clear_data_home": "._base",
         "load_top_tagging": "._top_tagging",

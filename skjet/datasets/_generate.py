@@ -31,6 +31,7 @@ from sklearn.utils import Bunch, check_random_state
 from ..utils import n_constituents
 from ..utils._optional import import_optional
 from ._base import atomic_path, get_data_home
+from ._detector import PARTICLE_FEATURES, resolve_detector
 from ._pythia import _JET_COLUMNS, _generate_chunk, _pythia_settings
 
 # Names accepted in ``processes``; "t" is the hls4ml spelling of "top" and keeps its label.
@@ -191,7 +192,8 @@ def _check_sample(bunch: Bunch, settings: dict) -> None:
     processes, counts = settings["processes"], settings["n_jets"]
     n = sum(counts[p] for p in processes)
     expected_target = np.repeat(np.array(processes), [counts[p] for p in processes])
-    shape = (n, settings["max_constituents"], 4)
+    n_channels = 4 + (len(PARTICLE_FEATURES) if settings.get("particle_id") else 0)
+    shape = (n, settings["max_constituents"], n_channels)
     X, jets = bunch.constituents, bunch.jets
     if X.shape != shape or X.dtype != np.float32:
         raise ValueError(f"constituents are {X.dtype} {X.shape}, expected float32 {shape}")
@@ -224,13 +226,18 @@ def _check_sample(bunch: Bunch, settings: dict) -> None:
 
 
 def _make_bunch(constituents, target, target_names, jets, settings, n_events) -> Bunch:
+    detector = settings.get("detector")
+    level = "hadron level" if detector is None else f"detector level ({detector['name']})"
     descr = (
         f"{len(target)} jets of {[str(t) for t in target_names]} from Pythia8 + FastJet anti-kt "
         f"R={settings['radius']}, {settings['pt_range'][0]} <= pT < {settings['pt_range'][1]} GeV, "
-        f"|eta| < {settings['eta_max']}, sqrt(s) = {settings['sqrt_s']} GeV, no MPI."
+        f"|eta| < {settings['eta_max']}, sqrt(s) = {settings['sqrt_s']} GeV, no MPI, {level}."
     )
     return Bunch(
         constituents=constituents,
+        feature_names=np.array(
+            ["E", "px", "py", "pz", *(PARTICLE_FEATURES if settings.get("particle_id") else ())]
+        ),
         target=target,
         target_names=target_names,
         jets=jets,
@@ -256,6 +263,8 @@ def generate_jets(
     radius: float = 0.8,
     max_constituents: int = 200,
     sqrt_s: float = 14000.0,
+    detector: Any = None,  # "hadron", "atlas", "cms", a Detector or None; narrowed below
+    particle_id: bool = False,
     random_state: Any = None,  # int, RandomState or None; narrowed below
     n_jobs: int | None = None,
     progress: bool = True,
@@ -263,11 +272,14 @@ def generate_jets(
     data_home: str | os.PathLike | None = None,
     return_X_y: bool = False,
 ) -> Bunch | tuple[Any, np.ndarray]:
-    """Generate labelled hadron-level jets with Pythia8 and cluster them with FastJet.
+    """Generate labelled jets with Pythia8, a fast detector simulation and FastJet.
 
     Events of each process are generated with Pythia8 in proton-proton collisions,
     visible final-state particles (neutrinos excluded) with ``|eta| < max(3, eta_max +
-    radius)`` are clustered with the anti-kt algorithm of radius ``radius``, and the two
+    radius)`` are, with ``detector="atlas"`` or ``"cms"``, turned into energy-flow objects
+    (tracks, and calorimeter cells with the tracks' energy removed; see
+    :class:`~skjet.datasets.Detector`), or kept as they are at hadron level (the default),
+    then clustered with the anti-kt algorithm of radius ``radius``, and the two
     leading jets of each event are candidates. A candidate is kept when
     ``pt_range[0] <= pT < pt_range[1]`` and ``|eta| < eta_max`` and, per process:
 
@@ -312,6 +324,17 @@ def generate_jets(
         ``max_constituents``; ``jets["n_constituents_total"]`` records the full count.
     sqrt_s : float, default=14000
         Proton-proton centre-of-mass energy in GeV.
+    detector : {"hadron", "atlas", "cms"}, Detector or None, default=None
+        ``None`` or ``"hadron"``: the particles themselves (hadron level). ``"atlas"`` /
+        ``"cms"``: the presets of :meth:`Detector.preset <skjet.datasets.Detector.preset>`
+        (Delphes' ATLAS and CMS cards); a :class:`~skjet.datasets.Detector` for any other
+        values. The jets, their pT window and their constituents are then detector-level
+        energy-flow objects. Its parameters are part of the cache key.
+    particle_id : bool, default=False
+        Add the per-constituent features ``PARTICLE_FEATURES`` (charge, is_charged_hadron,
+        is_neutral_hadron, is_photon, is_electron, is_muon) after the four-momentum:
+        ``constituents`` is then (n, max_constituents, 10). At hadron level they are those
+        of the particle itself.
     random_state : int, RandomState instance or None, default=None
         Seeds every Pythia instance. An integer gives the same sample whatever ``n_jobs``
         is, and is required for caching.
@@ -337,7 +360,8 @@ def generate_jets(
     -------
     data : :class:`~sklearn.utils.Bunch`
         - ``constituents``: float32 array (n, max_constituents, 4) of (E, px, py, pz) in
-          GeV, pT-descending, zero-padded;
+          GeV, pT-descending, zero-padded; (n, max_constituents, 10) with ``particle_id``;
+        - ``feature_names``: the names of the last axis of ``constituents``;
         - ``target``: array of process names (str), grouped by process in the order given;
         - ``target_names``: the process names given;
         - ``jets``: DataFrame with ``pt``, ``eta``, ``phi``, ``mass`` (of all the jet's
@@ -376,6 +400,10 @@ def generate_jets(
     processes, counts, pt_range = _check_args(
         processes, n_jets, pt_range, eta_max, radius, max_constituents, sqrt_s
     )
+    detector = resolve_detector(detector)
+    if not isinstance(particle_id, bool | np.bool_):
+        raise ValueError(f"particle_id must be True or False, got {particle_id!r}.")
+    particle_id = bool(particle_id)
     if n_jobs is not None and (
         isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
     ):
@@ -401,6 +429,8 @@ def generate_jets(
         "radius": float(radius),
         "max_constituents": int(max_constituents),
         "sqrt_s": float(sqrt_s),
+        "detector": None if detector is None else detector.to_dict(),
+        "particle_id": particle_id,
         "random_state": int(random_state) if reproducible else None,
         "particle_eta_max": particle_eta_max,
         "candidates": "two leading anti-kt jets per event",
@@ -446,6 +476,8 @@ def generate_jets(
             int(max_constituents),
             float(sqrt_s),
             particle_eta_max,
+            detector,
+            particle_id,
         )
         for _, process, chunk, size in tasks
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils import _fourvec
+from . import _detector
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
 
@@ -335,12 +336,12 @@ def _matched(process: str, truth, radius: float, event, jet_y, jet_phi) -> np.nd
         return np.any(np.all(d2 < r2, axis=2), axis=1)
 
 
-def _cluster(fastjet, jetdef, records: _Records, rows, row_event, events, pt_lo):
-    """Anti-kt jets above ``pt_lo`` of the particles ``rows`` (sorted) of ``events``.
+def _cluster(fastjet, jetdef, p, row_event, events, pt_lo):
+    """Anti-kt jets above ``pt_lo`` of the particles ``p`` (E, px, py, pz) of ``events``.
 
-    ``row_event`` is the event of each row. Returns the jets' (E, px, py, pz) (n_jets, 4), their event, and their constituents as
-    rows of ``records``, flat in FastJet's order, with ``member_start`` and
-    ``member_count`` per jet.
+    ``row_event`` is the event of each particle (non-decreasing). Returns the jets' (E, px,
+    py, pz) (n_jets, 4), their event, and their constituents as rows of ``p``, flat in
+    FastJet's order, with ``member_start`` and ``member_count`` per jet.
     """
     import awkward as ak
 
@@ -350,7 +351,7 @@ def _cluster(fastjet, jetdef, records: _Records, rows, row_event, events, pt_lo)
     local_event = np.searchsorted(events, row_event)
     offsets = np.zeros(len(events) + 1, dtype=np.int64)
     np.cumsum(np.bincount(local_event, minlength=len(events)), out=offsets[1:])
-    fields = [records.px[rows], records.py[rows], records.pz[rows], records.e[rows]]
+    fields = [np.ascontiguousarray(p[:, j]) for j in (1, 2, 3, 0)]
     array = ak.Array(
         ak.contents.ListOffsetArray(
             ak.index.Index64(offsets),
@@ -372,7 +373,7 @@ def _cluster(fastjet, jetdef, records: _Records, rows, row_event, events, pt_lo)
     member_start = member_offsets[:-1] - member_offsets[0]
     # constituent_index numbers the particles of each event from 0.
     local = np.asarray(inner.content.data, dtype=np.int64)[member_offsets[0] : member_offsets[-1]]
-    member_rows = rows[local + np.repeat(offsets[jet_local_event], member_count)]
+    member_rows = local + np.repeat(offsets[jet_local_event], member_count)
     return momenta, events[jet_local_event], member_start, member_count, member_rows
 
 
@@ -386,24 +387,32 @@ def _generate_chunk(
     max_constituents: int,
     sqrt_s: float,
     particle_eta_max: float,
+    detector=None,
+    particle_id: bool = False,
     report=None,
 ) -> dict:
     """Generate exactly ``n_jets`` accepted jets of one canonical process with one seed.
 
     Events come from Pythia in batches of awkward arrays (``Pythia.nextBatch``); particle
-    selection, clustering (FastJet's multi-event interface) and truth matching work on
-    whole batches. ``report(n)``, if given, is called with the jets accepted by each batch.
+    selection, the detector (a :class:`~skjet.datasets.Detector` or None for hadron level),
+    clustering (FastJet's multi-event interface) and truth matching work on whole batches.
+    The detector's random numbers come from a stream derived from ``seed``. With
+    ``particle_id`` the constituents carry the ``PARTICLE_FEATURES`` after the
+    four-momentum. ``report(n)``, if given, is called with the jets accepted by each batch.
     """
     fastjet = import_optional("fastjet", purpose="generate_jets")
 
     pythia = _new_pythia(process, pt_range, sqrt_s, seed)
     invisible = _invisible_ids(pythia)
+    charges = _detector.ChargeTable(pythia.particleData)
+    rng = _detector.detector_rng(seed) if detector is not None else None
+    n_features = len(_detector.PARTICLE_FEATURES) if particle_id else 0
     jetdef = fastjet.JetDefinition(fastjet.antikt_algorithm, float(radius))
     pt_lo, pt_hi = pt_range
     # |eta| < particle_eta_max  <=>  pz^2 < tanh(particle_eta_max)^2 |p|^2
     tanh2 = np.tanh(particle_eta_max) ** 2
 
-    constituents = np.zeros((n_jets, max_constituents, 4), dtype=np.float32)
+    constituents = np.zeros((n_jets, max_constituents, 4 + n_features), dtype=np.float32)
     table = np.zeros((n_jets, len(_JET_COLUMNS)), dtype=np.float64)
     accepted = n_events = 0
     while accepted < n_jets:
@@ -427,8 +436,18 @@ def _generate_chunk(
         row_event = records.event_of(rows)
         if not possible.all():
             rows, row_event = rows[possible[row_event]], row_event[possible[row_event]]
+        particles = records.momenta(rows)
+        features = None
+        if detector is not None:
+            pdg = records.id[rows]
+            row_event, particles, features = _detector.simulate(
+                detector, rng, row_event, particles, pdg, charges(pdg)
+            )
+        elif particle_id:
+            pdg = records.id[rows]
+            features = _detector.truth_features(pdg, charges(pdg))
         momenta, jet_event, member_start, member_count, member_rows = _cluster(
-            fastjet, jetdef, records, rows, row_event, np.flatnonzero(possible), pt_lo
+            fastjet, jetdef, particles, row_event, np.flatnonzero(possible), pt_lo
         )
 
         # The two leading jets of each event are the candidates (a dijet-style selection).
@@ -459,11 +478,14 @@ def _generate_chunk(
         first_member = np.cumsum(n_members) - n_members
         row = np.repeat(np.arange(len(chosen)), n_members)
         within = np.arange(len(row)) - first_member[row]
-        member_p = records.momenta(member_rows[member_start[chosen][row] + within])
+        member = member_rows[member_start[chosen][row] + within]
+        member_p = particles[member]
         by_pt = np.lexsort((-_fourvec.pt(member_p), row))
         member_p = member_p[by_pt]
         kept = within < max_constituents  # rows are still grouped by jet after the sort
-        constituents[accepted + row[kept], within[kept]] = member_p[kept]
+        constituents[accepted + row[kept], within[kept], :4] = member_p[kept]
+        if n_features:
+            constituents[accepted + row[kept], within[kept], 4:] = features[member[by_pt]][kept]
         table[accepted : accepted + len(chosen)] = np.column_stack(
             [
                 jet_pt[chosen],
