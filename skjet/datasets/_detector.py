@@ -339,7 +339,9 @@ def _table(detector, name, width, *, ranges, values, unit=False) -> None:
     for i, row in enumerate(rows):
         if not isinstance(row, tuple | list) or len(row) != width:
             raise ValueError(f"{where}[{i}] must have {width} numbers, got {row!r}.")
-        if any(isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v) for v in row):
+        if any(
+            isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v) for v in row
+        ):
             raise ValueError(f"{where}[{i}] must hold numbers only, got {row!r}.")
         for lo in ranges:
             if not 0 <= row[lo] < row[lo + 1]:

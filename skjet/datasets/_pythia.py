@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils import _fourvec
-from . import _detector
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
+from . import _detector
 
 # Events read from Pythia per batch (nextBatch): the first batch measures the acceptance, the
 # next ones ask for about the events the missing jets need, at most _MAX_BATCH_EVENTS.
@@ -88,7 +88,6 @@ def _pythia_settings(process: str, pt_range, sqrt_s: float, seed: int | None) ->
     if seed is not None:
         settings += ["Random:setSeed = on", f"Random:seed = {seed}"]
     return settings
-
 
 
 _PRISTINE: dict = {}
@@ -506,4 +505,3 @@ def _generate_chunk(
                 "(nearly) impossible to satisfy."
             )
     return {"constituents": constituents, "table": table, "n_events": n_events}
-
