@@ -136,6 +136,9 @@ def sample_label(settings: Mapping | None = None, *, process: str | None = None)
         parts.append(process)
     generator = settings.get("generator", "Pythia 8" if "pythia" in settings else None)
     level = settings.get("level", "particle level" if "pythia" in settings else None)
+    if "level" not in settings and isinstance(settings.get("detector"), Mapping):
+        # A detector-level sample of generate_jets(detector=...): name the detector.
+        level = f"+ {str(settings['detector'].get('name', '')).upper()}-like detector".strip()
     if generator or level:
         parts.append(" ".join(p for p in (generator, level) if p))
     if settings.get("sqrt_s"):
