@@ -30,7 +30,15 @@ def _particles(n_events=30, per_event=60, seed=0, eta_max=2.8):
     pt = rng.exponential(8.0, size=n) + 0.05
     eta = rng.uniform(-eta_max, eta_max, size=n)
     phi = rng.uniform(-np.pi, np.pi, size=n)
-    masses = {211: 0.1396, 321: 0.4937, 2112: 0.9396, 130: 0.4976, 22: 0.0, 11: 0.000511, 13: 0.1057}
+    masses = {
+        211: 0.1396,
+        321: 0.4937,
+        2112: 0.9396,
+        130: 0.4976,
+        22: 0.0,
+        11: 0.000511,
+        13: 0.1057,
+    }
     m = np.array([masses[abs(c)] for c in pdg])
     px, py, pz = pt * np.cos(phi), pt * np.sin(phi), pt * np.sinh(eta)
     e = np.sqrt(px**2 + py**2 + pz**2 + m**2)
@@ -45,7 +53,9 @@ def _ideal(detector: Detector, **changes) -> Detector:
     return dataclasses.replace(
         detector,
         hadron_track_resolution=no_track,
-        electron_track_resolution=tuple((*r[:4], 0.0, 0.0) for r in detector.electron_track_resolution),
+        electron_track_resolution=tuple(
+            (*r[:4], 0.0, 0.0) for r in detector.electron_track_resolution
+        ),
         muon_track_resolution=tuple((*r[:4], 0.0, 0.0) for r in detector.muon_track_resolution),
         ecal_resolution=no_calo,
         hcal_resolution=no_hcal,
@@ -145,7 +155,7 @@ def test_cell_energies_sum_to_the_deposits():
     assert np.all(low <= phi + 1e-12) and np.all(phi < low + 2 * np.pi / n_phi + 1e-12)
     np.testing.assert_array_equal(cell_event[index], event)
     # Deposits outside the coverage go to no cell.
-    index, *_ , energy = _detector.cells((-1.0, 1.0), (36,), event, eta, phi, p[:, 0])
+    index, *_, energy = _detector.cells((-1.0, 1.0), (36,), event, eta, phi, p[:, 0])
     assert np.all((index >= 0) == (np.abs(eta) < 1.0))
     assert energy.sum() == pytest.approx(p[np.abs(eta) < 1.0, 0].sum())
 
@@ -164,8 +174,13 @@ def test_no_energy_is_created(preset):
     # muons, which leave no deposit.
     full = tuple((*r[:4], 1.0) for r in ideal.hadron_track_efficiency)
     lossless = dataclasses.replace(
-        ideal, bz=0.0, ecal_energy_min=0.0, hcal_energy_min=0.0,
-        ecal_significance_min=0.0, hcal_significance_min=0.0, hadron_track_efficiency=full,
+        ideal,
+        bz=0.0,
+        ecal_energy_min=0.0,
+        hcal_energy_min=0.0,
+        ecal_significance_min=0.0,
+        hcal_significance_min=0.0,
+        hadron_track_efficiency=full,
     )
     out_event, out_p, features = _detector.simulate(
         lossless, np.random.default_rng(1), event, p, pdg, charge
@@ -200,9 +215,10 @@ def test_tracks_keep_their_direction_and_charge():
     # One-hot identification: exactly one flag per object; only tracks are charged.
     flags = features[:, 1:]
     np.testing.assert_array_equal(flags.sum(axis=1), 1)
-    neutral = flags[:, PARTICLE_FEATURES.index("is_photon") - 1] + flags[
-        :, PARTICLE_FEATURES.index("is_neutral_hadron") - 1
-    ]
+    neutral = (
+        flags[:, PARTICLE_FEATURES.index("is_photon") - 1]
+        + flags[:, PARTICLE_FEATURES.index("is_neutral_hadron") - 1]
+    )
     np.testing.assert_array_equal(neutral == 1, ~tracks)
     assert np.all(np.diff(out_event) >= 0)
 
@@ -213,7 +229,9 @@ def test_calorimeter_merges_neutral_particles():
     eta = np.array([0.52, 0.58])
     phi = np.array([0.61, 0.66])
     e = np.array([20.0, 30.0])
-    p = np.column_stack([e, e / np.cosh(eta) * np.cos(phi), e / np.cosh(eta) * np.sin(phi), e * np.tanh(eta)])
+    p = np.column_stack(
+        [e, e / np.cosh(eta) * np.cos(phi), e / np.cosh(eta) * np.sin(phi), e * np.tanh(eta)]
+    )
     args = (np.zeros(2, dtype=int), p, np.array([22, 22]), np.zeros(2))
     _, atlas, _ = _detector.simulate(_ideal(Detector()), np.random.default_rng(0), *args)
     _, cms, _ = _detector.simulate(_ideal(Detector.preset("cms")), np.random.default_rng(0), *args)
@@ -261,8 +279,14 @@ def test_truth_features():
     charge = np.array([1.0, 1.0, -1.0, 0.0, 0.0, 0.0])
     features = _detector.truth_features(pdg, charge)
     np.testing.assert_array_equal(features[:, 0], charge)
-    expected = ["is_charged_hadron", "is_electron", "is_muon", "is_photon", "is_neutral_hadron",
-                "is_neutral_hadron"]
+    expected = [
+        "is_charged_hadron",
+        "is_electron",
+        "is_muon",
+        "is_photon",
+        "is_neutral_hadron",
+        "is_neutral_hadron",
+    ]
     for row, name in zip(features, expected, strict=True):
         assert row[PARTICLE_FEATURES.index(name)] == 1 and row[1:].sum() == 1
 
@@ -315,7 +339,12 @@ def test_detector_level_sample(tmp_path):
 def test_detector_level_does_not_depend_on_n_jobs(monkeypatch, tmp_path):
     monkeypatch.setattr(_generate, "_CHUNK_SIZE", 8)  # 3 chunks for the workers to share
     kwargs = dict(
-        processes="qcd", n_jets=24, random_state=7, detector="cms", progress=False, cache=False,
+        processes="qcd",
+        n_jets=24,
+        random_state=7,
+        detector="cms",
+        progress=False,
+        cache=False,
         data_home=tmp_path,
     )
     serial = generate_jets(n_jobs=1, **kwargs)
