@@ -194,7 +194,7 @@ def _demo(args: argparse.Namespace) -> int:
     # Generation parallelises perfectly over processes; the sample does not depend on it.
     sample = generate_jets(
         processes=("top", "qcd"), n_jets=n_jets, random_state=args.random_state,
-        n_jobs=args.n_jobs or -1, progress=not args.no_progress,
+        n_jobs=args.n_jobs or -1, progress=not args.no_progress, detector=args.detector,
     )
     print(summarize_sample(sample.jets).to_string())
     out = Path(args.out)
@@ -230,6 +230,7 @@ def _generate(args: argparse.Namespace) -> int:
     sample = generate_jets(
         processes=tuple(args.processes), n_jets=args.n_jets, random_state=args.random_state,
         n_jobs=args.n_jobs, pt_range=tuple(args.pt_range), progress=not args.no_progress,
+        detector=args.detector,
     )
     # The layout has one flag, is_signal_new: the first process is the signal.
     is_signal = (sample.target == sample.target_names[0]).astype(np.int64)
@@ -455,6 +456,11 @@ def positive_int(text: str) -> int:
 
 
 NO_TAGGERS_HELP = "leave out ParticleNet and ParT (the slowest approaches on a CPU)"
+DETECTOR_OPTION = dict(
+    choices=("atlas", "cms", "hadron"), default="atlas",
+    help="detector simulation of the generated jets: Delphes-like ATLAS or CMS card, or "
+    "hadron (none) (default atlas)",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -486,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
+    demo.add_argument("--detector", **DETECTOR_OPTION)
     demo.set_defaults(func=_demo)
 
     gen = sub.add_parser("generate", help="write a generated sample in the Top Quark Tagging layout")
@@ -498,6 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--pt-range", type=float, nargs=2, default=[550.0, 650.0],
                      metavar=("LOW", "HIGH"), help="jet pT range in GeV (default 550 650)")
     gen.add_argument("--no-progress", action="store_true", help="no progress bar")
+    gen.add_argument("--detector", **DETECTOR_OPTION)
     gen.set_defaults(func=_generate)
 
     cmp_ = sub.add_parser(

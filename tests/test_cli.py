@@ -18,8 +18,17 @@ APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "De
 TAGGERS = ["ParticleNet", "ParT"]  # left out of the demo test (--no-taggers): minutes on CI
 
 
-def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, capsys):
-    # top_qcd_sample has put the --quick sample in the cache.
+def test_detector_level_is_the_default_of_demo_and_generate():
+    from skjet._cli import build_parser
+
+    parser = build_parser()
+    for command in ("demo", "generate"):
+        assert parser.parse_args([command]).detector == "atlas"
+        assert parser.parse_args([command, "--detector", "hadron"]).detector == "hadron"
+
+
+def test_demo_quick_writes_table_plots_and_settings(tmp_path, capsys):
+    # The demo generates its detector-level (ATLAS-like) sample, cached for the next run.
     out = tmp_path / "demo"
     assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1",
                  "--no-taggers"]) == 0
@@ -47,6 +56,8 @@ def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, ca
     assert (intervals.loc[finite, "r50"] <= intervals.loc[finite, "r50_high"]).all()
     settings = json.loads((out / "settings.json").read_text())
     assert settings["n_jets_per_class"] == 800 and settings["quick"] is True
+    assert settings["generator"]["detector"]["name"] == "atlas"
+    assert "ATLAS-like detector" in page
     printed = capsys.readouterr().out
     assert "median_mass" in printed and "DeepSets" in printed
 

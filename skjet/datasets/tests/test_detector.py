@@ -351,3 +351,12 @@ def test_detector_level_does_not_depend_on_n_jobs(monkeypatch, tmp_path):
     parallel = generate_jets(n_jobs=2, **kwargs)
     np.testing.assert_array_equal(serial.constituents, parallel.constituents)
     assert serial.jets.equals(parallel.jets)
+
+
+def test_sample_label_names_the_detector():
+    from skjet.plotting import sample_label
+
+    settings = {"processes": ["top", "qcd"], "pythia": {}, "sqrt_s": 14000.0}
+    assert "Pythia 8 particle level" in sample_label({**settings, "detector": None})
+    detector = Detector.preset("cms").to_dict()
+    assert "Pythia 8 + CMS-like detector" in sample_label({**settings, "detector": detector})
