@@ -456,11 +456,8 @@ def positive_int(text: str) -> int:
 
 
 NO_TAGGERS_HELP = "leave out ParticleNet and ParT (the slowest approaches on a CPU)"
-DETECTOR_OPTION = dict(
-    choices=("atlas", "cms", "hadron"), default="atlas",
-    help="detector simulation of the generated jets: Delphes-like ATLAS or CMS card, or "
-    "hadron (none) (default atlas)",
-)
+DETECTOR_HELP = ("detector simulation of the generated jets: Delphes-like ATLAS or CMS card, "
+                 "or hadron (none) (default atlas)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -492,7 +489,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
-    demo.add_argument("--detector", **DETECTOR_OPTION)
+    demo.add_argument("--detector", choices=("atlas", "cms", "hadron"), default="atlas",
+                      help=DETECTOR_HELP)
     demo.set_defaults(func=_demo)
 
     gen = sub.add_parser("generate", help="write a generated sample in the Top Quark Tagging layout")
@@ -505,7 +503,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--pt-range", type=float, nargs=2, default=[550.0, 650.0],
                      metavar=("LOW", "HIGH"), help="jet pT range in GeV (default 550 650)")
     gen.add_argument("--no-progress", action="store_true", help="no progress bar")
-    gen.add_argument("--detector", **DETECTOR_OPTION)
+    gen.add_argument("--detector", choices=("atlas", "cms", "hadron"), default="atlas",
+                     help=DETECTOR_HELP)
     gen.set_defaults(func=_generate)
 
     cmp_ = sub.add_parser(

@@ -656,12 +656,12 @@ def simulate(detector: Detector, rng: np.random.Generator, event, p, pdg, charge
 
     all_event = np.concatenate([event[tracks], *out_event])
     all_p = np.concatenate([track_p, *out_p])
-    kind = np.concatenate([track_kind, *out_kind])
+    kinds = np.concatenate([track_kind, *out_kind])
     all_charge = np.concatenate([charge[tracks], np.zeros(len(all_event) - len(tracks))])
     order = np.argsort(all_event, kind="stable")
     features = np.zeros((len(order), len(PARTICLE_FEATURES)), dtype=np.float32)
     features[:, 0] = all_charge[order]
-    features[np.arange(len(order)), kind[order]] = 1
+    features[np.arange(len(order)), kinds[order]] = 1
     return all_event[order], all_p[order], features
 
 

@@ -404,7 +404,7 @@ def _generate_chunk(
     pythia = _new_pythia(process, pt_range, sqrt_s, seed)
     invisible = _invisible_ids(pythia)
     charges = _detector.ChargeTable(pythia.particleData)
-    rng = _detector.detector_rng(seed) if detector is not None else None
+    rng = _detector.detector_rng(seed)
     n_features = len(_detector.PARTICLE_FEATURES) if particle_id else 0
     jetdef = fastjet.JetDefinition(fastjet.antikt_algorithm, float(radius))
     pt_lo, pt_hi = pt_range
@@ -436,7 +436,7 @@ def _generate_chunk(
         if not possible.all():
             rows, row_event = rows[possible[row_event]], row_event[possible[row_event]]
         particles = records.momenta(rows)
-        features = None
+        features = np.zeros((len(particles), 0), dtype=np.float32)
         if detector is not None:
             pdg = records.id[rows]
             row_event, particles, features = _detector.simulate(
