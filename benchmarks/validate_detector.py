@@ -88,7 +88,12 @@ def plot(values, settings, path) -> None:
     with use_style():
         fig, axes = plt.subplots(2, 3, figsize=(13, 8), layout="constrained")
         for ax, name in zip(axes.flat, ranges, strict=False):
-            edges = np.linspace(*ranges[name], 41)
+            # Integer bins for the multiplicity: equal-width real bins would alias.
+            edges = (
+                np.arange(-0.5, ranges[name][1], 4.0)
+                if name == "multiplicity"
+                else np.linspace(*ranges[name], 41)
+            )
             for (level, process), obs in values.items():
                 ax.hist(
                     np.clip(obs[name], edges[0], edges[-1]),
