@@ -396,6 +396,13 @@ def generate_jets(
     process
     qcd     ...
     top     ...
+
+    Detector level (Delphes-like ATLAS card), with charge and particle-ID flags:
+
+    >>> data = generate_jets(n_jets=100, detector="atlas", particle_id=True,
+    ...                      random_state=0)  # doctest: +SKIP
+    >>> data.constituents.shape, list(data.feature_names[4:])  # doctest: +SKIP
+    ((200, 200, 10), ['charge', 'is_charged_hadron', 'is_neutral_hadron', 'is_photon', 'is_electron', 'is_muon'])
     """
     processes, counts, pt_range = _check_args(
         processes, n_jets, pt_range, eta_max, radius, max_constituents, sqrt_s
