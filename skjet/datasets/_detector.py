@@ -71,8 +71,9 @@ def _steps(start: float, step: float, first: int, last: int) -> list[float]:
     return [start + i * step for i in range(first, last + 1)]
 
 
-# --- ATLAS: delphes_card_ATLAS.tcl of Delphes 3.4 (the card of the public top-tagging
-# sample): one calorimeter module, ECAL and HCAL on the same 0.1 x 10 degree towers.
+# --- ATLAS: delphes_card_ATLAS.tcl as Delphes 3.4 shipped it (taken to be the card of the
+# public top-tagging sample): one calorimeter module, ECAL and HCAL on the same 0.1 x 10
+# degree towers. Today's card has a separate 0.0174 x 1 degree ECAL, as CMS.
 _ATLAS_TOWERS = _card_grid(
     ([-3.2, *[x / 10 for x in range(-25, 26)], 2.6, 3.3], 36),
     (
@@ -286,9 +287,9 @@ class Detector:
     def preset(cls, name: str) -> Detector:
         """The detector of a Delphes card: ``"atlas"`` or ``"cms"``.
 
-        ``"atlas"``: delphes_card_ATLAS.tcl as in Delphes 3.4 (the card of the public
-        top-tagging sample: one calorimeter module, ECAL and HCAL on 0.1 x 10 degree towers,
-        cell thresholds 0.5 / 1.0 GeV at significance 1). ``"cms"``: delphes_card_CMS.tcl
+        ``"atlas"``: delphes_card_ATLAS.tcl as in Delphes 3.4, taken to be the card of the
+        public top-tagging sample (one calorimeter module, ECAL and HCAL on 0.1 x 10 degree
+        towers, cell thresholds 0.5 / 1.0 GeV at significance 1). ``"cms"``: delphes_card_CMS.tcl
         (ECAL 0.0174 x 1 degree, HCAL 0.087 x 5 degrees, significance 2, 3.8 T).
         """
         if name == "atlas":
