@@ -99,3 +99,45 @@ def test_infinite_values_are_still_called_infinite():
     X[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinite"):
         MLPClassifier(max_epochs=1).fit(X, GOOD)
+
+
+# -- every classifier that reads four-momenta checks them as skjet's transformers do ----------
+def _four_momentum_classifiers():
+    pytest.importorskip("weaver")
+    from skjet.models import (
+        EnergyFlowNetworkClassifier,
+        ParticleNetClassifier,
+        ParticleTransformerClassifier,
+    )
+
+    return [
+        EnergyFlowNetworkClassifier(phi_sizes=(4,), f_sizes=(4,), max_epochs=1, random_state=0),
+        ParticleNetClassifier(k=2, conv_channels=((4, 4),), fc_size=4, max_epochs=1),
+        ParticleTransformerClassifier(
+            embed_dims=(4,), pair_embed_dims=(4,), num_heads=1, num_layers=1, max_epochs=1
+        ),
+    ]
+
+
+def test_four_momentum_classifiers_refuse_cylindrical_and_unphysical_input():
+    from skjet.features import JetKinematics
+    from skjet.preprocessing import from_cartesian
+    from skjet.utils.estimator_checks import make_constituents
+
+    X, y = make_constituents(n_jets=N, n_slots=8)
+    cylindrical = from_cartesian(X, "pt_eta_phi_m")
+    spacelike = X.copy()
+    spacelike[3, 0, 0] = 0.5 * np.linalg.norm(X[3, 0, 1:])  # E below |p|
+    # The same message as the transformers on four-momenta give.
+    with pytest.raises(ValueError, match=r"look like \(pT, eta, phi, m\)"):
+        JetKinematics().fit(cylindrical)
+    for est in _four_momentum_classifiers():
+        name = type(est).__name__
+        with pytest.raises(ValueError, match=rf"{name}: X look like \(pT, eta, phi, m\).*to_cartesian"):
+            est.fit(cylindrical, y)
+        with pytest.raises(ValueError, match=rf"{name}: X: 1 of .* are unphysical.*jet 3, constituent 0"):
+            est.fit(spacelike, y)
+    # DeepSets reads any per-constituent features, not a four-momentum: no such check.
+    DeepSetsClassifier(phi_sizes=(4,), f_sizes=(4,), max_epochs=1, random_state=0).fit(
+        cylindrical, y
+    )
