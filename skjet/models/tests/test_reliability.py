@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from skjet.models import (
     CNNClassifier,
@@ -141,3 +142,64 @@ def test_four_momentum_classifiers_refuse_cylindrical_and_unphysical_input():
     DeepSetsClassifier(phi_sizes=(4,), f_sizes=(4,), max_epochs=1, random_state=0).fit(
         cylindrical, y
     )
+
+
+# -- a user-defined network's output is checked once, on the first batch ----------------------
+class _Output(torch.nn.Module):
+    """Returns ``make(logits)`` of a linear layer's logits."""
+
+    def __init__(self, n_in, n_classes, make):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_in, n_classes)
+        self.make = make
+
+    def forward(self, x):
+        return self.make(self.linear(x))
+
+
+def _user_classifier(make, *, with_inputs=False):
+    from sklearn.utils.validation import validate_data
+
+    from skjet.models import NeuralClassifier
+
+    class UserNet(NeuralClassifier):
+        def validate_input(self, X, *, reset):
+            return validate_data(self, X, reset=reset, dtype=np.float32)
+
+        def build_module(self, X, n_classes):
+            return _Output(X.shape[1], n_classes, make)
+
+    if with_inputs:
+        UserNet.module_inputs = lambda self, X_batch: (X_batch * 2.0,)
+    return UserNet(max_epochs=1, random_state=0)
+
+
+BAD_OUTPUTS = {
+    "three classes": (lambda t: t.repeat(1, 2)[:, :3], r"a tensor of shape \(8, 3\)"),
+    "one column": (lambda t: t[:, :1], r"a tensor of shape \(8, 1\).*not a single column"),
+    "one dimension": (lambda t: t[:, 0], r"a tensor of shape \(8,\)"),
+    "integer dtype": (lambda t: t.round().long(), "a tensor of dtype torch.int64"),
+    "NaN": (lambda t: t * float("nan"), r"16 NaN or infinite value\(s\) among its 16 logits"),
+    "tuple": (lambda t: (t, t), "a tuple, not a tensor"),
+}
+
+
+@pytest.mark.parametrize("make, match", BAD_OUTPUTS.values(), ids=BAD_OUTPUTS)
+def test_user_network_output_is_checked_on_the_first_batch(make, match):
+    X = _X("table")
+    clf = _user_classifier(make)
+    with pytest.raises(ValueError, match=rf"UserNet: the module from build_module returned {match}"):
+        clf.fit(X, GOOD)
+    assert not hasattr(clf, "classes_")  # nothing fitted
+
+
+def test_user_network_check_names_module_inputs_and_passes_good_output():
+    X = _X("table")
+    clf = _user_classifier(lambda t: t[:, :1], with_inputs=True)
+    with pytest.raises(ValueError, match=r"from build_module, fed by module_inputs returned a "
+                       r"tensor of shape \(8, 1\) for a batch of 8 rows; expected logits of shape \(8, 2\), one column "
+                       r"per class \['qcd', 'top'\]"):
+        clf.fit(X, GOOD)
+    good = _user_classifier(lambda t: t, with_inputs=True)
+    proba = good.fit(X, GOOD).predict_proba(X)
+    assert proba.shape == (N, 2) and np.isfinite(proba).all()
