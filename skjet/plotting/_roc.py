@@ -211,7 +211,6 @@ def _draw_with_band(ax, is_signal, score, weight, name, min_efficiency, stat_lim
     import warnings
 
     from ..metrics import UndefinedMetricWarning, rejection_at_efficiency
-
     from ..metrics._rejection import _background_efficiency
 
     eff = np.linspace(min_efficiency, 1.0, 181)
