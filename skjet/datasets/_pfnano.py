@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..utils._coordinates import check_coordinates, to_cartesian
+from ..utils._coordinates import _check_cylindrical, _to_cartesian_inplace, check_coordinates
 from ..utils._validation import is_finite
 from ._files import reading, reads_file
 from ._root import _check_branches, _kind, _leaf_names, _open_tree
@@ -274,6 +274,16 @@ def _read(
     if not spec.allow_nan:
         for name, column in zip(fields, values.T):
             _check_finite(where, name, column)
+    if spec.coordinates != "e_px_py_pz":
+        # named by where the candidate is in the file (the conversion below sees blocks)
+        def locate(i: int) -> str:
+            link = keep[i]
+            return (f"entry {first_entry + int(link_event[link])}, {spec.jets} jet "
+                    f"{int(link_jet[link])}, candidate {int(link_cand[link])}")
+
+        momentum = values[:, :4]
+        skip = ~np.isfinite(momentum).all(axis=1) if spec.allow_nan else None
+        _check_cylindrical(momentum, spec.coordinates, f"{where}: candidates", locate, skip)
     # pT-descending within each jet (one awkward sort per jet list), then truncation of the
     # softest beyond max_constituents, then conversion of what is kept.
     n_constituents = np.bincount(row, minlength=len(jet_rows)).astype(np.int64)
@@ -291,9 +301,11 @@ def _read(
     flat_out = constituents.reshape(-1, values.shape[1])
     for lo in range(0, len(source), _CONVERT_BLOCK):  # bounds the float64 temporaries
         hi = lo + _CONVERT_BLOCK
-        flat_out[target[lo:hi]] = to_cartesian(
-            values[source[lo:hi]].astype(np.float64), spec.coordinates
-        )
+        block = values[source[lo:hi]].astype(np.float64)
+        if spec.coordinates != "e_px_py_pz":
+            _to_cartesian_inplace(block, spec.coordinates, who=f"{where}: candidates",
+                                  allow_nan=spec.allow_nan)
+        flat_out[target[lo:hi]] = block
     out["constituents"] = constituents
     out["n_constituents"] = n_constituents
     return out

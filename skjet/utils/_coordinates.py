@@ -89,13 +89,15 @@ def _location(index: int, bad_shape: tuple, counts: np.ndarray | None) -> str:
 def _refuse(
     X: np.ndarray, bad: np.ndarray, who: str, what: str, hint: str, counts=None
 ) -> None:
+    """``counts``: constituents per jet of flat rows, or a callable naming a flat row."""
     if not bad.any():
         return
     first = int(np.flatnonzero(bad.ravel())[0])
     row = X.reshape(-1, X.shape[-1])[first, :4]
+    where = counts(first) if callable(counts) else _location(first, bad.shape, counts)
     raise ValueError(
         f"{who}: {int(np.count_nonzero(bad))} real constituent(s) have {what}; first: "
-        f"{_location(first, bad.shape, counts)} = {row.tolist()}. {hint}"
+        f"{where} = {row.tolist()}. {hint}"
     )
 
 
@@ -105,11 +107,16 @@ _NO_FOUR_VECTOR = (
 )
 
 
-def _check_cylindrical(X: np.ndarray, coordinates: str, who: str, counts=None) -> None:
-    """Refuse cylindrical four-momenta (..., k) that have no physical Cartesian vector."""
+def _check_cylindrical(
+    X: np.ndarray, coordinates: str, who: str, counts=None, skip=None
+) -> None:
+    """Refuse cylindrical four-momenta (..., k) that have no physical Cartesian vector;
+    rows where ``skip`` is True (NaN a reader was told to allow) are not checked."""
     from ._validation import PHYSICAL_RTOL
 
     p = X[..., :4]
+    if skip is not None:
+        p = np.where(skip[..., None], 0.0, p)  # as padding: nothing to check
     pt, eta, temporal = p[..., 0], p[..., 1], p[..., 3]
     real = np.any(p != 0, axis=-1)  # NaN counts as real
     fourth = "m" if coordinates == "pt_eta_phi_m" else "E"
@@ -164,14 +171,14 @@ def _check_cylindrical(X: np.ndarray, coordinates: str, who: str, counts=None) -
     )
 
 
-def _check_converted(X: np.ndarray, who: str, counts=None) -> None:
+def _check_converted(X: np.ndarray, who: str, counts=None, skip=None) -> None:
     """Refuse a conversion that overflowed the dtype (finite input, infinite output)."""
     from ._validation import is_finite
 
     if not is_finite(X[..., :4]):
         _refuse(
             X,
-            ~np.isfinite(X[..., :4]).all(axis=-1),
+            ~np.isfinite(X[..., :4]).all(axis=-1) & (True if skip is None else ~skip),
             who,
             f"a four-momentum that overflows {X.dtype} in the conversion (e.g. a very large "
             "|eta|)",
@@ -233,22 +240,26 @@ def to_cartesian(X: ArrayLike, coordinates: str = "pt_eta_phi_m") -> np.ndarray:
 
 
 def _to_cartesian_inplace(
-    X: np.ndarray, coordinates: str, *, who: str = "to_cartesian", counts=None
+    X: np.ndarray, coordinates: str, *, who: str = "to_cartesian", counts=None,
+    allow_nan: bool = False,
 ) -> np.ndarray:
     """Convert the float array ``X`` (..., k) from cylindrical ``coordinates`` in place.
 
     Computed in the precision of ``X``: every Cartesian component is a product or a sum of
     positive terms, so float32 input loses nothing to cancellation. Unphysical input is
-    refused first (:func:`_check_cylindrical`); ``counts`` (constituents per jet) names the
-    jet of a row of flat jagged values in the errors.
+    refused first (:func:`_check_cylindrical`); ``counts`` (constituents per jet, or a
+    callable naming a flat row) names the constituent in the errors. ``allow_nan`` (the
+    readers' option) leaves rows holding NaN or infinity unchecked: they convert as they
+    are (a NaN mass gives a NaN energy).
     """
-    _check_cylindrical(X, coordinates, who, counts)
+    skip = ~np.isfinite(X[..., :4]).all(axis=-1) if allow_nan else None
+    _check_cylindrical(X, coordinates, who, counts, skip)
     padding = _padding(X[..., :4])
     v = _vectors(X, ("pt", "eta", "phi", _TEMPORAL[coordinates]), dtype=X.dtype)
     for j, component in enumerate(("E", "px", "py", "pz")):
         X[..., j] = _column(getattr(v, component), X.shape)
     X[..., :4][padding] = 0.0
-    _check_converted(X, who, counts)
+    _check_converted(X, who, counts, skip)
     return X
 
 

@@ -223,23 +223,31 @@ def test_skjet_compare_names_a_truncated_root_file(pfnano_files, capsys):
     assert f"{path} is truncated or damaged: the ROOT reader" in capsys.readouterr().err
 
 
-def test_pfnano_candidate_linked_twice_to_a_jet_is_refused(tmp_path):
+def _write_events(path, mass=((0.0, 0.0), (0.0,)), jet_idx=((0, 0), (0,)),
+                  cand_idx=((0, 1), (0,))):
+    """Two events: jet 0 of entry 0 with candidates of pT 3 and 4, jet 0 of entry 1 with one."""
     import awkward as ak
     import uproot
 
-    from skjet.datasets import load_pfnano
-
-    path = tmp_path / "twice.root"
     events = {
         "FatJet": ak.zip({"pt": [[7.0], [2.0]], "eta": [[0.0], [0.0]]}),
         "PFCands": ak.zip({"pt": [[3.0, 4.0], [2.0]], "eta": [[0.0, 0.0], [0.0]],
-                           "phi": [[0.0, 0.0], [0.0]], "mass": [[0.0, 0.0], [0.0]]}),
-        # entry 1: candidate 0 listed twice for jet 0
-        "FatJetPFCands": ak.zip({"jetIdx": [[0, 0], [0, 0]], "pFCandsIdx": [[0, 1], [0, 0]]}),
+                           "phi": [[0.0, 0.0], [0.0]], "mass": [list(m) for m in mass]}),
+        "FatJetPFCands": ak.zip({"jetIdx": [list(j) for j in jet_idx],
+                                 "pFCandsIdx": [list(c) for c in cand_idx]}),
     }
     with uproot.recreate(path) as f:
         f.mktree("Events", {k: v.type.content for k, v in events.items()})
         f["Events"].extend(events)
+    return path
+
+
+def test_pfnano_candidate_linked_twice_to_a_jet_is_refused(tmp_path):
+    from skjet.datasets import load_pfnano
+
+    # entry 1: candidate 0 listed twice for jet 0
+    path = _write_events(tmp_path / "twice.root", jet_idx=((0, 0), (0, 0)),
+                         cand_idx=((0, 1), (0, 0)))
     with pytest.raises(ValueError, match=r"links a candidate to the same jet more than once \(1 "
                        r"repeated link.*first: entry 1, candidate 0 of jet 0\)"):
         load_pfnano(path)
@@ -261,3 +269,25 @@ def test_partial_fit_pfnano_selection_keeping_no_jet_is_refused(pfnano_files):
     partial_fit_pfnano(clf, {pfnano_files["valid"]: "top"}, JetMass(), chunk_size=20,
                        pt_range=(1.0, 1e6), classes=["qcd", "top"])
     assert hasattr(clf, "coef_")
+
+
+def test_pfnano_unphysical_candidate_is_named_by_entry_jet_and_candidate(tmp_path):
+    from skjet.datasets import load_pfnano
+
+    path = _write_events(tmp_path / "mass.root", mass=((0.0, -2.0), (0.0,)))
+    with pytest.raises(ValueError, match=r"mass.root:Events: candidates: 1 real constituent\(s\) "
+                       r"have a negative mass beyond rounding.*first: entry 0, FatJet jet 0, "
+                       r"candidate 1 = \[4.0, 0.0, 0.0, -2.0\]"):
+        load_pfnano(path)
+
+
+def test_pfnano_allow_nan_converts_nan_candidates_as_they_are(tmp_path):
+    from skjet.datasets import load_pfnano
+
+    path = _write_events(tmp_path / "nan.root", mass=((0.0, np.nan), (0.0,)))
+    with pytest.raises(ValueError, match="PFCands_mass.*NaN.*allow_nan=True"):
+        load_pfnano(path)
+    X = load_pfnano(path, allow_nan=True, max_constituents=3).constituents
+    # pT 4 with NaN mass: NaN energy, the momentum as it is; nothing dropped
+    assert np.isnan(X[0, 0, 0]) and X[0, 0, 1:].tolist() == [4.0, 0.0, 0.0]
+    assert X[0, 1].tolist() == [3.0, 3.0, 0.0, 0.0] and X[1, 0].tolist() == [2.0, 2.0, 0.0, 0.0]
