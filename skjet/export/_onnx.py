@@ -189,7 +189,13 @@ def _neural_proba_module(est, dims):
         warnings.simplefilter("ignore")
         validated = est.validate_input(dummy, reset=False)
     add_axis, keep, pad = False, None, False
-    limit = getattr(est, "max_constituents", None) if padded else None
+    # The classifiers that keep their max_constituents hardest (ParticleNet, ParT) say so
+    # by overriding _limit_constituents.
+    from ..models._neural._constituents import ConstituentNeuralClassifier
+
+    limits = padded and getattr(type(est), "_limit_constituents", None) not in (
+        None, ConstituentNeuralClassifier._limit_constituents)
+    limit = getattr(est, "max_constituents", None) if limits else None
     if limit is not None and not isinstance(dims[1], int):
         # A dynamic constituent axis: keep the `limit` hardest constituents of any input,
         # as the classifier's input check does (padded first so that there are `limit`).
