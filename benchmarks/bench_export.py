@@ -12,10 +12,16 @@
    accuracy and heavy-vs-light projected AUC on held-out jets at several
    ``ap_fixed<W,6>`` precisions (:func:`skjet.export.precision_scan`), with the
    compilation time.
+3. The same on top vs QCD jet features in physical units (the 12 ``jet_features`` of
+   ``skjet demo``: pT ~ 600 GeV, masses up to 300 GeV next to N-subjettiness ratios),
+   where the scaler folded into the first layer matters most: agreement of the firmware's
+   decisions with the float pipeline's at the default precision, with the input and
+   first-layer types :func:`skjet.export.to_hls4ml` chose. Run it against another
+   checkout (``PYTHONPATH=/path/to/other``) for the baseline.
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/bench_export.py [--quick]
+    PYTHONPATH=. python benchmarks/bench_export.py [--quick] [--part {all,hls4ml,hls4ml-top}]
 """
 
 from __future__ import annotations
@@ -122,22 +128,72 @@ def bench_hls4ml(n_jets: int, widths) -> pd.DataFrame:
     return precision_scan(pipe, X_test, y_test, widths=widths, signal=["t", "w", "z"])
 
 
+def bench_hls4ml_top(n_jets: int) -> pd.DataFrame:
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skjet._cli import prepare_inputs
+    from skjet.datasets import generate_jets
+    from skjet.export import to_hls4ml
+    from skjet.models import MLPClassifier
+
+    sample = generate_jets(("top", "qcd"), n_jets=n_jets, random_state=0, progress=False,
+                           cache=True, n_jobs=1)
+    X = prepare_inputs(sample.constituents)["jet_features"]
+    y = np.asarray(sample.target)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0)
+    rows = []
+    for seed in (0, 1, 2):
+        pipe = make_pipeline(StandardScaler(), MLPClassifier(max_epochs=40, random_state=seed))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe.fit(X_train, y_train)
+            firmware = to_hls4ml(pipe)  # the defaults: ap_fixed<16,6>, input "auto"
+            agree = (firmware.predict(X_test) == pipe.predict(X_test)).mean()
+        rows.append(dict(
+            seed=seed, test_jets=len(X_test), agree=agree,
+            accuracy_float=pipe.score(X_test, y_test),
+            accuracy_firmware=firmware.score(X_test, y_test),
+            input_type=getattr(firmware, "input_precision_", firmware.input_precision),
+            first_layer=str(getattr(firmware, "first_layer_precision_", firmware.precision)),
+        ))
+    return pd.DataFrame(rows)
+
+
+def _print_top(quick: bool) -> None:
+    print("\n== hls4ml default (ap_fixed<16,6>) vs float, top vs QCD jet features in GeV ==")
+    top = bench_hls4ml_top(800 if quick else 2000)
+    print(top.to_string(index=False))
+    print(f"decisions agree on {top['agree'].mean():.1%} of the test jets (mean of "
+          f"{len(top)} trainings)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--part", choices=["all", "hls4ml", "hls4ml-top"], default="all",
+                        help="hls4ml: parts 2 and 3; hls4ml-top: part 3 only")
     args = parser.parse_args(argv)
     pd.set_option("display.width", 200)
     pd.set_option("display.float_format", "{:.3g}".format)
+    if args.part == "hls4ml-top":
+        _print_top(args.quick)
+        return 0
 
-    print("== ONNX Runtime vs predict_proba, one thread each ==")
-    table = bench_onnx(800 if args.quick else 2000, 0.5 if args.quick else 2.0)
-    print(table.to_string(index=False))
+    if args.part == "all":
+        print("== ONNX Runtime vs predict_proba, one thread each ==")
+        table = bench_onnx(800 if args.quick else 2000, 0.5 if args.quick else 2.0)
+        print(table.to_string(index=False))
 
     print("\n== hls4ml fixed-point emulation vs float, 5 classes (heavy vs light AUC) ==")
     widths = (8, 12, 16) if args.quick else range(6, 19, 2)
     scan = bench_hls4ml(300 if args.quick else 1500, widths)
     print(scan[["precision", "accuracy", "accuracy_float", "roc_auc", "roc_auc_float"]]
           .to_string(index=False))
+
+    _print_top(args.quick)
     return 0
 
 

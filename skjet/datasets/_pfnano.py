@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..utils._coordinates import check_coordinates, to_cartesian
+from ..utils._coordinates import _check_cylindrical, _to_cartesian_inplace, check_coordinates
 from ..utils._validation import is_finite
+from ._files import reading, reads_file
 from ._root import _check_branches, _kind, _leaf_names, _open_tree
 
 #: Candidate momentum fields (without the collection prefix) for each coordinate system.
@@ -149,6 +150,7 @@ def _check_finite(where: str, name: str, values: np.ndarray) -> None:
         )
 
 
+@reads_file("ROOT")  # a truncated file gives the wording of every other reader
 def _read(
     path: Path, spec: Bunch, entry_start=None, entry_stop=None, file_label=None, file_index=0
 ) -> dict:
@@ -216,6 +218,9 @@ def _read(
         "n_events": len(n_per_event),
         "n_events_without_jets": int((n_per_event == 0).sum()),
         "n_jets": n_jets,
+        # what the selection saw, for the error when it keeps no jet at all
+        "jet_pt_span": (float(jet_pt.min()), float(jet_pt.max())) if n_jets else None,
+        "jet_abs_eta_max": float(np.abs(jet_eta).max()) if n_jets else None,
     }
     if not spec.allow_nan:
         for b, v in out["jets"].items():
@@ -249,9 +254,14 @@ def _read(
                 f"entry {first_entry + e}, index {idx[bad[0]]} of {size[e]}); check the index "
                 "branches and the jet and candidate prefixes."
             )
+    # A link listed twice would count its candidate twice in the jet's four-momentum.
+    cand_offsets = np.concatenate([[0], np.cumsum(n_cands)])
+    link_global = jet_offsets[link_event] + link_jet
+    _check_unique_links(where, spec, first_entry, link_event, link_jet, link_cand,
+                        link_global * int(cand_offsets[-1] + 1)
+                        + cand_offsets[link_event] + link_cand)
     # Links of selected jets only, grouped by output row (jet); the table usually lists
     # them jet by jet already, which makes the stable sort cheap.
-    link_global = jet_offsets[link_event] + link_jet
     keep = np.flatnonzero(selected[link_global])
     row_of_jet = np.full(n_jets, -1, dtype=np.int64)
     row_of_jet[jet_rows] = np.arange(len(jet_rows))
@@ -259,12 +269,21 @@ def _read(
     group = np.argsort(row, kind="stable")
     row, keep = row[group], keep[group]
     # Candidate values (stored dtype, float32 in NanoAOD) through the per-event offsets.
-    cand_offsets = np.concatenate([[0], np.cumsum(n_cands)])
     gather = cand_offsets[link_event[keep]] + link_cand[keep]
     values = np.stack([ak.to_numpy(ak.flatten(read[f]))[gather] for f in fields], axis=-1)
     if not spec.allow_nan:
         for name, column in zip(fields, values.T):
             _check_finite(where, name, column)
+    if spec.coordinates != "e_px_py_pz":
+        # named by where the candidate is in the file (the conversion below sees blocks)
+        def locate(i: int) -> str:
+            link = keep[i]
+            return (f"entry {first_entry + int(link_event[link])}, {spec.jets} jet "
+                    f"{int(link_jet[link])}, candidate {int(link_cand[link])}")
+
+        momentum = values[:, :4]
+        skip = ~np.isfinite(momentum).all(axis=1) if spec.allow_nan else None
+        _check_cylindrical(momentum, spec.coordinates, f"{where}: candidates", locate, skip)
     # pT-descending within each jet (one awkward sort per jet list), then truncation of the
     # softest beyond max_constituents, then conversion of what is kept.
     n_constituents = np.bincount(row, minlength=len(jet_rows)).astype(np.int64)
@@ -282,12 +301,56 @@ def _read(
     flat_out = constituents.reshape(-1, values.shape[1])
     for lo in range(0, len(source), _CONVERT_BLOCK):  # bounds the float64 temporaries
         hi = lo + _CONVERT_BLOCK
-        flat_out[target[lo:hi]] = to_cartesian(
-            values[source[lo:hi]].astype(np.float64), spec.coordinates
-        )
+        block = values[source[lo:hi]].astype(np.float64)
+        if spec.coordinates != "e_px_py_pz":
+            _to_cartesian_inplace(block, spec.coordinates, who=f"{where}: candidates",
+                                  allow_nan=spec.allow_nan)
+        flat_out[target[lo:hi]] = block
     out["constituents"] = constituents
     out["n_constituents"] = n_constituents
     return out
+
+
+def _check_unique_links(where, spec, first_entry, link_event, link_jet, link_cand, key) -> None:
+    """Refuse an index table that links one candidate to one jet more than once."""
+    if len(key) < 2:
+        return
+    order = np.argsort(key, kind="stable")
+    repeated = np.flatnonzero(key[order][1:] == key[order][:-1])
+    if not len(repeated):
+        return
+    first = int(order[repeated[0] + 1])
+    raise ValueError(
+        f"{where}: the index table links a candidate to the same jet more than once "
+        f"({len(repeated)} repeated link(s) in {spec.jet_index!r}/{spec.candidate_index!r}; "
+        f"first: entry {first_entry + int(link_event[first])}, candidate "
+        f"{int(link_cand[first])} of jet {int(link_jet[first])}). Counted twice, a candidate "
+        "would change its jet's four-momentum; the index branches of this file are "
+        "inconsistent: check how it was produced (or the jet and candidate prefixes)."
+    )
+
+
+def _nothing_selected(parts: list[dict], files: list[Path], spec: Bunch) -> str:
+    """Why no jet was read: the selection against what the jets hold."""
+    n_jets = sum(p["n_jets"] for p in parts)
+    spans = [p["jet_pt_span"] for p in parts if p["jet_pt_span"] is not None]
+    names = ", ".join(str(f) for f in files)
+    if not n_jets:
+        return f"{names} hold no {spec.jets} jets in the entries read; nothing to train on."
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    eta = max(p["jet_abs_eta_max"] for p in parts if p["jet_abs_eta_max"] is not None)
+    hint = ""
+    if spec.pt_range is not None and spec.pt_range[0] > 100 * high:
+        hint = (
+            " The pT range is far above every jet's pT: is it in MeV while the file "
+            "stores GeV?"
+        )
+    return (
+        f"the selection pt_range={spec.pt_range}, abs_eta_max={spec.abs_eta_max} keeps none "
+        f"of the {n_jets} {spec.jets} jets of {names}: their {spec.jets}_pt spans "
+        f"[{low:.6g}, {high:.6g}] and |{spec.jets}_eta| reaches {eta:.6g}.{hint} Nothing was "
+        "trained on."
+    )
 
 
 def _bunch(parts: list[dict], files: list[Path], spec: Bunch) -> Bunch:
@@ -491,18 +554,22 @@ def _plan(files: list[Path], tree: str, chunk_size: int, entry_start, entry_stop
     """Chunks of ``chunk_size`` entries, as rows (file index, entry_start, entry_stop)."""
     keys = []
     for i, path in enumerate(files):
-        file, ttree = _open_tree(path, tree)
-        with file:
-            entries = range(ttree.num_entries)[slice(entry_start, entry_stop)]
+        with reading(path, "ROOT"):
+            file, ttree = _open_tree(path, tree)
+            with file:
+                entries = range(ttree.num_entries)[slice(entry_start, entry_stop)]
         keys += [(i, a, min(a + chunk_size, entries.stop)) for a in entries[::chunk_size]]
     return np.array(keys, dtype=np.int64).reshape(-1, 3)
 
 
-def _read_chunks(files: list[Path], file_labels, spec: Bunch, keys):
-    """Yield the reader's Bunch of each chunk (i, start, stop) with at least one jet."""
+def _read_chunks(files: list[Path], file_labels, spec: Bunch, keys, seen=None):
+    """Yield the reader's Bunch of each chunk (i, start, stop) with at least one jet; every
+    chunk read (with jets or not) is appended to the list ``seen`` if given."""
     for i, a, b in keys:
         label = None if file_labels is None else file_labels[i]
         part = _read(files[i], spec, int(a), int(b), label, int(i))
+        if seen is not None:
+            seen.append({k: part[k] for k in ("n_jets", "jet_pt_span", "jet_abs_eta_max")})
         if len(part["event"]):
             yield _bunch([part], files, spec)
 
@@ -519,17 +586,23 @@ def _classes(files: list[Path], file_labels, spec: Bunch, entry_start, entry_sto
         )
     values = []
     for path in files:
-        file, ttree = _open_tree(path, spec.tree)
-        with file:
-            if spec.label not in _leaf_names(ttree):
-                raise KeyError(f"{path}:{spec.tree}: no label branch {spec.label!r}.")
-            array = ttree[spec.label].array(
-                entry_start=entry_start, entry_stop=entry_stop, library="ak"
-            )
+        with reading(path, "ROOT"):
+            file, ttree = _open_tree(path, spec.tree)
+            array = _label_array(path, file, ttree, spec, entry_start, entry_stop)
         array = ak.flatten(array) if array.ndim > 1 and _kind(array) == "jagged" else array
         values.append(np.unique(np.asarray(array.to_list() if _kind(array) == "string"
                                            else ak.to_numpy(array))))
     return np.unique(np.concatenate(values))
+
+
+def _label_array(path, file, ttree, spec, entry_start, entry_stop):
+    """The label branch of one open file (closed on return)."""
+    with file:
+        if spec.label not in _leaf_names(ttree):
+            raise KeyError(f"{path}:{spec.tree}: no label branch {spec.label!r}.")
+        return ttree[spec.label].array(
+            entry_start=entry_start, entry_stop=entry_stop, library="ak"
+        )
 
 
 def _write_pfnano(

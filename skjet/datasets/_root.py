@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ..utils._coordinates import check_coordinates, to_cartesian
+from ..utils._coordinates import _to_cartesian_inplace, check_coordinates
 from ..utils._validation import is_finite
 from ._files import reads_file
 
@@ -282,8 +282,9 @@ def load_root(
                     f"{counts[s][differ[0]]})."
                 )
         constituents = np.stack([jagged[s] for s in stack], axis=-1, dtype=np.float32)
-        if coordinates != "e_px_py_pz":
-            constituents = to_cartesian(constituents, coordinates).astype(np.float32, copy=False)
+        if coordinates != "e_px_py_pz":  # a new array of our own: converted in place
+            constituents = _to_cartesian_inplace(constituents, coordinates, who=where,
+                                                 allow_nan=allow_nan)
     target = target_names = None
     if label is not None:
         if label not in frame.columns:

@@ -132,7 +132,7 @@ def _check_partial_fit(estimator, epochs, caller: str) -> None:
 
 
 def _partial_fit_stream(estimator, keys, read, transform: _ChunkTransform, *, classes, epochs,
-                        shuffle, random_state, caller: str, describe):
+                        shuffle, random_state, caller: str, describe, nothing_read=None):
     """The one streaming training loop, shared by every reader.
 
     ``keys`` lists the chunks of the data (row ranges of an HDF5 file, entry ranges of ROOT
@@ -143,12 +143,17 @@ def _partial_fit_stream(estimator, keys, read, transform: _ChunkTransform, *, cl
     A chunk that fails (bad values, refused by the transformer or the estimator) after
     others trained the estimator would leave it half-trained: the estimator is restored to
     its state before the call and the error names the chunk: ``describe(key)`` gives its
-    file and its rows or entries.
+    file and its rows or entries. A first pass in which no chunk gave data (a selection
+    that keeps nothing) raises a ValueError with ``nothing_read()``, rather than returning an
+    estimator that was never trained.
     """
     rng = check_random_state(random_state)
     keys = np.asarray(keys)
+    trained = False
     with restored_on_error(estimator, caller) as where:
         for epoch in range(epochs):
+            if epoch == 1 and not trained:
+                break
             order = keys[rng.permutation(len(keys))] if shuffle else keys
             for position in range(len(order)):
                 source, rows = describe(order[position])
@@ -158,6 +163,10 @@ def _partial_fit_stream(estimator, keys, read, transform: _ChunkTransform, *, cl
                 )
                 for X, y in read(order[position : position + 1]):
                     estimator.partial_fit(transform(X), y, classes=classes)
+                    trained = True
+    if not trained:
+        reason = nothing_read() if nothing_read is not None else "no chunk held any data."
+        raise ValueError(f"{caller}: {reason}")
     return estimator
 
 
@@ -645,8 +654,9 @@ def partial_fit_pfnano(
     TypeError
         An estimator without ``partial_fit`` or a transformer without ``transform``.
     ValueError
-        No labels, an empty entry range, non-positive ``epochs``; and the errors of
-        :func:`load_pfnano`.
+        No labels, an empty entry range, non-positive ``epochs``, a selection
+        (``pt_range``, ``abs_eta_max``) that keeps no jet (the error gives the jets' pT
+        span); and the errors of :func:`load_pfnano`.
 
     Examples
     --------
@@ -666,7 +676,7 @@ def partial_fit_pfnano(
     >>> clf.classes_.tolist()
     ['qcd', 'top']
     """
-    from ._pfnano import _classes, _read_chunks
+    from ._pfnano import _classes, _nothing_selected, _read_chunks
 
     _check_partial_fit(estimator, epochs, "partial_fit_pfnano")
     transform = _ChunkTransform(transformer, "partial_fit_pfnano")
@@ -681,8 +691,10 @@ def partial_fit_pfnano(
     if classes is None:
         classes = _classes(files, file_labels, spec, entry_start, entry_stop)
 
+    seen: list[dict] = []  # every chunk read, for the error if the selection keeps no jet
+
     def read(order):
-        for bunch in _read_chunks(files, file_labels, spec, order):
+        for bunch in _read_chunks(files, file_labels, spec, order, seen):
             yield (bunch.constituents if spec.candidates is not None else bunch.jets), bunch.target
 
     def describe(key) -> tuple[str, str]:
@@ -692,5 +704,5 @@ def partial_fit_pfnano(
     return _partial_fit_stream(
         estimator, keys, read, transform, classes=np.asarray(classes), epochs=epochs,
         shuffle=shuffle, random_state=random_state, caller="partial_fit_pfnano",
-        describe=describe,
+        describe=describe, nothing_read=lambda: _nothing_selected(seen, files, spec),
     )

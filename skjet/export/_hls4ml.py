@@ -49,13 +49,96 @@ def find_cxx_compiler() -> str | None:
     return None
 
 
+# Widest arbitrary-precision type the HLS headers compile by default (AP_INT_MAX_W).
+_MAX_WIDTH = 1024
+
+
 def _check_precision(precision, name: str) -> str:
-    if not isinstance(precision, str) or not _PRECISION.match(precision.strip()):
+    match = _PRECISION.match(precision.strip()) if isinstance(precision, str) else None
+    if match is None:
         raise ValueError(
             f"{name} must be an HLS fixed-point type such as 'ap_fixed<16,6>' (total bits, "
             f"integer bits), got {precision!r}."
         )
+    width = int(match.group(1))
+    # A zero-width type passes hls4ml and the C++ compiler, then aborts the process.
+    if not 1 <= width <= _MAX_WIDTH:
+        raise ValueError(
+            f"{name}={precision!r} has {width} total bits; an HLS fixed-point type has 1 to "
+            f"{_MAX_WIDTH} (e.g. 'ap_fixed<16,6>': 16 bits, 6 of them integer)."
+        )
     return precision.replace(" ", "")
+
+
+def _parse(precision: str) -> tuple[int, int, str, str]:
+    """(total bits, integer bits, 'ap_fixed' or 'ap_ufixed', the rest: ',AP_RND,...')."""
+    match = _PRECISION.match(precision)
+    assert match is not None  # checked by _check_precision
+    kind = precision.split("<", 1)[0]
+    return int(match.group(1)), int(match.group(2)), kind, match.group(3) or ""
+
+
+def _integer_bits(bound: float) -> int:
+    """Integer bits (sign included) of a signed type holding ``|x| <= bound``."""
+    return int(np.floor(np.log2(bound))) + 2 if bound > 0 else 1
+
+
+def _input_range(scaler, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per feature, the largest |x| the scaler's statistics make plausible.
+
+    MinMaxScaler and MaxAbsScaler know the training range exactly; StandardScaler and
+    RobustScaler only the centre and spread: their range is taken as 10 spreads around
+    the centre (checked on the data at prediction time).
+    """
+    if isinstance(scaler, MinMaxScaler):
+        low, high = scaler.feature_range
+    elif isinstance(scaler, MaxAbsScaler):
+        low, high = -1.0, 1.0
+    else:
+        low, high = -_SPREADS, _SPREADS
+    return np.maximum(np.abs((low - b) / a), np.abs((high - b) / a))
+
+
+# Spreads (standard deviations, interquartile ranges) around the centre that the "auto"
+# input type holds for StandardScaler and RobustScaler.
+_SPREADS = 10.0
+
+
+def _sized_types(precision: str, a: np.ndarray, bound: np.ndarray, network) -> dict:
+    """The types that the folded scaler needs, next to ``precision`` everywhere else.
+
+    The firmware takes raw features x, and the first layer's weights are W a (a the
+    scaler's per-feature factor): for a feature in GeV with a spread of 75, W a is 75
+    times smaller than W, and ``precision``'s fractional bits would round most of it
+    away. The input gets the integer bits of the features' range and, like the first
+    layer's weights, the extra fractional bits that keep the resolution ``precision``
+    gives the scaled network; the first layer's bias (W b + bias) the integer bits of its
+    range. Returns ``{"input": type, "weight": type, "bias": type}``.
+    """
+    width, integer, kind, rest = _parse(precision)
+    fraction = width - integer
+    weight = network[0].weight.detach().double().numpy()
+    bias = network[0].bias.detach().double().numpy()
+    a = np.abs(np.asarray(a, dtype=np.float64))
+    a = np.where(a > 0, a, 1.0)
+
+    def fixed(i: int, f: int) -> str:
+        return f"{kind}<{max(i + f, 1)},{i}{rest}>"
+
+    input_integer = max(1, _integer_bits(float(bound.max())))
+    extra_input = max(0, int(np.ceil(np.log2(a.max()))))
+    extra_weight = max(0, int(np.ceil(np.log2(1.0 / a.min()))))
+    return {
+        "input": fixed(input_integer, fraction + extra_input),
+        "weight": fixed(max(integer, _integer_bits(float(np.abs(weight).max()))),
+                        fraction + extra_weight),
+        "bias": fixed(max(integer, _integer_bits(float(np.abs(bias).max()))), fraction),
+    }
+
+
+def _feature_names(pipeline, n: int) -> list[str]:
+    names = getattr(pipeline, "feature_names_in_", None)
+    return [str(c) for c in names] if names is not None else [f"x{j}" for j in range(n)]
 
 
 def _affine(scaler) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +205,12 @@ def fold_pipeline(pipeline):
             f"MLPClassifier, got steps {[type(s).__name__ for s in steps]}."
         )
     scaler, mlp = steps
-    check_is_fitted(mlp)
+    for name, step in pipeline.steps:
+        if step is not None and step != "passthrough":
+            check_is_fitted(step, msg=(
+                f"to_hls4ml: the pipeline's step {name!r} ({type(step).__name__}) is not "
+                "fitted; fit the whole pipeline before converting it."
+            ))
     a, b = _affine(scaler)
     module = copy.deepcopy(mlp.module_).to("cpu").eval()
     layers = [m for m in module.hidden if not isinstance(m, nn.Dropout)] + [module.output]
@@ -154,10 +242,15 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         integer bits (sign included).
     reuse_factor : int, default=1
         Multiplications per multiplier (1: fully parallel, lowest latency).
-    input_precision : str, default="ap_fixed<32,16>"
+    input_precision : str, default="auto"
         Type of the raw input features (the scaler is folded into the first layer, so the
-        firmware sees unscaled features): it must hold their range, here ``|x| < 32768`` in
-        steps of 1.5e-5. Set it to the format the upstream trigger delivers.
+        firmware sees unscaled features): it must hold their range. "auto" sizes it from
+        the scaler's statistics (the training range for MinMaxScaler and MaxAbsScaler, 10
+        spreads around the centre for StandardScaler and RobustScaler), with the
+        fractional bits that keep ``precision``'s resolution on the scaled features; or
+        set the format the upstream trigger delivers. A given type that cannot hold that
+        range, and inputs beyond the type's range at prediction, raise a warning naming
+        the features and a type that would hold them.
     output_dir : str or Path, optional
         Folder of the hls4ml project (the HLS C++ that synthesis would take); a temporary
         folder when None.
@@ -166,6 +259,14 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
+    input_precision_ : str
+        The input type used (``input_precision``, or the one "auto" chose).
+    first_layer_precision_ : dict
+        ``{"weight": type, "bias": type}`` of the first layer: the scaler folded into it
+        makes its weights smaller by the features' spread (a feature in GeV with a spread
+        of 75: 75 times), so they get the extra fractional bits that keep ``precision``'s
+        relative resolution, and the bias the integer bits of its range. Every other
+        type is ``precision``.
     hls_model_ : hls4ml ModelGraph
         The compiled hls4ml model; ``hls_model_.predict`` runs the emulation.
     network_ : torch.nn.Sequential
@@ -188,7 +289,7 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         pipeline,
         precision: str = "ap_fixed<16,6>",
         reuse_factor: int = 1,
-        input_precision: str = "ap_fixed<32,16>",
+        input_precision: str = "auto",
         output_dir: str | Path | None = None,
         backend: str = "Vitis",
     ):
@@ -225,19 +326,30 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
             return self
         hls4ml = import_optional("hls4ml", purpose="to_hls4ml")
         precision = _check_precision(self.precision, "precision")
-        input_precision = _check_precision(self.input_precision, "input_precision")
+        auto_input = self.input_precision == "auto"
+        input_precision = "auto" if auto_input else _check_precision(
+            self.input_precision, "input_precision")
         reuse = self.reuse_factor
         if isinstance(reuse, bool) or not isinstance(reuse, int | np.integer) or reuse < 1:
             raise ValueError(f"reuse_factor must be a positive int, got {self.reuse_factor!r}.")
+        network = fold_pipeline(self.pipeline)
+        mlp = self.pipeline.steps[-1][1]
+        n_features = network[0].in_features
+        scaler = next(s for _, s in self.pipeline.steps if s is not None and s != "passthrough")
+        a, b = _affine(scaler)
+        bound = _input_range(scaler, a, b)
+        sized = _sized_types(precision, a, bound, network)
+        if auto_input:
+            input_precision = sized["input"]
+        else:
+            self._warn_overflow(input_precision, bound, sized["input"],
+                                "the scaler's statistics (the training data)")
         if find_cxx_compiler() is None:
             raise RuntimeError(
                 "hls4ml's bit-accurate emulation compiles the firmware's C++ with the host "
                 "compiler, and no g++ was found on PATH (or $CXX); install one "
                 "(e.g. apt-get install g++)."
             )
-        network = fold_pipeline(self.pipeline)
-        mlp = self.pipeline.steps[-1][1]
-        n_features = network[0].in_features
         output_dir = self.output_dir
         if output_dir is None:
             output_dir = tempfile.mkdtemp(prefix="skjet-hls4ml-")
@@ -249,13 +361,22 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
             default_precision=precision, default_reuse_factor=int(self.reuse_factor),
             backend=self.backend,
         )
-        # every type explicit: hls4ml's "auto" would widen them beyond `precision`
+        # every type explicit: hls4ml's "auto" would widen them beyond `precision`; the
+        # first layer, which the scaler is folded into, gets the sized weight and bias
+        first = next(layer for layer, cfg in config["LayerName"].items()
+                     if isinstance(cfg.get("Precision"), dict) and "weight" in cfg["Precision"])
         for layer, cfg in config["LayerName"].items():
             types = cfg.get("Precision")
             if isinstance(types, dict):
                 for key in types:
-                    if key != "table":
-                        types[key] = input_precision if layer.startswith("input") else precision
+                    if key == "table":
+                        continue
+                    if layer.startswith("input"):
+                        types[key] = input_precision
+                    elif layer == first and key in ("weight", "bias"):
+                        types[key] = sized[key]
+                    else:
+                        types[key] = precision
             if "ReuseFactor" in cfg:
                 cfg["ReuseFactor"] = int(self.reuse_factor)
         log = io.StringIO()  # hls4ml prints its progress (and the compiler's errors)
@@ -273,6 +394,8 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(exc).__name__}: {exc}\nhls4ml output (end):\n{log.getvalue()[-3000:]}"
             ) from exc
         self.compile_seconds_ = time.perf_counter() - start
+        self.input_precision_ = input_precision
+        self.first_layer_precision_ = {"weight": sized["weight"], "bias": sized["bias"]}
         self.hls_model_ = hls_model
         self.network_ = network
         self.classes_ = mlp.classes_
@@ -281,9 +404,40 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
             self.feature_names_in_ = self.pipeline.feature_names_in_
         return self
 
+    def _warn_overflow(self, input_type: str, bound: np.ndarray, fits: str, seen: str) -> None:
+        """Warn when features reach beyond the range of the firmware's input type."""
+        width, integer, kind, _ = _parse(input_type)
+        limit = 2.0 ** (integer - 1) if kind == "ap_fixed" else 2.0**integer
+        over = np.flatnonzero(bound >= limit)
+        if not len(over):
+            return
+        names = _feature_names(self.pipeline, len(bound))
+        hint = (
+            "input_precision='auto' was sized on the scaler's training data: are these inputs "
+            "in other units, e.g. MeV for GeV?"
+            if self.input_precision == "auto" else "input_precision='auto' sizes it"
+        )
+        shown = {names[j]: float(f"{bound[j]:.4g}") for j in over[:8]}
+        warnings.warn(
+            f"HLS4MLClassifier: input_precision={input_type!r} holds |x| < {limit:g}, but "
+            f"{len(over)} feature(s) reach beyond it in {seen} (largest |x|: {shown}); they "
+            f"overflow in firmware and the decisions change. A type that holds them: "
+            f"{fits!r} ({hint}).",
+            UserWarning,
+            stacklevel=3,
+        )
+
     def _logits(self, X) -> np.ndarray:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float32)
+        if len(X):
+            bound = np.abs(X).max(axis=0).astype(np.float64)
+            _, integer, _, _ = _parse(self.input_precision_)
+            if (bound >= 2.0 ** (integer - 1)).any():
+                width, _, kind, rest = _parse(self.input_precision_)
+                needed = max(integer, _integer_bits(float(bound.max())))
+                fits = f"{kind}<{width - integer + needed},{needed}{rest}>"
+                self._warn_overflow(self.input_precision_, bound, fits, "X")
         out = self.hls_model_.predict(np.ascontiguousarray(X, dtype=np.float32))
         return np.asarray(out, dtype=np.float64).reshape(len(X), len(self.classes_))
 
@@ -314,7 +468,7 @@ def to_hls4ml(
     reuse_factor: int = 1,
     output_dir: str | Path | None = None,
     *,
-    input_precision: str = "ap_fixed<32,16>",
+    input_precision: str = "auto",
     backend: str = "Vitis",
 ) -> HLS4MLClassifier:
     """Turn a fitted ``Pipeline(scaler, MLPClassifier)`` into emulated hls4ml firmware.
@@ -334,8 +488,9 @@ def to_hls4ml(
     reuse_factor : int, default=1
     output_dir : str or Path, optional
         hls4ml project folder; temporary when None.
-    input_precision : str, default="ap_fixed<32,16>"
-        Type of the raw input features.
+    input_precision : str, default="auto"
+        Type of the raw input features; "auto" sizes it from the scaler's statistics
+        (see :class:`HLS4MLClassifier`).
     backend : str, default="Vitis"
 
     Returns
@@ -349,6 +504,11 @@ def to_hls4ml(
     ------
     ImportError
         hls4ml missing: ``pip install "skjet[hls4ml]"``.
+    ValueError
+        A precision that is not an HLS fixed-point type of 1 to 1024 bits, a pipeline that
+        is not a scaler and an MLPClassifier.
+    sklearn.exceptions.NotFittedError
+        A step of the pipeline is not fitted (the message names it).
     RuntimeError
         No C++ compiler, or hls4ml failed.
 
@@ -419,7 +579,7 @@ def precision_scan(
     *,
     signal=None,
     reuse_factor: int = 1,
-    input_precision: str = "ap_fixed<32,16>",
+    input_precision: str = "auto",
     backend: str = "Vitis",
 ) -> pd.DataFrame:
     """Accuracy and AUC of the emulated firmware against the total bit width.

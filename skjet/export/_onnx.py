@@ -182,11 +182,25 @@ def _neural_proba_module(est, dims):
     # channel axis to (n, height, width) images.
     dummy = np.ones([2 if i == 0 else (d if isinstance(d, int) else 3)
                      for i, d in enumerate(dims)], dtype=np.float32)
+    padded = getattr(est, "padded_constituents", False) and dummy.ndim == 3
+    if padded and dummy.shape[-1] >= 4:
+        dummy[..., 0] = 2.0  # E > |p|: a physical four-momentum for the classifiers that check
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         validated = est.validate_input(dummy, reset=False)
-    add_axis, keep = False, None
-    if validated.shape == dummy.shape:
+    add_axis, keep, pad = False, None, False
+    # The classifiers that keep their max_constituents hardest (ParticleNet, ParT) say so
+    # by overriding _limit_constituents.
+    from ..models._neural._constituents import ConstituentNeuralClassifier
+
+    limits = padded and getattr(type(est), "_limit_constituents", None) not in (
+        None, ConstituentNeuralClassifier._limit_constituents)
+    limit = getattr(est, "max_constituents", None) if limits else None
+    if limit is not None and not isinstance(dims[1], int):
+        # A dynamic constituent axis: keep the `limit` hardest constituents of any input,
+        # as the classifier's input check does (padded first so that there are `limit`).
+        keep, pad = int(limit), True
+    elif validated.shape == dummy.shape:
         pass
     elif validated.shape == (dummy.shape[0], 1, *dummy.shape[1:]):
         add_axis = True
@@ -202,6 +216,8 @@ def _neural_proba_module(est, dims):
             f"{validated.shape}, a change to_onnx cannot express."
         )
     module = copy.deepcopy(est.module_).to("cpu").eval()
+    # A subclass's module_inputs (features computed per batch) is part of the model.
+    batch_inputs = est._batch_inputs() if hasattr(est, "_batch_inputs") else None
 
     class Proba(torch.nn.Module):
         def __init__(self):
@@ -211,6 +227,8 @@ def _neural_proba_module(est, dims):
         def forward(self, x):
             if add_axis:
                 x = x.unsqueeze(1)
+            if pad:
+                x = torch.cat([x, torch.zeros_like(x[:, :1]).expand(-1, keep, -1)], dim=1)
             if keep is not None:
                 # the `keep` highest-pT real constituents, hardest first (padding last), as
                 # the classifier's own input check keeps them
@@ -218,7 +236,9 @@ def _neural_proba_module(est, dims):
                 key = torch.where((x != 0).any(dim=-1), pt2, torch.full_like(pt2, -1.0))
                 index = torch.topk(key, keep, dim=1, sorted=True).indices
                 x = torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
-            return torch.softmax(self.module(x), dim=1)
+            inputs = batch_inputs(x) if batch_inputs is not None else x
+            logits = self.module(*inputs) if isinstance(inputs, tuple) else self.module(inputs)
+            return torch.softmax(logits, dim=1)
 
     return Proba(), torch.from_numpy(dummy)
 
@@ -815,6 +835,8 @@ def _input_shape(steps, X: np.ndarray) -> list:
     constituents = X.ndim == 3 and (
         isinstance(first, _NDOutputTransformer | _JetFeatureTransformer)
         or getattr(first, "_trim_padding", False)
+        # a bare classifier on zero-padded constituents (DeepSets, EFN, ParticleNet, ParT)
+        or getattr(first, "padded_constituents", False)
         or type(first).__name__ == "FlattenConstituents"
     )
     if type(first).__name__ == "ReshapeConstituents":
@@ -965,13 +987,30 @@ def onnx_session(model):
     >>> clf = LogisticRegression().fit(X, X[:, 0] > 0)
     >>> onnx_session(to_onnx(clf, X)).run(["probabilities"], {"X": X[:2]})[0].shape
     (2, 2)
+
+    Raises
+    ------
+    ValueError
+        ``model`` is not an ONNX model ONNX Runtime can read (another format, a truncated
+        file); the message names the file.
     """
     ort = import_optional("onnxruntime", purpose=_EXTRA)
+    what = "the bytes given"
     if isinstance(model, str | Path):
+        what = str(model)
         data = Path(model).read_bytes()
     elif isinstance(model, bytes):
         data = model
     else:
         data = model.SerializeToString()
-    return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # ONNX Runtime raises its own pybind types
+        summary = str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else ""
+        raise ValueError(
+            f"onnx_session: {what} is not a readable ONNX model ({len(data)} bytes; ONNX "
+            f"Runtime: {type(exc).__name__}: {summary}). Pass the .onnx file written by "
+            "skjet.export.to_onnx (a truncated copy, or another format such as a pickle or "
+            "a torch checkpoint, cannot be read)."
+        ) from exc
 

@@ -185,6 +185,23 @@ def _weighted_roc(is_signal: np.ndarray, score: np.ndarray, weight: np.ndarray) 
     return _WeightedRoc(ws / ws[-1], wb / wb[-1], w2s, w2b, ws[-1], wb[-1], w2s[-1], w2b[-1])
 
 
+def curve_auc(fpr: ArrayLike, tpr: ArrayLike) -> float:
+    """Area under a ROC curve given as points in threshold order (trapezoidal rule).
+
+    Unlike ``sklearn.metrics.auc`` it does not need ``fpr`` to be monotonic, which negative
+    event weights break; for a monotonic curve it is the same area.
+
+    Examples
+    --------
+    >>> round(curve_auc([0.0, 0.1, 1.0], [0.0, 0.7, 1.0]), 6)
+    0.8
+    >>> round(curve_auc([0.0, 0.6, 0.5, 1.0], [0.0, 0.5, 0.7, 1.0]), 6)  # fpr dips back
+    0.515
+    """
+    return float(np.trapezoid(np.asarray(tpr, dtype=np.float64),
+                              np.asarray(fpr, dtype=np.float64)))
+
+
 def _weighted_auc(is_signal: np.ndarray, score: np.ndarray, weight: np.ndarray) -> float:
     """Area under the ROC curve by the trapezoidal rule along the thresholds.
 
@@ -193,7 +210,33 @@ def _weighted_auc(is_signal: np.ndarray, score: np.ndarray, weight: np.ndarray) 
     weights can break.
     """
     roc = _weighted_roc(is_signal, score, weight)
-    return float(np.trapezoid(roc.tpr, roc.fpr))
+    return curve_auc(roc.fpr, roc.tpr)
+
+
+def _check_background_passing(eps_b: np.ndarray, efficiency, roc: _WeightedRoc) -> None:
+    """Refuse a negative passing background: its rejection is undefined, not infinite."""
+    negative = np.atleast_1d(eps_b < 0)
+    if not negative.any():
+        return
+    at = np.atleast_1d(efficiency)[negative]
+    raise ValueError(
+        f"The background jets passing the threshold at signal efficiency {at.tolist()} have "
+        f"a negative total weight (background efficiency "
+        f"{np.atleast_1d(eps_b)[negative].tolist()} of the total background weight "
+        f"{roc.total_b:.6g}): negative event weights outweigh the positive ones there, and "
+        "the rejection 1/eps_B is undefined. Use more background events (or a looser "
+        "working point), or weights that are positive in every selected region."
+    )
+
+
+def _background_efficiency(is_signal, score, efficiency, sample_weight=None) -> np.ndarray:
+    """eps_B read off the weighted ROC curve at ``efficiency``; negative where negative
+    weights outweigh the positive ones among the passing background (for figures that leave
+    such points out rather than fail)."""
+    is_signal, score, weight = _check_binary_scores(
+        is_signal, score, sample_weight=sample_weight, allow_negative_weight=True
+    )
+    return _read_background(_weighted_roc(is_signal, score, weight), efficiency)
 
 
 def _read_background(roc: _WeightedRoc, efficiency, values=None) -> np.ndarray:
@@ -402,6 +445,7 @@ def rejection_at_efficiency(
     )
     roc = _weighted_roc(is_signal, y_score, weight)
     eps_b = _read_background(roc, efficiency)
+    _check_background_passing(eps_b, efficiency, roc)
     zero = eps_b <= 0
     if zero.any():
         warnings.warn(

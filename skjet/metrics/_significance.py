@@ -36,8 +36,9 @@ def significance(s: ArrayLike, b: ArrayLike, formula: str = "s/sqrt(s+b)") -> fl
     Raises
     ------
     ValueError
-        An unknown formula, NaN yields, or a negative background yield (no expected
-        number of events is negative; such a value is a bug upstream, not a 0).
+        An unknown formula, NaN or infinite yields, or a negative background yield (no
+        expected number of events is negative or infinite; such a value is a bug upstream,
+        not a 0).
 
     Examples
     --------
@@ -54,6 +55,13 @@ def significance(s: ArrayLike, b: ArrayLike, formula: str = "s/sqrt(s+b)") -> fl
             raise ValueError(
                 f"significance: {name} holds {n_nan} NaN yield(s); the significance of an "
                 "unknown yield is undefined, not 0."
+            )
+        n_inf = int(np.count_nonzero(np.isinf(values)))
+        if n_inf:
+            raise ValueError(
+                f"significance: {name} holds {n_inf} infinite yield(s); no expected number of "
+                "events is infinite (an overflow or a division by zero upstream), and the "
+                "formulas would turn it into 0 or NaN."
             )
     if np.any(b < 0):
         raise ValueError(

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 
 from ..metrics import UndefinedMetricWarning, get_scorer, rejection_at_efficiency
+from ..metrics._rejection import curve_auc
 from ..utils._typing import ArrayLike
 
 # The confidence level of the statistical intervals of the tables: one standard deviation.
@@ -32,7 +33,7 @@ class RocCurve(NamedTuple):
         """Area under the curve."""
         # The trapezoidal rule along the thresholds: sklearn's ``auc`` would refuse the
         # non-monotonic curves of negative event weights.
-        return float(np.trapezoid(self.tpr, self.fpr))
+        return curve_auc(self.fpr, self.tpr)
 
     @classmethod
     def from_scores(

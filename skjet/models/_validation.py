@@ -170,3 +170,79 @@ def check_classifier_weights(
                 f"that class, or pass np.abs({name})."
             )
     return weight
+
+
+# Rows of the training data run through a new network once before training.
+_FIRST_ROWS = 8
+
+
+def check_first_output(estimator: Any, module, dataset, classes) -> None:
+    """Run a new network once on the first rows of its training data and check the output.
+
+    A network from ``build_module`` (fed by ``module_inputs`` where a subclass overrides it)
+    must return logits: a floating-point tensor of shape (batch, n_classes), finite. Anything
+    else would fail deep inside the loss, or train to NaN probabilities without a word, so
+    it raises a ValueError here naming the hook, what came back and what was expected. The
+    forward pass runs in eval mode without gradients (no running statistics change, no
+    random numbers drawn), on at most 8 rows; a forward pass that raises gets a note naming
+    the hook.
+
+    Examples
+    --------
+    >>> import torch
+    >>> class Est: pass
+    >>> class Data:
+    ...     def __len__(self): return 4
+    ...     def batch(self, index): return torch.ones(4, 3)[index], None
+    >>> check_first_output(Est(), torch.nn.Linear(3, 2), Data(), ["qcd", "top"])
+    >>> check_first_output(Est(), torch.nn.Linear(3, 1), Data(), ["qcd", "top"])
+    Traceback (most recent call last):
+    ...
+    ValueError: Est: the module from build_module returned a tensor of shape (4, 1) for a batch of 4 rows; expected logits of shape (4, 2), one column per class ['qcd', 'top'] ...
+    """
+    import torch
+
+    who = type(estimator).__name__
+    inputs_hook = getattr(estimator, "_batch_inputs", lambda: None)()
+    hook = "build_module" + (", fed by module_inputs," if inputs_hook is not None else "")
+    n_rows = min(len(dataset), _FIRST_ROWS)
+    batch, _ = dataset.batch(slice(0, n_rows))
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            inputs = inputs_hook(batch) if inputs_hook is not None else batch
+            out = module(*inputs) if isinstance(inputs, tuple) else module(inputs)
+    except Exception as exc:
+        if hasattr(exc, "add_note"):  # Python 3.11+
+            exc.add_note(
+                f"{who}: raised by the forward pass of the module from {hook.rstrip(',')} on "
+                f"the first {n_rows} training rows (shape {tuple(batch.shape)})."
+            )
+        raise
+    finally:
+        module.train(was_training)
+    n_classes = len(classes)
+    expected = (
+        f"expected logits of shape ({n_rows}, {n_classes}), one column per class "
+        f"{format_labels(np.asarray(classes))} (for two classes too: not a single column), "
+        "as a floating-point tensor"
+    )
+    if not isinstance(out, torch.Tensor):
+        problem = f"a {type(out).__name__}, not a tensor"
+    elif out.ndim != 2 or tuple(out.shape) != (n_rows, n_classes):
+        problem = f"a tensor of shape {tuple(out.shape)}"
+    elif not out.is_floating_point():
+        problem = f"a tensor of dtype {out.dtype}"
+    elif not bool(torch.isfinite(out).all()):
+        n_bad = int((~torch.isfinite(out)).sum())
+        problem = f"{n_bad} NaN or infinite value(s) among its {out.numel()} logits"
+        expected = "expected finite logits; check the module's operations (log of a " \
+            "non-positive number, division by zero on padding, ...)"
+    else:
+        return
+    raise ValueError(
+        f"{who}: the module from {hook.rstrip(',')} returned {problem} for a batch of "
+        f"{n_rows} rows; {expected}. Checked once, on the first rows of the training data, "
+        "before training."
+    )

@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..utils import check_finite
+
 # Axis labels with units for the jet features skjet computes.
 FEATURE_LABELS = {
     "pt": r"jet $p_T$ [GeV]",
@@ -62,6 +64,22 @@ def _check_weight(sample_weight, n: int):
     if weight.shape != (n,):
         raise ValueError(f"sample_weight has shape {weight.shape}, expected ({n},).")
     return weight
+
+
+def _check_no_nan(frame: pd.DataFrame) -> None:
+    """Refuse NaN features: a histogram would leave those jets out without a word."""
+    counts = {
+        str(c): int(np.count_nonzero(np.isnan(frame[c].to_numpy(dtype=np.float64))))
+        for c in frame.columns
+    }
+    bad = {c: k for c, k in counts.items() if k}
+    if bad:
+        raise ValueError(
+            f"X holds NaN values in {len(bad)} feature column(s) (NaN jets per column: {bad}) "
+            f"of {len(frame)} jets; a histogram would leave those jets out silently. Drop or "
+            "fill them first (e.g. X.dropna() with the matching y), or pass features= "
+            "without these columns."
+        )
 
 
 def _grid(n_panels: int, ncols: int, panel_size=(4.5, 3.6)):
@@ -138,8 +156,11 @@ def plot_feature_distributions(
             raise ValueError(f"features {missing} are not columns of X: {list(frame.columns)}.")
         frame = frame[list(features)]
     n = len(frame)
+    if n == 0:
+        raise ValueError(f"X has no jets (shape {frame.shape}): nothing to histogram.")
     y = _check_labels(y, n, "X")
     weight = _check_weight(sample_weight, n)
+    _check_no_nan(frame)
     classes = np.unique(y)
     fig, axes = _grid(frame.shape[1], ncols)
     for ax, column in zip(axes, frame.columns):
@@ -202,6 +223,9 @@ def plot_mean_images(images, y, *, width: float = 1.6, log: bool = True, ncols: 
             f"images must have shape (n_jets, 1, size, size) or (n_jets, size, size), got "
             f"{images.shape}."
         )
+    if images.shape[0] == 0:
+        raise ValueError(f"images holds no jets (shape {images.shape}): no mean image to draw.")
+    check_finite(images, name="images")
     y = _check_labels(y, images.shape[0], "images")
     classes = np.unique(y)
     means = [images[y == label].mean(axis=0) for label in classes]

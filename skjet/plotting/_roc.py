@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
-from sklearn.metrics import auc
 
+from ..metrics._rejection import curve_auc
 from ._style import get_axes
 
 
@@ -32,6 +32,13 @@ def _as_pair(curve, what: str) -> tuple[np.ndarray, np.ndarray]:
         )
     if fpr.size == 0:
         raise ValueError(f"{what} is empty.")
+    for name, values in (("fpr", fpr), ("tpr", tpr)):
+        n_bad = int(np.count_nonzero(~np.isfinite(values)))
+        if n_bad:
+            raise ValueError(
+                f"{what}: {name} holds {n_bad} NaN or infinite value(s) of {values.size}; the "
+                "curve and its AUC would be meaningless (NaN scores or weights upstream?)."
+            )
     return fpr, tpr
 
 
@@ -80,7 +87,8 @@ def plot_roc(result_or_curves: Any, expected: Any = None, ax: Axes | None = None
     curves = _as_curves(result_or_curves)
     ax = get_axes(ax)
     for name, (fpr, tpr) in curves.items():
-        area = f"AUC = {auc(fpr, tpr):.3f}"
+        # negative event weights make the curve non-monotonic: the area along it
+        area = f"AUC = {curve_auc(fpr, tpr):.3f}"
         ax.plot(fpr, tpr, label=f"{name} ({area})" if name else area)
     if expected is not None:
         fpr, tpr = _as_pair(expected, "expected")
@@ -123,7 +131,9 @@ def plot_rejection(
     (:func:`~skjet.metrics.rejection_at_efficiency` with ``return_interval=True`` on the
     pooled test jets), and its statistically limited part, where fewer than
     ``stat_limit`` background jets pass, is drawn dotted. Points where
-    :math:`\epsilon_B = 0` (infinite rejection) are left out.
+    :math:`\epsilon_B = 0` (infinite rejection) are left out, and so are those where
+    negative event weights make the passing background's weight negative (the rejection
+    is undefined there: :func:`~skjet.metrics.rejection_at_efficiency` refuses it).
 
     Parameters
     ----------
@@ -201,15 +211,24 @@ def _draw_with_band(ax, is_signal, score, weight, name, min_efficiency, stat_lim
     import warnings
 
     from ..metrics import UndefinedMetricWarning, rejection_at_efficiency
+    from ..metrics._rejection import _background_efficiency
 
     eff = np.linspace(min_efficiency, 1.0, 181)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedMetricWarning)
-        r = rejection_at_efficiency(is_signal, score, eff, sample_weight=weight,
-                                    return_interval=True, confidence_level=cl)
-    finite = np.isfinite(r.rejection)
-    value = np.where(finite, r.rejection, np.nan)
-    limited = r.n_passing < stat_limit
+    # Where negative weights outweigh the positive ones among the passing background, the
+    # rejection is undefined (rejection_at_efficiency refuses it): those points are left out.
+    defined = _background_efficiency(is_signal, score, eff, weight) >= 0
+    rejection, low, high = (np.full(eff.shape, np.nan) for _ in range(3))
+    n_passing = np.full(eff.shape, np.inf)
+    if defined.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            r = rejection_at_efficiency(is_signal, score, eff[defined], sample_weight=weight,
+                                        return_interval=True, confidence_level=cl)
+        rejection[defined], low[defined], high[defined] = r.rejection, r.low, r.high
+        n_passing[defined] = r.n_passing
+    finite = np.isfinite(rejection)
+    value = np.where(finite, rejection, np.nan)
+    limited = n_passing < stat_limit
     # Solid where enough background passes, dotted (same colour) below: the two overlap
     # by one point so the curve is continuous.
     solid = np.where(~limited, value, np.nan)
@@ -219,6 +238,6 @@ def _draw_with_band(ax, is_signal, score, weight, name, min_efficiency, stat_lim
                       value, np.nan)
     if limited.any():
         ax.plot(eff, dotted, ls=":", color=color)
-    high = np.where(np.isfinite(r.high), r.high, np.nan)
-    ax.fill_between(eff, r.low, high, where=finite, color=color, alpha=0.25, lw=0)
+    high = np.where(np.isfinite(high), high, np.nan)
+    ax.fill_between(eff, low, high, where=finite, color=color, alpha=0.25, lw=0)
     return line, bool(limited.any())

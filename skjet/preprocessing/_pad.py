@@ -147,10 +147,11 @@ class PadConstituents(ConstituentInputMixin, _NDOutputTransformer):
         real = constituent_mask(X)
         values = X[real]
         system = "e_px_py_pz" if self.coordinates == "auto" else self.coordinates
-        if system != "e_px_py_pz":
-            values = _to_cartesian_inplace(values, system)  # X[real] is a copy
+        counts = real.sum(axis=1, dtype=np.int64)
+        if system != "e_px_py_pz":  # X[real] is a copy
+            values = _to_cartesian_inplace(values, system, who=who, counts=counts)
         names = MOMENTUM_NAMES + tuple(f"x{j}" for j in range(4, X.shape[2]))
-        return JaggedConstituents(values, real.sum(axis=1, dtype=np.int64), names, system)
+        return JaggedConstituents(values, counts, names, system)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -186,7 +187,9 @@ class PadConstituents(ConstituentInputMixin, _NDOutputTransformer):
         """
         jagged = self._read(X)
         self._fit(jagged)
-        return jagged.pad(self.n_constituents_, sort_by_pt=self.sort_by_pt)
+        return jagged.pad(
+            self.n_constituents_, sort_by_pt=self.sort_by_pt, who=type(self).__name__
+        )
 
     def _fit(self, jagged: JaggedConstituents) -> None:
         if len(jagged.counts) == 0:
@@ -234,7 +237,9 @@ class PadConstituents(ConstituentInputMixin, _NDOutputTransformer):
                 f"{jagged.max_count}. Set max_constituents to truncate to the hardest."
             )
         check_finite(jagged.values, name=f"{who}: X")
-        return jagged.pad(self.n_constituents_, sort_by_pt=self.sort_by_pt)
+        return jagged.pad(
+            self.n_constituents_, sort_by_pt=self.sort_by_pt, who=type(self).__name__
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Per-slot names ``<feature>_<slot>``, as :class:`FlattenConstituents` names columns.

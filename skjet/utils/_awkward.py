@@ -120,15 +120,27 @@ class JaggedConstituents:
     def max_count(self) -> int:
         return int(self.counts.max()) if len(self.counts) else 0
 
-    def pad(self, width: int, *, sort_by_pt: bool = True, dtype=np.float32) -> np.ndarray:
+    def pad(
+        self, width: int, *, sort_by_pt: bool = True, dtype=np.float32, who: str = ""
+    ) -> np.ndarray:
         """Padded array (n_jets, width, k); a jet longer than ``width`` keeps its first
         ``width`` constituents after sorting (the hardest ones with ``sort_by_pt``).
+
+        float64 values beyond the float32 range are refused before the cast to a float32
+        output, naming the jet, constituent and feature (``who`` prefixes the message):
+        the cast would turn them into infinities the input does not hold.
 
         One scatter of the (sorted) constituents into the zero-filled output: the
         temporaries are a few integer arrays over the constituents, in int32 when the sizes
         allow.
         """
         n, k = len(self.counts), self.values.shape[1]
+        if np.dtype(dtype) == np.float32:
+            from ._validation import check_float32_range
+
+            check_float32_range(
+                self.values, name=f"{_who(who)}the jagged constituents", locate=self._locate
+            )
         out = np.zeros((n, width, k), dtype=dtype)
         total = len(self.values)
         index = np.int32 if max(total, n * width) < 2**31 - 1 else np.int64
@@ -161,6 +173,18 @@ class JaggedConstituents:
             column = self.values[:, j]
             flat[:, j][jet] = column if order is None else column.take(order)
         return out
+
+
+    def _locate(self, index: tuple[int, ...]) -> str:
+        """Names row ``index[0]`` of ``values`` by its jet and position in the input."""
+        row, column = index
+        ends = np.cumsum(self.counts)
+        jet = int(np.searchsorted(ends, row, side="right"))
+        start = int(ends[jet - 1]) if jet else 0
+        return (
+            f"jet {jet}, constituent {row - start} (in input order), feature "
+            f"{self.feature_names[column]!r}"
+        )
 
 
 def _argsort_pt(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -394,5 +418,6 @@ def flatten_jagged(X, coordinates: str = "auto", *, who: str = "") -> JaggedCons
             f"{_who(who)}some jets are missing (None); remove them with ak.drop_none(X, axis=0)."
         ) from None
     if system != "e_px_py_pz":
-        values = _to_cartesian_inplace(values, system)  # a float array of our own
+        # a float array of our own
+        values = _to_cartesian_inplace(values, system, who=who or "to_cartesian", counts=counts)
     return JaggedConstituents(values, counts, names, system)

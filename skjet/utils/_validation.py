@@ -57,12 +57,14 @@ def check_finite(X: np.ndarray, *, name: str = "X") -> None:
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def check_float32_range(X, *, name: str = "X") -> None:
+def check_float32_range(X, *, name: str = "X", locate=None) -> None:
     """Refuse finite values that overflow float32 (``|x| > 3.4e38``), before a cast to float32.
 
     A cast would turn them into infinity silently (numpy only warns), and the error would
     then speak of infinite values the input does not hold. Input of float32 or narrower,
     or without such values, passes; NaN and infinity are left to :func:`check_finite`.
+    ``locate``, if given, turns the index of the first such value into the words that name
+    it (e.g. its jet and constituent in flat jagged values).
 
     Examples
     --------
@@ -82,9 +84,10 @@ def check_float32_range(X, *, name: str = "X") -> None:
     if not over.any():
         return  # only infinite values: check_finite names them
     first = tuple(int(i) for i in np.argwhere(over)[0])
+    where = locate(first) if locate is not None else f"index {first}"
     raise ValueError(
         f"{name} has {int(over.sum())} value(s) beyond the float32 range "
-        f"(|x| > {_FLOAT32_MAX:.1e}), first at index {first}: {X[first]:.6g}; they overflow "
+        f"(|x| > {_FLOAT32_MAX:.1e}), first at {where}: {X[first]:.6g}; they overflow "
         "float32, the precision skjet computes and stores in. Rescale the input (e.g. MeV to "
         "GeV) or clean it."
     )
@@ -386,7 +389,7 @@ def _pad_jagged(X, n_features, n_constituents, dtype, who) -> np.ndarray:
             "which keeps the hardest."
         )
     width = n_constituents if n_constituents is not None else max(longest, 1)
-    return jagged.pad(width, dtype=dtype)
+    return jagged.pad(width, dtype=dtype, who=who.rstrip(": "))
 
 
 def constituent_mask(X: np.ndarray) -> np.ndarray:

@@ -178,3 +178,116 @@ def _save_with_nan(path, X, y):
     frame["ttv"] = np.zeros(len(X), dtype=np.int64)
     frame["is_signal_new"] = np.asarray(y, dtype=np.int64)
     frame.to_hdf(path, key="table", format="fixed", mode="w")
+
+
+# -- the PFNano reader checks its index table, wraps truncation, and refuses empty selections --
+@pytest.fixture(scope="module")
+def pfnano_files(tmp_path_factory):
+    from skjet.datasets._pfnano import _write_pfnano
+    from skjet.utils.estimator_checks import make_constituents
+
+    root = tmp_path_factory.mktemp("pfnano")
+    X, _ = make_constituents(n_jets=200, n_slots=12)
+    files = {"valid": _write_pfnano(root / "valid.root", X[:-1], jets_per_event=2)}
+    data = files["valid"].read_bytes()
+    files["half"] = root / "half.root"
+    files["half"].write_bytes(data[: len(data) // 2])
+    return files
+
+
+def _pfnano_readers():
+    from skjet.datasets import iter_pfnano, load_pfnano, partial_fit_pfnano
+
+    return {
+        "load_pfnano": lambda path: load_pfnano({path: "top"}),
+        "iter_pfnano": lambda path: list(iter_pfnano({path: "top"}, chunk_size=20)),
+        "partial_fit_pfnano": lambda path: partial_fit_pfnano(
+            SGDClassifier(), {path: "top"}, JetMass(), chunk_size=20
+        ),
+    }
+
+
+@pytest.mark.parametrize("reader", ["load_pfnano", "iter_pfnano", "partial_fit_pfnano"])
+def test_truncated_pfnano_is_named(reader, pfnano_files):
+    path = pfnano_files["half"]
+    with pytest.raises(OSError, match=r"is truncated or damaged: the ROOT reader.*again") as err:
+        _pfnano_readers()[reader](path)
+    assert str(path) in str(err.value)
+
+
+def test_skjet_compare_names_a_truncated_root_file(pfnano_files, capsys):
+    from skjet.__main__ import main
+
+    path = str(pfnano_files["half"])
+    assert main(["compare", path, path, "--labels", "top", "qcd", "--quick"]) == 1
+    assert f"{path} is truncated or damaged: the ROOT reader" in capsys.readouterr().err
+
+
+def _write_events(path, mass=((0.0, 0.0), (0.0,)), jet_idx=((0, 0), (0,)),
+                  cand_idx=((0, 1), (0,))):
+    """Two events: jet 0 of entry 0 with candidates of pT 3 and 4, jet 0 of entry 1 with one."""
+    import awkward as ak
+    import uproot
+
+    events = {
+        "FatJet": ak.zip({"pt": [[7.0], [2.0]], "eta": [[0.0], [0.0]]}),
+        "PFCands": ak.zip({"pt": [[3.0, 4.0], [2.0]], "eta": [[0.0, 0.0], [0.0]],
+                           "phi": [[0.0, 0.0], [0.0]], "mass": [list(m) for m in mass]}),
+        "FatJetPFCands": ak.zip({"jetIdx": [list(j) for j in jet_idx],
+                                 "pFCandsIdx": [list(c) for c in cand_idx]}),
+    }
+    with uproot.recreate(path) as f:
+        f.mktree("Events", {k: v.type.content for k, v in events.items()})
+        f["Events"].extend(events)
+    return path
+
+
+def test_pfnano_candidate_linked_twice_to_a_jet_is_refused(tmp_path):
+    from skjet.datasets import load_pfnano
+
+    # entry 1: candidate 0 listed twice for jet 0
+    path = _write_events(tmp_path / "twice.root", jet_idx=((0, 0), (0, 0)),
+                         cand_idx=((0, 1), (0, 0)))
+    with pytest.raises(ValueError, match=r"links a candidate to the same jet more than once \(1 "
+                       r"repeated link.*first: entry 1, candidate 0 of jet 0\)"):
+        load_pfnano(path)
+    # The first entry alone is consistent and reads as before.
+    assert load_pfnano(path, entry_stop=1).constituents[0, :2, 0].tolist() == [4.0, 3.0]
+
+
+def test_partial_fit_pfnano_selection_keeping_no_jet_is_refused(pfnano_files):
+    from skjet.datasets import partial_fit_pfnano
+
+    clf = SGDClassifier()
+    with pytest.raises(ValueError, match=r"partial_fit_pfnano: the selection pt_range=\(200000.0, "
+                       r"1000000.0\), abs_eta_max=None keeps none of the 199 FatJet jets.*pt "
+                       r"spans \[.*\].*in MeV while the file stores GeV\? Nothing was trained"):
+        partial_fit_pfnano(clf, {pfnano_files["valid"]: "top"}, JetMass(), chunk_size=20,
+                           pt_range=(200e3, 1e6), classes=["qcd", "top"], epochs=3)
+    assert not hasattr(clf, "coef_")
+    # A selection that keeps jets trains as before.
+    partial_fit_pfnano(clf, {pfnano_files["valid"]: "top"}, JetMass(), chunk_size=20,
+                       pt_range=(1.0, 1e6), classes=["qcd", "top"])
+    assert hasattr(clf, "coef_")
+
+
+def test_pfnano_unphysical_candidate_is_named_by_entry_jet_and_candidate(tmp_path):
+    from skjet.datasets import load_pfnano
+
+    path = _write_events(tmp_path / "mass.root", mass=((0.0, -2.0), (0.0,)))
+    with pytest.raises(ValueError, match=r"mass.root:Events: candidates: 1 real constituent\(s\) "
+                       r"have a negative mass beyond rounding.*first: entry 0, FatJet jet 0, "
+                       r"candidate 1 = \[4.0, 0.0, 0.0, -2.0\]"):
+        load_pfnano(path)
+
+
+def test_pfnano_allow_nan_converts_nan_candidates_as_they_are(tmp_path):
+    from skjet.datasets import load_pfnano
+
+    path = _write_events(tmp_path / "nan.root", mass=((0.0, np.nan), (0.0,)))
+    with pytest.raises(ValueError, match="PFCands_mass.*NaN.*allow_nan=True"):
+        load_pfnano(path)
+    X = load_pfnano(path, allow_nan=True, max_constituents=3).constituents
+    # pT 4 with NaN mass: NaN energy, the momentum as it is; nothing dropped
+    assert np.isnan(X[0, 0, 0]) and X[0, 0, 1:].tolist() == [4.0, 0.0, 0.0]
+    assert X[0, 1].tolist() == [3.0, 3.0, 0.0, 0.0] and X[1, 0].tolist() == [2.0, 2.0, 0.0, 0.0]

@@ -1,7 +1,7 @@
 """hls4ml firmware emulation of the jet-feature MLP: folding, the emulated classifier, the
-precision scan. Nothing is compiled here: the emulations checked are those that the
-"Deploying a tagger" page's code compiles (the ``hls4ml_page`` session fixture, which skips
-without hls4ml or a C++ compiler)."""
+precision scan. The emulations checked are those that the "Deploying a tagger" page's code
+compiles (the ``hls4ml_page`` session fixture, which skips without hls4ml or a C++
+compiler), and one tiny network on features in GeV."""
 
 from __future__ import annotations
 
@@ -178,3 +178,72 @@ def test_firmware_sits_in_compare_next_to_the_float_model(firmware, jet_exercise
     accuracy = result.table["accuracy_mean"]
     assert abs(accuracy["float"] - accuracy["ap_fixed<16,6>"]) < 0.05
     assert abs(result.curves["float"].auc - result.curves["ap_fixed<16,6>"].auc) < 0.02
+
+
+# -- bad settings, unfitted steps, and inputs in physical units --------------------------------
+@pytest.mark.parametrize("precision", ["ap_fixed<0,0>", "ap_fixed<2000,6>"])
+def test_precision_without_a_valid_width_is_refused_before_compiling(small_pipeline, precision):
+    # ap_fixed<0,0> passes hls4ml and the compiler, then aborts the Python process from C++
+    with pytest.raises(ValueError, match=r"total bits; an HLS fixed-point type has 1 to 1024"):
+        HLS4MLClassifier(small_pipeline, precision=precision).fit()
+    with pytest.raises(ValueError, match=r"input_precision='ap_fixed<0,0>' has 0 total bits"):
+        HLS4MLClassifier(small_pipeline, input_precision="ap_fixed<0,0>").fit()
+
+
+def test_unfitted_step_is_named(small_pipeline):
+    from sklearn.exceptions import NotFittedError
+
+    mlp = small_pipeline.steps[-1][1]
+    with pytest.raises(NotFittedError, match=r"step 'standardscaler' \(StandardScaler\) is not "
+                       r"fitted; fit the whole pipeline"):
+        to_hls4ml(make_pipeline(StandardScaler(), mlp))
+
+
+def _gev_jets(n, seed=0):
+    """pT and masses in GeV next to a ratio, as top vs QCD jet features."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"pt": rng.normal(600.0, 28.0, n), "mass": np.abs(rng.normal(134, 58, n)),
+                      "tau32": rng.normal(0.6, 0.2, n)}).astype(np.float32)
+    y = np.where((X["mass"] > 140) & (X["tau32"] < 0.65), "top", "qcd")
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def gev_pipeline():
+    X, y = _gev_jets(1500)
+    return make_pipeline(StandardScaler(), MLPClassifier((16, 16), max_epochs=30,
+                                                         random_state=0)).fit(X, y)
+
+
+def test_types_are_sized_for_the_folded_scaler(gev_pipeline, monkeypatch):
+    import skjet.export._hls4ml as module
+
+    # No compiler: fit stops after sizing, after the warning on a too narrow input type.
+    monkeypatch.setattr(module, "find_cxx_compiler", lambda: None)
+    with pytest.warns(UserWarning, match=r"input_precision='ap_fixed<16,6>' holds \|x\| < 32, "
+                      r"but 2 feature\(s\) reach beyond it in the scaler's statistics.*'pt'.*"
+                      r"'mass'.*A type that holds them: 'ap_fixed<\d+,11>'"):
+        with pytest.raises(RuntimeError, match="no g\\+\\+"):
+            HLS4MLClassifier(gev_pipeline, input_precision="ap_fixed<16,6>").fit()
+    # pT up to 600 + 10 x 28 GeV needs 11 integer bits; the ratio's spread of 0.2 (a factor
+    # 5) 3 more fractional bits; the folded weights 1/28 .. 1/58 of the scaled ones 6 more.
+    scaler = gev_pipeline.steps[0][1]
+    a, b = module._affine(scaler)
+    sized = module._sized_types("ap_fixed<16,6>", a, module._input_range(scaler, a, b),
+                                fold_pipeline(gev_pipeline))
+    assert sized["input"] == "ap_fixed<24,11>"
+    width, integer = (int(v) for v in sized["weight"][len("ap_fixed<"):-1].split(","))
+    assert (integer, width - integer) == (6, 10 + 6)
+    assert sized["bias"] == "ap_fixed<16,6>"  # |W b + bias| stays below 32 here
+
+
+@needs_compiler
+def test_default_firmware_agrees_with_the_float_model_on_gev_features(gev_pipeline):
+    X, _ = _gev_jets(800, seed=1)
+    firmware = to_hls4ml(gev_pipeline)  # the defaults: ap_fixed<16,6>, input "auto"
+    assert firmware.input_precision_ == "ap_fixed<24,11>"
+    assert (firmware.predict(X) == gev_pipeline.predict(X)).mean() >= 0.97
+    # Inputs beyond the input type at prediction (MeV on a GeV model) are named.
+    with pytest.warns(UserWarning, match=r"reach beyond it in X .*'pt': 6\d{5}\.0.*"
+                      r"A type that holds them: 'ap_fixed<\d+,2[01]>'.*MeV for GeV"):
+        firmware.predict(X * 1000.0)

@@ -4,6 +4,7 @@ what cannot be exported says which step and why."""
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import numpy as np
@@ -272,3 +273,73 @@ def test_multiclass_cuts_and_trees():
                               random_state=0).fit(X, y)
     assert trees.best_iteration_ < trees.n_estimators_ - 1
     assert_parity(to_onnx(trees, X.iloc[:10]), trees, X)
+
+
+# -- bare constituent classifiers, module_inputs, files that are not ONNX ---------------------
+def _bare_constituent_classifiers():
+    from skjet.models import DeepSetsClassifier
+
+    found = {"DeepSets": DeepSetsClassifier(phi_sizes=(8,), f_sizes=(8,), max_epochs=1,
+                                            random_state=0)}
+    if importlib.util.find_spec("weaver") is not None:
+        from skjet.models import ParticleNetClassifier, ParticleTransformerClassifier
+
+        found["ParticleNet"] = ParticleNetClassifier(
+            k=4, conv_channels=((8, 8),), fc_size=8, max_constituents=16, max_epochs=1,
+            random_state=0)
+        found["ParT"] = ParticleTransformerClassifier(
+            embed_dims=(8,), pair_embed_dims=(4,), num_heads=1, num_layers=1,
+            max_constituents=16, max_epochs=1, random_state=0)
+    return found
+
+
+@pytest.mark.parametrize("name", ["DeepSets", "ParticleNet", "ParT"])
+def test_bare_constituent_classifier_has_a_dynamic_constituent_axis(jets, name):
+    found = _bare_constituent_classifiers()
+    if name not in found:
+        pytest.skip("needs weaver-core (the taggers extra)")
+    X, y = jets  # 60 slots
+    clf = found[name].fit(X[:, :30], y)
+    model = to_onnx(clf, X[:20, :20])  # the example has 20 slots
+    assert model.graph.input[0].type.tensor_type.shape.dim[1].dim_value == 0  # symbolic
+    for m in (5, 20, 30):  # fewer, as many, more than the example (and than 16 kept)
+        _, proba = run(model, X[:40, :m])
+        np.testing.assert_allclose(proba, clf.predict_proba(X[:40, :m]), atol=ATOL, rtol=0)
+
+
+def test_module_inputs_of_a_subclass_are_in_the_graph(jets):
+    import torch
+    from sklearn.utils.validation import validate_data
+
+    from skjet.models import NeuralClassifier
+
+    class LogPt(NeuralClassifier):
+        """A linear model on log(1 + |x|), computed per batch by module_inputs: the same
+        shape as x, so a graph without it would run, and be wrong."""
+
+        def validate_input(self, X, *, reset):
+            return validate_data(self, X, reset=reset, dtype=np.float32)
+
+        def build_module(self, X, n_classes):
+            return torch.nn.Linear(X.shape[1], n_classes)
+
+        def module_inputs(self, X_batch):
+            return (torch.log1p(torch.abs(X_batch)),)
+
+    X = np.abs(jets[0][:, :4, 1]) * 10.0  # some momenta as 4 features
+    clf = LogPt(max_epochs=2, random_state=0).fit(X, jets[1])
+    model = to_onnx(clf, X[:10], check=False)
+    _, proba = run(model, X)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=ATOL, rtol=0)
+
+
+def test_onnx_session_names_a_file_that_is_not_onnx(tmp_path):
+    import pickle
+
+    path = tmp_path / "model.onnx"
+    path.write_bytes(pickle.dumps({"not": "onnx"}))
+    with pytest.raises(ValueError, match=rf"onnx_session: {path} is not a readable ONNX model "
+                       r"\(\d+ bytes; ONNX Runtime: .*to_onnx"):
+        onnx_session(path)
+    with pytest.raises(ValueError, match="the bytes given is not a readable ONNX model"):
+        onnx_session(b"\x00\x01garbage")

@@ -42,3 +42,30 @@ def test_project_proba_refuses_what_is_not_probabilities():
         project_proba([[0.2, 0.3, 0.5], [0.6, 0.8, 0.1]], ["g", "q", "t"], "t")
     with pytest.raises(ValueError, match="decision_function"):
         projected_roc_curve(["g", "t"], [[2.0, -1.0, 0.5], [0.1, 0.2, 0.7]], ["g", "q", "t"], "t")
+
+
+@pytest.mark.parametrize("formula", ["s/sqrt(s+b)", "s/sqrt(b)", "asimov"])
+def test_significance_refuses_infinite_yields(formula):
+    with pytest.raises(ValueError, match=r"s holds 1 infinite yield\(s\)"):
+        significance(np.inf, 10.0, formula)
+    with pytest.raises(ValueError, match=r"b holds 1 infinite yield\(s\)"):
+        significance([1.0, 2.0], [np.inf, 3.0], formula)
+
+
+def test_rejection_with_negative_passing_background_is_undefined_not_infinite():
+    from skjet.metrics import rejection_at_efficiency
+
+    # The background jet at 0.8 weighs -2: the background passing any threshold below the
+    # first signal jet weighs -1 of a total 4.
+    y = np.array([1, 0, 1, 0, 0])
+    score = np.array([0.9, 0.8, 0.7, 0.6, 0.1])
+    weight = np.array([1.0, -2.0, 1.0, 1.0, 5.0])
+    with pytest.raises(ValueError, match=r"passing the threshold at signal efficiency \[0.75\] "
+                       r"have a negative total weight \(background efficiency \[-0.5\] of the "
+                       r"total background weight 4\).*undefined"):
+        rejection_at_efficiency(y, score, 0.75, sample_weight=weight)
+    with pytest.raises(ValueError, match=r"signal efficiency \[0.75, 1.0\] have a negative"):
+        rejection_at_efficiency(y, score, [0.75, 1.0], sample_weight=weight, return_interval=True)
+    # With a positive passing background, the rejection is read as before: 8 / 2.
+    weight[1] = 2.0
+    assert rejection_at_efficiency(y, score, 1.0, sample_weight=weight) == 4.0

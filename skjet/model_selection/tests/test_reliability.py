@@ -54,3 +54,25 @@ def test_an_approach_that_is_not_a_classifier_is_named_up_front(bad, what, data)
 def test_bad_labels_are_named(labels, match, data):
     with pytest.raises(ValueError, match=match):
         compare({"logistic": LogisticRegression()}, data[0], labels, cv=2)
+
+
+def test_report_with_negative_weights_is_written(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skjet.model_selection import write_comparison_report
+    from skjet.plotting import plot_roc
+
+    rng = np.random.default_rng(0)
+    n = 400
+    y = np.arange(n) % 2
+    X = rng.normal(size=(n, 3)) + 0.8 * y[:, None]
+    weight = np.where(rng.random(n) < 0.2, -0.5, 1.0)  # NLO-like signed weights
+    result = compare({"logistic": LogisticRegression()}, X, y, test_size=0.5,
+                     sample_weight=weight, random_state=0)
+    curve = result.curves["logistic"]
+    assert (np.diff(curve.fpr) < 0).any()  # not monotonic: sklearn's auc would refuse it
+    legend = plot_roc(result).get_legend().get_texts()[0].get_text()
+    assert legend == f"logistic (AUC = {curve.auc:.3f})"
+    path = write_comparison_report(result, tmp_path, X=X, y=y)
+    assert path.is_file() and "logistic" in path.read_text()

@@ -41,7 +41,7 @@ from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
 from ...utils._sklearn_compat import Interval, StrOptions, _fit_context
-from .._validation import LogProbaMixin, check_classifier_weights
+from .._validation import LogProbaMixin, check_classifier_weights, check_first_output
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -685,6 +685,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         callbacks = self._callbacks(valid_ds is not None, not one_epoch, n_batches)
         with _seeded_torch(seed, device):
             module = self.build_module(X, len(classes))
+            check_first_output(self, module, train_ds, classes)
             self.classes_ = classes
             self.net_ = self._build_net(module, optimizer, device, seed, callbacks, valid_ds)
             if one_epoch:

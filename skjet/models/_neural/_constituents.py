@@ -26,7 +26,10 @@ class ConstituentNeuralClassifier(NeuralClassifier):
 
     Input goes through :func:`skjet.utils.check_constituents`; ``min_features`` is the
     number of leading features the model reads, (E, px, py, pz) when it is 4, and
-    ``exact_features`` refuses more.
+    ``exact_features`` refuses more. A model that reads the four-momentum (``min_features``
+    of 4 or more) also gets :func:`skjet.utils.check_physical`, as every other skjet
+    estimator on four-momenta: unphysical constituents and (pT, eta, phi, m) passed as
+    (E, px, py, pz) are refused rather than trained on.
     """
 
     padded_constituents = True
@@ -35,7 +38,11 @@ class ConstituentNeuralClassifier(NeuralClassifier):
 
     def validate_input(self, X, *, reset):
         n_features = self.min_features if self.exact_features else None
-        X = check_constituents(X, n_features=n_features, name="X", estimator=self)
+        # Only a model that reads a four-momentum can be fed the wrong coordinates.
+        physical = self.min_features is not None and self.min_features >= 4
+        X = check_constituents(
+            X, n_features=n_features, name="X", estimator=self, physical=physical
+        )
         if self.min_features is not None and X.shape[2] < self.min_features:
             raise ValueError(
                 f"{type(self).__name__}: X must have at least {self.min_features} features "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from skjet.models import (
     CNNClassifier,
@@ -99,3 +100,106 @@ def test_infinite_values_are_still_called_infinite():
     X[0, 0] = np.inf
     with pytest.raises(ValueError, match="infinite"):
         MLPClassifier(max_epochs=1).fit(X, GOOD)
+
+
+# -- every classifier that reads four-momenta checks them as skjet's transformers do ----------
+def _four_momentum_classifiers():
+    pytest.importorskip("weaver")
+    from skjet.models import (
+        EnergyFlowNetworkClassifier,
+        ParticleNetClassifier,
+        ParticleTransformerClassifier,
+    )
+
+    return [
+        EnergyFlowNetworkClassifier(phi_sizes=(4,), f_sizes=(4,), max_epochs=1, random_state=0),
+        ParticleNetClassifier(k=2, conv_channels=((4, 4),), fc_size=4, max_epochs=1),
+        ParticleTransformerClassifier(
+            embed_dims=(4,), pair_embed_dims=(4,), num_heads=1, num_layers=1, max_epochs=1
+        ),
+    ]
+
+
+def test_four_momentum_classifiers_refuse_cylindrical_and_unphysical_input():
+    from skjet.features import JetKinematics
+    from skjet.preprocessing import from_cartesian
+    from skjet.utils.estimator_checks import make_constituents
+
+    X, y = make_constituents(n_jets=N, n_slots=8)
+    cylindrical = from_cartesian(X, "pt_eta_phi_m")
+    spacelike = X.copy()
+    spacelike[3, 0, 0] = 0.5 * np.linalg.norm(X[3, 0, 1:])  # E below |p|
+    # The same message as the transformers on four-momenta give.
+    with pytest.raises(ValueError, match=r"look like \(pT, eta, phi, m\)"):
+        JetKinematics().fit(cylindrical)
+    for est in _four_momentum_classifiers():
+        name = type(est).__name__
+        with pytest.raises(ValueError, match=rf"{name}: X look like \(pT, eta, phi, m\).*to_cartesian"):
+            est.fit(cylindrical, y)
+        with pytest.raises(ValueError, match=rf"{name}: X: 1 of .* are unphysical.*jet 3, constituent 0"):
+            est.fit(spacelike, y)
+    # DeepSets reads any per-constituent features, not a four-momentum: no such check.
+    DeepSetsClassifier(phi_sizes=(4,), f_sizes=(4,), max_epochs=1, random_state=0).fit(
+        cylindrical, y
+    )
+
+
+# -- a user-defined network's output is checked once, on the first batch ----------------------
+class _Output(torch.nn.Module):
+    """Returns ``make(logits)`` of a linear layer's logits."""
+
+    def __init__(self, n_in, n_classes, make):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_in, n_classes)
+        self.make = make
+
+    def forward(self, x):
+        return self.make(self.linear(x))
+
+
+def _user_classifier(make, *, with_inputs=False):
+    from sklearn.utils.validation import validate_data
+
+    from skjet.models import NeuralClassifier
+
+    class UserNet(NeuralClassifier):
+        def validate_input(self, X, *, reset):
+            return validate_data(self, X, reset=reset, dtype=np.float32)
+
+        def build_module(self, X, n_classes):
+            return _Output(X.shape[1], n_classes, make)
+
+    if with_inputs:
+        UserNet.module_inputs = lambda self, X_batch: (X_batch * 2.0,)
+    return UserNet(max_epochs=1, random_state=0)
+
+
+BAD_OUTPUTS = {
+    "three classes": (lambda t: t.repeat(1, 2)[:, :3], r"a tensor of shape \(8, 3\)"),
+    "one column": (lambda t: t[:, :1], r"a tensor of shape \(8, 1\).*not a single column"),
+    "one dimension": (lambda t: t[:, 0], r"a tensor of shape \(8,\)"),
+    "integer dtype": (lambda t: t.round().long(), "a tensor of dtype torch.int64"),
+    "NaN": (lambda t: t * float("nan"), r"16 NaN or infinite value\(s\) among its 16 logits"),
+    "tuple": (lambda t: (t, t), "a tuple, not a tensor"),
+}
+
+
+@pytest.mark.parametrize("make, match", BAD_OUTPUTS.values(), ids=BAD_OUTPUTS)
+def test_user_network_output_is_checked_on_the_first_batch(make, match):
+    X = _X("table")
+    clf = _user_classifier(make)
+    with pytest.raises(ValueError, match=rf"UserNet: the module from build_module returned {match}"):
+        clf.fit(X, GOOD)
+    assert not hasattr(clf, "classes_")  # nothing fitted
+
+
+def test_user_network_check_names_module_inputs_and_passes_good_output():
+    X = _X("table")
+    clf = _user_classifier(lambda t: t[:, :1], with_inputs=True)
+    with pytest.raises(ValueError, match=r"from build_module, fed by module_inputs returned a "
+                       r"tensor of shape \(8, 1\) for a batch of 8 rows; expected logits of shape \(8, 2\), one column "
+                       r"per class \['qcd', 'top'\]"):
+        clf.fit(X, GOOD)
+    good = _user_classifier(lambda t: t, with_inputs=True)
+    proba = good.fit(X, GOOD).predict_proba(X)
+    assert proba.shape == (N, 2) and np.isfinite(proba).all()

@@ -219,3 +219,34 @@ def test_save_figure_png_and_pdf(tmp_path):
     paths = save_figure(fig, tmp_path / "roc")
     assert [p.name for p in paths] == ["roc.png", "roc.pdf"]
     assert paths[0].read_bytes()[:4] == b"\x89PNG" and paths[1].read_bytes()[:4] == b"%PDF"
+
+
+# -- non-finite, empty and negatively weighted input ------------------------------------------
+def test_plot_roc_refuses_nan_and_draws_negative_weight_curves():
+    from skjet.plotting import plot_roc
+
+    with pytest.raises(ValueError, match=r"curve 'a': tpr holds 1 NaN or infinite value\(s\) of 3"):
+        plot_roc({"a": ([0.0, 0.5, 1.0], [0.0, np.nan, 1.0])})
+    # Negative weights make fpr dip back; the area is taken along the curve.
+    ax = plot_roc({"a": ([0.0, 0.6, 0.5, 1.0], [0.0, 0.5, 0.7, 1.0])})
+    assert ax.get_legend().get_texts()[0].get_text() == "a (AUC = 0.515)"
+
+
+def test_feature_distributions_refuse_nan_and_empty():
+    X = pd.DataFrame({"mass": [170.0, np.nan, 40.0, np.nan], "tau32": [0.5, 0.6, 0.8, 0.9]})
+    with pytest.raises(ValueError, match=r"NaN values in 1 feature column\(s\) \(NaN jets per "
+                       r"column: \{'mass': 2\}\) of 4 jets.*silently"):
+        plot_feature_distributions(X, ["top", "top", "qcd", "qcd"])
+    fig = plot_feature_distributions(X, ["top", "top", "qcd", "qcd"], features=["tau32"], bins=4)
+    assert len(fig.axes[0].patches) == 2  # one histogram per class
+    with pytest.raises(ValueError, match=r"X has no jets \(shape \(0, 2\)\)"):
+        plot_feature_distributions(X.iloc[:0], [])
+
+
+def test_mean_images_refuse_empty_and_nan():
+    with pytest.raises(ValueError, match=r"images holds no jets \(shape \(0, 4, 4\)\)"):
+        plot_mean_images(np.zeros((0, 1, 4, 4)), [])
+    images = np.ones((2, 1, 4, 4))
+    images[1, 0, 2, 2] = np.nan
+    with pytest.raises(ValueError, match=r"images contains 1 NaN"):
+        plot_mean_images(images, ["top", "qcd"])

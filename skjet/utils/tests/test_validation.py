@@ -193,3 +193,34 @@ def test_check_sample_weight():
         check_sample_weight([1.0, -1.0], 2, ensure_non_negative=True)
     with pytest.raises(ValueError, match="must be numeric"):
         check_sample_weight(["a", "b"], 2)
+
+
+def _jagged_with_1e39():
+    import awkward as ak
+
+    jets = [[[10.0, 1.0, 2.0, 3.0]], [[5.0, 1.0, 0.0, 0.0], [1e39, 0.0, 0.0, 1e39]]]
+    return {
+        "awkward": ak.Array(jets),
+        "list of arrays": [np.array(jet) for jet in jets],
+        "records": ak.zip(
+            {"E": ak.Array([[j[0] for j in jet] for jet in jets]),
+             "px": ak.Array([[j[1] for j in jet] for jet in jets]),
+             "py": ak.Array([[j[2] for j in jet] for jet in jets]),
+             "pz": ak.Array([[j[3] for j in jet] for jet in jets])}
+        ),
+    }
+
+
+@pytest.mark.parametrize("form", ["awkward", "list of arrays", "records"])
+def test_jagged_values_beyond_float32_are_named_not_turned_into_inf(form):
+    from skjet.preprocessing import PadConstituents
+
+    X = _jagged_with_1e39()[form]
+    where = r"jet 1, constituent 1 \(in input order\), feature 'E': 1e\+39"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning on the way either
+        with pytest.raises(ValueError, match=rf"PadConstituents: the jagged constituents has 2 value\(s\) beyond the float32 range .*first at {where}") as err:
+            PadConstituents().fit_transform(X)
+        assert "infinite" not in str(err.value)
+        with pytest.raises(ValueError, match=rf"_Named: the jagged constituents has 2 .*{where}"):
+            check_constituents(X, estimator=_Named())
