@@ -158,7 +158,9 @@ default=None
         correlation between the background jets' signal score and the decorrelation target
         (the jet mass) to every batch loss (DisCo, Kasieczka and Shih, 2020), so that a cut
         on the score does not sculpt the background mass. The target is passed to ``fit``
-        as ``decorrelation_target``; see the user guide page "Mass decorrelation".
+        as ``decorrelation_target``; see the user guide page "Mass decorrelation". The
+        background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
+        ``fit`` or ``partial_fit`` keeps the loss of the first fit.
     decorrelation_strength : float, default=1.0
         The DisCo weight lambda; 0 trains the plain classifier.
 
