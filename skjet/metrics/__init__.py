@@ -11,8 +11,8 @@
   :func:`jsd_at_efficiency` of the background mass shapes passing and failing a cut, with
   its scorer :func:`make_jsd_scorer` (1/JSD);
 - scorers for ``GridSearchCV`` / ``cross_validate`` and a name registry
-  (:func:`get_scorer`: ``"r30"``, ``"r50"``, ``"r99"``, ``"significance"`` and every
-  scikit-learn name).
+  (:func:`get_scorer`: ``"r30"``, ``"r50"``, ``"r99"``, ``"significance"``,
+  ``"inv_jsd50"`` and every scikit-learn name).
 """
 
 from sklearn.exceptions import UndefinedMetricWarning
