@@ -185,16 +185,26 @@ def main() -> None:
     if args.figures:
         from pathlib import Path
 
-        from skjet.plotting import plot_decorrelation_plane, plot_mass_sculpting, save_figure
+        import matplotlib.pyplot as plt
+
+        from skjet.plotting import (
+            plot_decorrelation_plane,
+            plot_mass_sculpting,
+            save_figure,
+            use_style,
+        )
 
         out = Path(args.figures)
         out.mkdir(parents=True, exist_ok=True)
-        ax = plot_decorrelation_plane(is_top, scores, mass[test], bins=bins)
-        save_figure(ax.figure, out / "decorrelation_plane")
-        for name, score in scores.items():
-            slug = "".join(c if c.isalnum() else "_" for c in name).strip("_")
-            ax = plot_mass_sculpting(is_top, score, mass[test], bins=bins, title=name)
-            save_figure(ax.figure, out / f"sculpting_{slug}")
+        with use_style():
+            ax = plot_decorrelation_plane(is_top, scores, mass[test], bins=bins)
+            save_figure(ax.figure, out / "decorrelation_plane")
+            plt.close(ax.figure)
+            for name, score in scores.items():
+                slug = "".join(c if c.isascii() and c.isalnum() else "_" for c in name)
+                ax = plot_mass_sculpting(is_top, score, mass[test], bins=bins, title=name)
+                save_figure(ax.figure, out / f"sculpting_{slug.strip('_')}")
+                plt.close(ax.figure)
 
 
 if __name__ == "__main__":
