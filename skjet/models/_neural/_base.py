@@ -42,7 +42,7 @@ from skorch.helper import predefined_split
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
 from ...utils._sklearn_compat import Interval, StrOptions, _fit_context
 from .._validation import LogProbaMixin, check_classifier_weights
-from ._decorrelation import check_decorrelation_target, disco_criterion
+from ._decorrelation import check_decorrelation_target, disco_callbacks, disco_criterion
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -162,7 +162,9 @@ default=None
         background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
         ``fit`` or ``partial_fit`` keeps the loss of the first fit.
     decorrelation_strength : float, default=1.0
-        The DisCo weight lambda; 0 trains the plain classifier.
+        The DisCo weight lambda; 0 trains the plain classifier. ``history_`` gets the
+        mean squared distance correlation of the batches per epoch (``train_disco``,
+        ``valid_disco``), before the factor lambda.
 
     Notes
     -----
@@ -530,7 +532,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             )
         if self.verbose == 2:
             callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks + list(self.callbacks or [])
+        return callbacks + disco_callbacks(self) + list(self.callbacks or [])
 
     # -- labels and weights ---------------------------------------------------------------
     def _encode(self, y, what: str = "y", classes=None, known: str = "seen in fit") -> np.ndarray:

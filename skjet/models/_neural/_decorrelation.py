@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils.validation import check_array
+from skorch.callbacks import Callback
 from torch import nn
 
 from ...metrics._decorrelation import distance_covariances, jet_mass_target
@@ -36,6 +37,7 @@ class DisCoLoss(nn.Module):
         super().__init__()
         self.strength = float(strength)
         self.eps = eps
+        self.last_dcor2: torch.Tensor | None = None  # of the last batch, for DisCoHistory
 
     def forward(self, logits, target):
         if not isinstance(target, list | tuple):
@@ -51,7 +53,37 @@ class DisCoLoss(nn.Module):
         xy, xx, yy = distance_covariances(
             score, target[2][background].float(), w[background].float()
         )
-        return loss + self.strength * xy / torch.sqrt(xx * yy + self.eps)
+        dcor2 = xy / torch.sqrt(xx * yy + self.eps)
+        self.last_dcor2 = dcor2.detach()
+        return loss + self.strength * dcor2
+
+
+class DisCoHistory(Callback):
+    """Record ``train_disco`` and ``valid_disco`` per epoch: the mean over batches of the
+    squared distance correlation the DisCo term penalises (before the factor lambda)."""
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._values: dict[bool, list] = {True: [], False: []}
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        value = getattr(net.criterion_, "last_dcor2", None)
+        if value is not None:
+            self._values[training].append(value)
+            net.criterion_.last_dcor2 = None
+
+    def on_epoch_end(self, net, **kwargs):
+        for training, prefix in ((True, "train"), (False, "valid")):
+            if self._values[training]:
+                net.history.record(
+                    f"{prefix}_disco", float(torch.stack(self._values[training]).mean())
+                )
+
+
+def disco_callbacks(estimator) -> list:
+    """The callbacks a DisCo fit adds: the per-epoch distance correlation in ``history_``."""
+    if getattr(estimator, "decorrelation", None) != "disco":
+        return []
+    return [("disco_history", DisCoHistory())]
 
 
 def disco_criterion(estimator) -> dict | None:

@@ -53,6 +53,12 @@ def test_disco_decorrelates_the_background_score():
         assert roc_auc_score(y == "top", p) > 0.7
     assert dcor["plain"] > 0.3
     assert dcor["disco"] < dcor["plain"] / 4
+    # the penalised batch dCor^2 per epoch, on training and hold-out batches
+    history = disco.history_
+    assert {"train_disco", "valid_disco"} <= set(history.columns)
+    assert history["train_disco"].between(0, 1).all()
+    assert history["train_disco"].iloc[-1] < history["train_disco"].iloc[0]
+    assert "train_disco" not in plain.history_.columns
     # decorrelation_strength=0 is the plain loss
     zero = _mlp(decorrelation="disco", decorrelation_strength=0.0).fit(
         X, y, decorrelation_target=mass
@@ -84,7 +90,7 @@ def test_disco_loss_is_cross_entropy_plus_weighted_dcor_squared():
     torch.testing.assert_close(logits.grad[signal], ce_grad[signal])
     assert not torch.allclose(logits.grad[~signal], ce_grad[~signal])
     # without a target column (an external validation set), the plain weighted CE
-    assert float(DisCoLoss(3.0)(logits, (y, w))) == pytest.approx(float(ce))
+    assert float(DisCoLoss(3.0)(logits, (y, w)).detach()) == pytest.approx(float(ce))
 
 
 def test_routing_in_pipeline_and_cross_validate():
