@@ -147,11 +147,12 @@ def test_jsd_scorer_target_from_keyword_and_from_constituents(rng):
 
 def test_jsd_scorer_jet_mass_of_constituents(top_qcd_sample):
     from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     from skjet.features import JetKinematics, JetMass
 
     X, y = top_qcd_sample.constituents, top_qcd_sample.target
-    pipe = make_pipeline(JetKinematics(), LogisticRegression(max_iter=500)).fit(X, y)
+    pipe = make_pipeline(JetKinematics(), StandardScaler(), LogisticRegression()).fit(X, y)
     scorer = make_jsd_scorer()
     mass = JetMass().fit_transform(X)[:, 0]
     assert scorer(pipe, X, y) == pytest.approx(scorer(pipe, X, y, decorrelation_target=mass))
