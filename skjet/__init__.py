@@ -11,6 +11,7 @@ Families live in subpackages:
 - :mod:`skjet.preprocessing` -- constituent scaling, relative coordinates, jet images;
 - :mod:`skjet.feature_selection` -- importance-based pruning;
 - :mod:`skjet.models` -- neural, cut-and-count and boosted-tree classifiers;
+- :mod:`skjet.decorrelation` -- DDT and flat reweighting against mass sculpting;
 - :mod:`skjet.metrics` -- rejection, significance and multiclass projection;
 - :mod:`skjet.model_selection` -- comparing approaches;
 - :mod:`skjet.plotting` -- the figures physicists expect.

@@ -13,6 +13,8 @@ import pandas as pd
 # Jet-level features every feature-based approach of the demo eats.
 JET_FEATURES_KINEMATIC = ("pt", "eta", "mass", "multiplicity", "mean_pt", "leading_pt_fraction")
 JET_FEATURES_SUBSTRUCTURE = ("tau1", "tau2", "tau3", "tau21", "tau32", "sd_mass")
+# DisCo strength of "DeepSets DisCo" under --decorrelate (see benchmarks/bench_decorrelation.py)
+DISCO_STRENGTH = 2.0
 # ``compare`` reads these (any case) as Top Quark Tagging HDF5, everything else as hls4ml.
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf")
 
@@ -138,13 +140,16 @@ def prepare_inputs(constituents: np.ndarray) -> dict:
 
 
 def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, signal=None,
-                   extra=None, settings=None, sample=None, taggers=True):
+                   extra=None, settings=None, sample=None, taggers=True, decorrelate=None):
     """Compare the standard approaches on constituents and write table, figures and report.
 
     ``signal`` chooses the signal class(es) (default: the second class in sorted order);
     ``extra`` adds approaches on other inputs, as ``{name: (estimator, X)}``; ``taggers``
-    includes ParticleNet and ParT.
+    includes ParticleNet and ParT; ``decorrelate="mass"`` adds DisCo DeepSets and scores
+    the mass sculpting (1/JSD, the sculpting figures) of every approach.
     """
+    from sklearn.base import clone
+
     from .model_selection import compare
 
     _log("computing jet features, relative constituents and jet images")
@@ -154,11 +159,20 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
     X = {name: inputs[key] for name, (_, key) in approaches.items()}
     for name, (estimator, X_extra) in (extra or {}).items():
         estimators[name], X[name] = estimator, X_extra
+    target = None
+    if decorrelate == "mass":
+        target = inputs["jet_features"]["mass"].to_numpy()
+        if "DeepSets" in estimators:
+            estimators["DeepSets DisCo"] = clone(estimators["DeepSets"]).set_params(
+                deepsetsclassifier__decorrelation="disco",
+                deepsetsclassifier__decorrelation_strength=DISCO_STRENGTH)
+            X["DeepSets DisCo"] = X["DeepSets"]
     scoring = ("accuracy", "roc_auc", "r30", "r50", "significance")
     _log(f"comparing {len(estimators)} approaches on {len(y)} jets (held-out 30 %)")
     result = compare(
         estimators, X, y, test_size=0.3, scoring=scoring, random_state=random_state,
         n_jobs=n_jobs, return_estimators=True, verbose=1, signal=signal,
+        decorrelation_target=target,
     )
     write_outputs(result, out, inputs=inputs, y=y, X=X, settings=settings, sample=sample)
     return result
@@ -266,8 +280,8 @@ def _compare(args: argparse.Namespace) -> int:
         sample=f"{path.name}: top vs QCD jets",
         settings={"command": "compare", "data": str(path), "n_jets": len(labels),
                   "quick": args.quick, "random_state": args.random_state,
-                  "signal": args.signal},
-        taggers=not args.no_taggers,
+                  "signal": args.signal, "decorrelate": args.decorrelate},
+        taggers=not args.no_taggers, decorrelate=args.decorrelate,
     )
     print(result.to_string())
     return 0
@@ -275,6 +289,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
     """The hls4ml exercise: 5 classes, scored as light (g, q) vs heavy (t, w, z)."""
+    if args.decorrelate:
+        raise ValueError(
+            "--decorrelate mass needs constituents to compute the jet mass from; this input "
+            "has jet features only."
+        )
     from .datasets import load_hls4ml
     from .model_selection import compare
 
@@ -414,6 +433,11 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
     if constituents is None:
         if not features:
             raise ValueError("nothing to compare: give --features, or jets with constituents.")
+        if args.decorrelate:
+            raise ValueError(
+                "--decorrelate mass needs constituents to compute the jet mass from; this input "
+                "has jet features only."
+            )
         result = compare(
             feature_approaches(quick=args.quick, random_state=args.random_state), frame, y,
             test_size=0.3, signal=args.signal, random_state=args.random_state,
@@ -433,6 +457,7 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
             constituents[rows], y, quick=args.quick, random_state=args.random_state,
             n_jobs=args.n_jobs, out=out, signal=args.signal, extra=extra,
             sample=sample, settings=settings, taggers=not args.no_taggers,
+            decorrelate=args.decorrelate,
         )
     print(result.to_string())
     return 0
@@ -520,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "(default all)")
     cmp_.add_argument("--quick", action="store_true", help="fewer epochs")
     cmp_.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
+    cmp_.add_argument("--decorrelate", choices=["mass"], default=None,
+                      help="score the mass sculpting of every approach (1/JSD at 50%% signal "
+                      "efficiency, sculpting figures) and add DeepSets trained with DisCo")
     cmp_.add_argument("--signal", nargs="+", default=None, metavar="CLASS",
                       help="the signal class(es) (default: the second class in sorted order; "
                       "t w z for hls4ml tables)")

@@ -339,3 +339,40 @@ def test_compare_root_errors(root_files, extra, message, capsys):
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_compare_decorrelate_mass_adds_disco_and_sculpting(tmp_path, top_qcd_sample,
+                                                          monkeypatch):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    import skjet._cli as cli
+    from skjet.datasets import save_top_tagging
+    from skjet.models import DeepSetsClassifier
+    from skjet.preprocessing import ConstituentScaler
+
+    # two small approaches instead of the full list: the option is what is tested here
+    def small(*, quick, random_state, taggers=True):
+        return {
+            "logistic (mass, mean pT)": (
+                make_pipeline(StandardScaler(), LogisticRegression()), "mass_mean_pt"),
+            "DeepSets": (make_pipeline(ConstituentScaler(), DeepSetsClassifier(
+                phi_sizes=(16,), f_sizes=(16,), max_epochs=2, batch_size=128,
+                random_state=0, device="cpu")), "relative"),
+        }
+
+    monkeypatch.setattr(cli, "standard_approaches", small)
+    path = tmp_path / "top_qcd.h5"
+    is_top = (top_qcd_sample.target == "top").astype(np.int64)
+    save_top_tagging(path, top_qcd_sample.constituents, is_top)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(path), "--out", str(out), "--decorrelate", "mass",
+                 "--n-jobs", "1", "--max-jets", "400"]) == 0
+    table = pd.read_csv(out / "comparison.csv", index_col=0)
+    assert list(table.index) == ["logistic (mass, mean pT)", "DeepSets", "DeepSets DisCo"]
+    assert (table["inv_jsd50_mean"] > 0).all()
+    for name in ("decorrelation_plane", "sculpting"):
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
+    settings_page = (out / "report.html").read_text()
+    assert "decorrelate" in settings_page

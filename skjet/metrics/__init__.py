@@ -7,13 +7,17 @@
 - projection of multiclass probabilities onto signal-vs-background (heavy t, w, z vs
   light g, q): :func:`project_proba` and the projected ROC curve, AUC and 2x2 confusion
   matrix;
+- mass sculpting: the :func:`distance_correlation` of a score with the jet mass and the
+  :func:`jsd_at_efficiency` of the background mass shapes passing and failing a cut, with
+  its scorer :func:`make_jsd_scorer` (1/JSD);
 - scorers for ``GridSearchCV`` / ``cross_validate`` and a name registry
-  (:func:`get_scorer`: ``"r30"``, ``"r50"``, ``"r99"``, ``"significance"`` and every
-  scikit-learn name).
+  (:func:`get_scorer`: ``"r30"``, ``"r50"``, ``"r99"``, ``"significance"``,
+  ``"inv_jsd50"`` and every scikit-learn name).
 """
 
 from sklearn.exceptions import UndefinedMetricWarning
 
+from ._decorrelation import distance_correlation, jsd_at_efficiency
 from ._projection import (
     project_proba,
     projected_confusion_matrix,
@@ -24,6 +28,7 @@ from ._rejection import RejectionInterval, efficiency_at_rejection, rejection_at
 from ._scorers import (
     get_scorer,
     get_scorer_names,
+    make_jsd_scorer,
     make_projected_auc_scorer,
     make_rejection_scorer,
     make_significance_scorer,
@@ -40,9 +45,12 @@ __all__ = [
     "RejectionInterval",
     "SignificanceResult",
     "UndefinedMetricWarning",
+    "distance_correlation",
     "efficiency_at_rejection",
     "get_scorer",
     "get_scorer_names",
+    "jsd_at_efficiency",
+    "make_jsd_scorer",
     "make_projected_auc_scorer",
     "make_rejection_scorer",
     "make_significance_scorer",

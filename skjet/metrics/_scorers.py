@@ -18,6 +18,7 @@ from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
 
 from ..utils._sklearn_compat import _BaseScorer
+from ._decorrelation import jet_mass_target, jsd_at_efficiency
 from ._projection import _estimator_signal, _masked_signal_score, _signal_targets
 from ._rejection import (
     _check_binary_scores,
@@ -142,6 +143,83 @@ def make_rejection_scorer(efficiency: float, signal: Any = None) -> Callable[...
     )
 
 
+class _JSDScorer(_SignalScorer):
+    """1/JSD at a signal efficiency; the target is metadata or the jet mass of ``X``."""
+
+    def __call__(
+        self, estimator, X, y_true, sample_weight=None, decorrelation_target=None, **kwargs
+    ):
+        # the target is this scorer's own argument, accepted without metadata routing like
+        # sample_weight; anything else goes through the base class and its routing check
+        if decorrelation_target is not None:
+            kwargs = {**kwargs, "decorrelation_target": decorrelation_target}
+            if sample_weight is not None:
+                kwargs["sample_weight"] = sample_weight
+            return self._score(None, estimator, X, y_true, **kwargs)
+        return super().__call__(estimator, X, y_true, sample_weight=sample_weight, **kwargs)
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        target = kwargs.pop("decorrelation_target", None)
+        if target is None:
+            target = jet_mass_target(X)
+        is_signal, score = _signal_scores(estimator, X, y_true, self._signal)
+        jsd = jsd_at_efficiency(is_signal, score, target, **{**self._kwargs, **kwargs})
+        return float(np.inf) if jsd == 0 else 1.0 / jsd
+
+
+def make_jsd_scorer(
+    efficiency: float = 0.5, bins: Any = 50, signal: Any = None
+) -> Callable[..., float]:
+    """Scorer of the inverse mass sculpting 1/JSD (greater is better, less sculpting).
+
+    See :func:`jsd_at_efficiency`. The decorrelation target is the ``decorrelation_target``
+    keyword (``scorer(est, X, y, decorrelation_target=m)``, or through metadata routing:
+    ``scorer.set_score_request(decorrelation_target=True)``); without it, ``X`` must be
+    zero-padded (E, px, py, pz) constituents and the jet mass is computed from them. A
+    perfectly flat cut (JSD = 0) scores ``inf``.
+
+    Parameters
+    ----------
+    efficiency : float in (0, 1), default=0.5
+        Signal efficiency of the cut.
+    bins : int or array-like of edges, default=50
+        Histogram bins of the target (see :func:`jsd_at_efficiency`); fix the edges to
+        compare approaches on one binning.
+    signal : label or list of labels, default=None
+        The estimator classes that count as signal; ``None`` means ``classes_[1]``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None, decorrelation_target=None) -> float``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> mass = rng.exponential(50.0, size=4000)
+    >>> y = np.repeat([0, 1], 2000)
+    >>> X = np.c_[rng.normal(size=4000) + y, mass]
+    >>> clf = LogisticRegression().fit(X[:, :1], y)
+    >>> scorer = make_jsd_scorer(efficiency=0.5)
+    >>> bool(scorer(clf, X[:, :1], y, decorrelation_target=mass) > 20)
+    True
+    """
+    if isinstance(efficiency, bool) or not isinstance(efficiency, numbers.Real):
+        raise ValueError(f"efficiency must be a single number in (0, 1), got {efficiency!r}.")
+    efficiency = float(_check_efficiency(efficiency))
+    if efficiency >= 1.0:
+        raise ValueError("efficiency must be below 1: at 1 every jet passes the cut.")
+    shown = bins if isinstance(bins, int | np.integer) else "edges"
+    return _JSDScorer(
+        jsd_at_efficiency,
+        {"efficiency": efficiency, "bins": bins},
+        signal,
+        _describe("make_jsd_scorer", efficiency=efficiency, bins=shown, signal=signal),
+    )
+
+
 def make_projected_auc_scorer(signal: Any) -> Callable[..., float]:
     """Scorer of the ROC AUC of the ``signal`` classes against all others.
 
@@ -234,6 +312,7 @@ _SCORERS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     "r50": (make_rejection_scorer, {"efficiency": 0.5}),
     "r99": (make_rejection_scorer, {"efficiency": 0.99}),
     "significance": (make_significance_scorer, {}),
+    "inv_jsd50": (make_jsd_scorer, {"efficiency": 0.5}),
     # sklearn's "roc_auc" refuses negative weights (its curve must be monotonic); this
     # one is the same number for non-negative weights and the weighted area otherwise.
     "roc_auc": (make_projected_auc_scorer, {"signal": None}),
@@ -248,6 +327,8 @@ def get_scorer(scoring: Any) -> Callable[..., float]:
     scoring : str or callable
         ``"r30"``, ``"r50"``, ``"r99"`` (rejection at signal efficiency 0.3, 0.5, 0.99),
         ``"significance"`` (best ``s/sqrt(s+b)`` over thresholds, event counts),
+        ``"inv_jsd50"`` (1/JSD of the background mass at 50 % signal efficiency, see
+        :func:`make_jsd_scorer`),
         ``"roc_auc"`` (binary, of ``classes_[1]``; negative weights allowed), any other
         name of :func:`sklearn.metrics.get_scorer` (``"accuracy"``, ...), or a
         callable, returned as is. The skjet scorers take ``classes_[1]`` as signal.

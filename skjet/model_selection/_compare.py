@@ -28,7 +28,9 @@ from ._view import _ScoringView, resolve_signal
 DEFAULT_SCORING = ("accuracy", "roc_auc", "r30", "r50", "significance")
 DEFAULT_N_SPLITS = 5
 # Columns of ComparisonResult.predictions besides one per approach.
-_RESERVED_NAMES = ("index", "fold", "y", "is_signal", "sample_weight")
+_RESERVED_NAMES = ("index", "fold", "y", "is_signal", "sample_weight", "decorrelation_target")
+# The metric compare adds when given a decorrelation target (1/JSD at 50 % signal efficiency).
+DECORRELATION_METRIC = "inv_jsd50"
 
 
 def _resolve_scoring(scoring) -> dict[str, Callable]:
@@ -175,9 +177,32 @@ def _make_splits(y, cv, test_size, random_state):
     return [(tr, te) for tr, te in splitter.split(placeholder, y)], description
 
 
-def _fit_params(estimator, sample_weight) -> dict[str, Any]:
+def _fit_params(estimator, sample_weight, target=None) -> dict[str, Any]:
+    params = {} if target is None else _target_params(estimator, target)
     if sample_weight is None:
+        return params
+    return {**params, **_weight_params(estimator, sample_weight)}
+
+
+def _target_params(estimator, target) -> dict[str, Any]:
+    """The decorrelation target for a fit that takes it (DisCo networks), else nothing."""
+    if isinstance(estimator, Pipeline):
+        step, final = estimator.steps[-1]
+        if final not in (None, "passthrough") and has_fit_parameter(final, "decorrelation_target"):
+            return {f"{step}__decorrelation_target": target}
         return {}
+    return {"decorrelation_target": target} if has_fit_parameter(
+        estimator, "decorrelation_target") else {}
+
+
+def _accepts_target(scorer) -> bool:
+    try:
+        return "decorrelation_target" in inspect.signature(scorer).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _weight_params(estimator, sample_weight) -> dict[str, Any]:
     if isinstance(estimator, Pipeline):
         step, final = estimator.steps[-1]
         if final is not None and final != "passthrough" and has_fit_parameter(final, "sample_weight"):
@@ -189,7 +214,7 @@ def _fit_params(estimator, sample_weight) -> dict[str, Any]:
 
 
 def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, signal,
-                sample_weight, return_score, return_estimator, verbose):
+                sample_weight, return_score, return_estimator, verbose, target=None):
     est = clone(estimator)
     X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
     w_train = None if sample_weight is None else sample_weight[train]
@@ -198,7 +223,8 @@ def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, 
     stage = "fitting"
     try:
         start = perf_counter()
-        est.fit(X_train, y[train], **_fit_params(est, w_train))
+        t_train = None if target is None else target[train]
+        est.fit(X_train, y[train], **_fit_params(est, w_train, t_train))
         fit_time = perf_counter() - start
         stage = "predicting with"
         view = _ScoringView(est, X_test, signal)
@@ -212,6 +238,8 @@ def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, 
     scores = {}
     for metric, scorer in scorers.items():
         kwargs = {"sample_weight": w_test} if w_test is not None and _accepts_sample_weight(scorer) else {}
+        if target is not None and _accepts_target(scorer):
+            kwargs["decorrelation_target"] = target[test]
         try:
             scores[metric] = float(scorer(view, X_test, y_test, **kwargs))
         except Exception as exc:
@@ -251,6 +279,7 @@ def compare(
     return_estimators: bool = False,
     sample_weight: ArrayLike | None = None,
     verbose: int = 0,
+    decorrelation_target: ArrayLike | None = None,
 ) -> ComparisonResult:
     """Fit and score several approaches on the same splits and tabulate them.
 
@@ -302,6 +331,13 @@ def compare(
         ``UserWarning`` names the approaches that cannot use them.
     verbose : int, default=0
         Print one line per (approach, fold) when positive.
+    decorrelation_target : array-like of shape (n_samples,), default=None
+        The variable a tagger must not sculpt, usually the jet mass in GeV. Passed to ``fit``
+        of every approach that takes it (the neural classifiers with
+        ``decorrelation="disco"``), to every scorer that takes it, and adds the metric
+        ``"inv_jsd50"`` (1/JSD of the background target at 50 % signal efficiency, see
+        :func:`skjet.metrics.make_jsd_scorer`); ``predictions`` gets a
+        ``decorrelation_target`` column, and the report the sculpting figures.
 
     Returns
     -------
@@ -331,6 +367,11 @@ def compare(
         raise ValueError(f"y contains a single class ({classes[0]!r}): nothing to classify.")
     signal = resolve_signal(signal, classes)
     scorers = _resolve_scoring(scoring)
+    target = None
+    if decorrelation_target is not None:
+        target = _check_target(decorrelation_target, y.shape[0])
+        if DECORRELATION_METRIC not in scorers and (signal is not None or classes.size == 2):
+            scorers[DECORRELATION_METRIC] = get_scorer(DECORRELATION_METRIC)
     splits, description = _make_splits(y, cv, test_size, random_state)
     if sample_weight is not None:
         unused = [name for name, est in estimators.items() if not _fit_params(est, sample_weight)]
@@ -356,6 +397,7 @@ def compare(
             name, estimators[name], inputs[name], y, y_scored, *splits[fold], fold,
             scorers=scorers, signal=signal, sample_weight=sample_weight,
             return_score=want_scores, return_estimator=return_estimators, verbose=verbose,
+            target=target,
         )
         for name, fold in tasks
     )
@@ -375,6 +417,8 @@ def compare(
         )
         if weight is not None:
             predictions["sample_weight"] = weight
+        if target is not None:
+            predictions["decorrelation_target"] = target[test_index]
         for name in estimators:
             score = np.concatenate([s for (row, s, _), (n, _) in zip(outputs, tasks) if n == name])
             predictions[name] = score
@@ -395,6 +439,20 @@ def compare(
         splits=splits,
         description=description,
     )
+
+
+def _check_target(target, n: int) -> np.ndarray:
+    values = np.asarray(target, dtype=np.float64)
+    if values.shape != (n,):
+        raise ValueError(
+            f"decorrelation_target has shape {values.shape} but y has {n} jets; expected "
+            f"({n},), e.g. the jet mass of every jet."
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"decorrelation_target has {int((~np.isfinite(values)).sum())} non-finite value(s)."
+        )
+    return values
 
 
 def _summarise(folds: pd.DataFrame, metrics: list[str], names: list[str], *, held_out: bool):

@@ -45,7 +45,8 @@ from ._validation import (
 )
 
 # Parameters handled by the wrapper itself rather than handed to xgboost.XGBClassifier.
-_WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state")
+_WRAPPER_PARAMS = ("validation_fraction", "class_weight", "device", "n_jobs", "random_state",
+                   "decorrelation", "decorrelation_strength")
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,6 +145,16 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         :func:`resolve_n_jobs`).
     random_state : int, RandomState instance or None, default=None
         Seeds xgboost and the validation split.
+    decorrelation : {None, "flatness"}, default=None
+        "flatness": train on the logistic loss plus ``decorrelation_strength`` times a
+        penalty on the differences between the background score distribution in each of 10
+        quantile bins of the decorrelation target (the jet mass, ``fit(...,
+        decorrelation_target=m)``) and over all background jets (the bin-flatness loss of
+        uBoost's authors; :class:`skjet.models._flatness.BinFlatnessObjective`). Binary
+        classification; the background is ``classes_[0]``. See the user guide page "Mass
+        decorrelation".
+    decorrelation_strength : float, default=1.0
+        Weight of the flatness penalty; 0 is the plain logistic loss.
     **kwargs
         Any other :class:`xgboost.XGBClassifier` parameter.
 
@@ -238,6 +249,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         "device": [str],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "decorrelation": [StrOptions({"flatness"}), None],
+        "decorrelation_strength": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -261,6 +274,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         device: str = "auto",
         n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
+        decorrelation: str | None = None,
+        decorrelation_strength: float = 1.0,
         **kwargs: Any,
     ):
         self.n_estimators = n_estimators
@@ -281,6 +296,8 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         self.device = device
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.decorrelation = decorrelation
+        self.decorrelation_strength = decorrelation_strength
         # Extra xgboost parameters become plain attributes, like the explicit ones.
         self._set_extra_params(kwargs)
 
@@ -358,6 +375,7 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         eval_set: list | None = None,
         sample_weight_eval_set: list | None = None,
         verbose: bool | int = False,
+        decorrelation_target: ArrayLike | None = None,
     ) -> XGBoostClassifier:
         """Train the boosted trees.
 
@@ -378,6 +396,9 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             Weights of the evaluation sets.
         verbose : bool or int, default=False
             Print the evaluation metric (every ``verbose`` rounds if an int).
+        decorrelation_target : array-like of shape (n_jets,), optional
+            With ``decorrelation="flatness"``: the variable the background score must not
+            depend on, usually the jet mass. Not used otherwise.
 
         Returns
         -------
@@ -386,6 +407,11 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
         import xgboost
 
         if is_dask_collection(X):
+            if self.decorrelation is not None:
+                raise ValueError(
+                    f"{type(self).__name__}: decorrelation={self.decorrelation!r} is not "
+                    "supported with dask input; fit on an in-memory sample."
+                )
             return self._fit_dask(X, y, sample_weight, eval_set, sample_weight_eval_set, verbose)
         check_labels(y, estimator=self)  # before numpy sorts or converts them
         X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
@@ -405,13 +431,22 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             weight = class_w if weight is None else weight * class_w
 
         seed = self._seed()
+        target = self._decorrelation_target(decorrelation_target, y_enc)
         evals, eval_weights = self._eval_sets(eval_set, sample_weight_eval_set)
         if self.early_stopping_rounds is not None and not evals:
+            y_all = y_enc
             X, X_val, y_enc, y_val, weight, w_val = self._validation_split(X, y_enc, weight, seed)
+            if target is not None:  # the same split (same seed and strata) of the row numbers
+                rows = np.arange(len(y_all))[:, None]
+                target = target[self._validation_split(rows, y_all, None, seed)[0][:, 0]]
             evals, eval_weights = [(X_val, y_val)], [w_val]
 
         self.device_ = resolve_device(self.device)
         params = {k: v for k, v in self.get_params().items() if k not in _WRAPPER_PARAMS}
+        if target is not None:
+            from ._flatness import BinFlatnessObjective
+
+            params["objective"] = BinFlatnessObjective(target, self.decorrelation_strength)
         model = xgboost.XGBClassifier(
             **params, device=self.device_, n_jobs=resolve_n_jobs(self.n_jobs), random_state=seed
         )
@@ -423,7 +458,35 @@ min_child_weight, gamma, tree_method, max_bin, eval_metric : default=None
             sample_weight_eval_set=eval_weights if evals else None,
             verbose=verbose,
         )
+        if target is not None:
+            # the trees are trained: predict like any binary logistic model, and do not
+            # pickle the objective (it holds the training targets)
+            model.set_params(objective="binary:logistic")
         return self._set_fitted(model, model.evals_result() if evals else {})
+
+    def _decorrelation_target(self, target, y_enc) -> np.ndarray | None:
+        """The validated target of a flatness fit, or None without decorrelation."""
+        if self.decorrelation is None:
+            return None
+        name = type(self).__name__
+        if len(self.classes_) != 2:
+            raise ValueError(
+                f"{name}: decorrelation='flatness' is for binary classification (background "
+                f"classes_[0] against signal), got {len(self.classes_)} classes."
+            )
+        if target is None:
+            raise ValueError(
+                f"{name}: decorrelation='flatness' needs fit(X, y, decorrelation_target=m), "
+                "e.g. the jet mass of every training jet."
+            )
+        target = np.asarray(target, dtype=np.float64)
+        if target.shape != y_enc.shape:
+            raise ValueError(
+                f"{name}: decorrelation_target must have shape {y_enc.shape}, one value per "
+                f"jet, got shape {target.shape}."
+            )
+        check_float32_finite(target, self, "decorrelation_target")
+        return target
 
     def _seed(self) -> int:
         if isinstance(self.random_state, Integral):

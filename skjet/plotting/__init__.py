@@ -1,6 +1,7 @@
 """The figures physicists expect: ROC and rejection curves with their uncertainty,
 confusion matrices, loss histories, cut-and-count cuts, feature importances, score
-distributions, per-class feature distributions and mean jet images.
+distributions, per-class feature distributions, mean jet images, and the mass sculpting
+figures (background mass after cuts, rejection against 1/JSD).
 
 Every function draws with matplotlib, returns its Axes (or Figure) and never calls
 ``plt.show()``. :func:`use_style` applies skjet's house style (built on mplhep) or any
@@ -10,6 +11,7 @@ a figure shows; :func:`save_figure` writes PNG and PDF.
 
 from ._confusion import plot_confusion_matrix
 from ._cuts import plot_cuts
+from ._decorrelation import plot_decorrelation_plane, plot_mass_sculpting
 from ._distributions import (
     FEATURE_LABELS,
     feature_label,
@@ -31,9 +33,11 @@ __all__ = [
     "feature_label",
     "plot_confusion_matrix",
     "plot_cuts",
+    "plot_decorrelation_plane",
     "plot_feature_distributions",
     "plot_history",
     "plot_importances",
+    "plot_mass_sculpting",
     "plot_mean_images",
     "plot_precision_scan",
     "plot_rejection",

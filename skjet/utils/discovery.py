@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator
 ESTIMATOR_PACKAGES = (
     "skjet.features",
     "skjet.preprocessing",
+    "skjet.decorrelation",
     "skjet.feature_selection",
     "skjet.models",
     "skjet.export",

@@ -42,6 +42,7 @@ from skorch.helper import predefined_split
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
 from ...utils._sklearn_compat import Interval, StrOptions, _fit_context
 from .._validation import LogProbaMixin, check_classifier_weights, check_first_output
+from ._decorrelation import check_decorrelation_target, disco_callbacks, disco_criterion
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -152,6 +153,18 @@ default=None
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation split: the same
         value gives identical results on CPU. The global torch RNG is left untouched.
+    decorrelation : {None, "disco"}, default=None
+        "disco": add ``decorrelation_strength`` times the squared weighted distance
+        correlation between the background jets' signal score and the decorrelation target
+        (the jet mass) to every batch loss (DisCo, Kasieczka and Shih, 2020), so that a cut
+        on the score does not sculpt the background mass. The target is passed to ``fit``
+        as ``decorrelation_target``; see the user guide page "Mass decorrelation". The
+        background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
+        ``fit`` or ``partial_fit`` keeps the loss of the first fit.
+    decorrelation_strength : float, default=1.0
+        The DisCo weight lambda; 0 trains the plain classifier. ``history_`` gets the
+        mean squared distance correlation of the batches per epoch (``train_disco``,
+        ``valid_disco``), before the factor lambda.
 
     Notes
     -----
@@ -294,6 +307,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         "warm_start": ["boolean"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "random_state": ["random_state"],
+        "decorrelation": [StrOptions({"disco"}), None],
+        "decorrelation_strength": [Interval(Real, 0, None, closed="left")],
     }
 
     # The weighted cross-entropy takes signed weights (see SHARED_PARAMS_DOC's Notes).
@@ -319,6 +334,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -337,6 +354,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
+        self.decorrelation = decorrelation
+        self.decorrelation_strength = decorrelation_strength
 
     # -- hooks for subclasses -------------------------------------------------------------
     @abstractmethod
@@ -369,8 +388,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return not training
         return bool(value)
 
-    def _dataset(self, X, y=None, weight=None) -> TensorBatches:
-        return TensorBatches(X, y, weight, trim=self.padded_constituents)
+    def _dataset(self, X, y=None, weight=None, target=None) -> TensorBatches:
+        return TensorBatches(X, y, weight, trim=self.padded_constituents, decorrelation=target)
 
     def _loader(self, dataset, **kwargs) -> BatchLoader:
         return BatchLoader(dataset, self.batch_size, bucket=self._bucketing(), **kwargs)
@@ -513,7 +532,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             )
         if self.verbose == 2:
             callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks + list(self.callbacks or [])
+        return callbacks + disco_callbacks(self) + list(self.callbacks or [])
 
     # -- labels and weights ---------------------------------------------------------------
     def _encode(self, y, what: str = "y", classes=None, known: str = "seen in fit") -> np.ndarray:
@@ -535,7 +554,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
 
     # -- fit ------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, decorrelation_target=None):
         """Train the network.
 
         Parameters
@@ -546,6 +565,13 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             Class labels of any type scikit-learn accepts (strings, ints).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample loss weights, multiplied with ``class_weight``.
+        decorrelation_target : array-like of shape (n_samples,), default=None
+            With ``decorrelation="disco"``: the variable the background score must not
+            depend on, usually the jet mass (in a Pipeline
+            ``fit(X, y, <step>__decorrelation_target=m)``, under metadata routing
+            ``set_fit_request(decorrelation_target=True)``). None: the jet mass computed
+            from X, for a classifier that reads (E, px, py, pz) constituents (ParticleNet,
+            ParT). Not used without ``decorrelation``.
 
         Returns
         -------
@@ -553,10 +579,12 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         """
         # a warm refit continues the fitted network; otherwise it is rebuilt ("reset")
         warm = self.warm_start and hasattr(self, "net_")
-        return self._train(X, y, sample_weight, first=not warm, one_epoch=False)
+        return self._train(
+            X, y, sample_weight, first=not warm, one_epoch=False, target=decorrelation_target
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None, decorrelation_target=None):
         """Train the network for one epoch on one chunk of data.
 
         For data that does not fit in memory: call it once per chunk (for instance per
@@ -581,6 +609,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             unlike in ``fit`` they are not rescaled to mean 1 per call, which would change
             the relative weight of the chunks; scale them to mean about 1 over the data set
             so that ``lr`` means the same as in ``fit``.
+        decorrelation_target : array-like of shape (n_samples,), default=None
+            The chunk's decorrelation target, as in ``fit``.
 
         Returns
         -------
@@ -628,9 +658,14 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             raise ValueError(
                 f"{name} needs at least 2 classes; got classes={format_labels(classes)}."
             )
-        return self._train(X, y, sample_weight, first=first, one_epoch=True, classes=classes)
+        return self._train(
+            X, y, sample_weight, first=first, one_epoch=True, classes=classes,
+            target=decorrelation_target,
+        )
 
-    def _train(self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None):
+    def _train(
+        self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None, target=None
+    ):
         """The one training path of ``fit`` and ``partial_fit``.
 
         ``first`` builds a new network (a cold ``fit``, the first ``partial_fit``), else the
@@ -671,8 +706,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         if weight is not None and np.all(weight == 1.0):
             weight = None  # identical to no weights, and cheaper
 
+        target = check_decorrelation_target(self, target, X, y_enc, weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        dataset = self._dataset(X, y_enc, weight)
+        dataset = self._dataset(X, y_enc, weight, target)
         if one_epoch and self.train_split is None:
             train_ds, valid_ds = dataset, None
         else:
@@ -717,9 +753,10 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
                 net.partial_fit(train_ds, None)
 
     def _build_net(self, module, optimizer, device, seed, callbacks, valid_ds):
+        criterion = disco_criterion(self) or {"criterion": WeightedCrossEntropy}
         net = SkjetNet(
             module,
-            criterion=WeightedCrossEntropy,
+            **criterion,
             optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,

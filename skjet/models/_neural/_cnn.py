@@ -90,6 +90,8 @@ class CNNClassifier(NeuralClassifier):
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         super().__init__(
             max_epochs=max_epochs,
@@ -109,6 +111,8 @@ class CNNClassifier(NeuralClassifier):
             warm_start=warm_start,
             verbose=verbose,
             random_state=random_state,
+            decorrelation=decorrelation,
+            decorrelation_strength=decorrelation_strength,
         )
         self.channels = channels
         self.kernel_size = kernel_size

@@ -101,6 +101,8 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         super().__init__(
             max_epochs=max_epochs,
@@ -120,6 +122,8 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
             warm_start=warm_start,
             verbose=verbose,
             random_state=random_state,
+            decorrelation=decorrelation,
+            decorrelation_strength=decorrelation_strength,
         )
         self.phi_sizes = phi_sizes
         self.f_sizes = f_sizes

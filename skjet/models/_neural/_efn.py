@@ -100,6 +100,8 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         NeuralClassifier.__init__(
             self,
@@ -120,6 +122,8 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
             warm_start=warm_start,
             verbose=verbose,
             random_state=random_state,
+            decorrelation=decorrelation,
+            decorrelation_strength=decorrelation_strength,
         )
         self.phi_sizes = phi_sizes
         self.f_sizes = f_sizes

@@ -93,6 +93,8 @@ class MLPClassifier(NeuralClassifier):
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         super().__init__(
             max_epochs=max_epochs,
@@ -112,6 +114,8 @@ class MLPClassifier(NeuralClassifier):
             warm_start=warm_start,
             verbose=verbose,
             random_state=random_state,
+            decorrelation=decorrelation,
+            decorrelation_strength=decorrelation_strength,
         )
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation

@@ -345,6 +345,8 @@ class ParticleNetClassifier(_TaggerClassifier):
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         _tagger_init(self, locals())
 
@@ -479,6 +481,8 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         warm_start=False,
         verbose=0,
         random_state=None,
+        decorrelation=None,
+        decorrelation_strength=1.0,
     ):
         _tagger_init(self, locals())
 

@@ -49,12 +49,20 @@ class TensorBatches(torch.utils.data.Dataset):
         Per-sample loss weights.
     trim : bool
         ``X`` is (n, m, f) zero-padded at the end: cut each batch to its longest jet.
+    decorrelation : ndarray, optional
+        Per-sample decorrelation target (DisCo); travels with the weights in the batch
+        target ``(y, weight, decorrelation)``, unit weights when there are none.
     """
 
-    def __init__(self, X, y=None, weight=None, *, trim: bool = False):
+    def __init__(self, X, y=None, weight=None, *, trim: bool = False, decorrelation=None):
         self.X = X if isinstance(X, torch.Tensor) else as_tensor(X)
         self.y = None if y is None else torch.as_tensor(y, dtype=torch.int64)
         self.weight = None if weight is None else torch.as_tensor(weight, dtype=torch.float32)
+        self.decorrelation = (
+            None if decorrelation is None else torch.as_tensor(decorrelation, dtype=torch.float32)
+        )
+        if self.decorrelation is not None and self.weight is None and self.y is not None:
+            self.weight = torch.ones(len(self.X), dtype=torch.float32)
         self.lengths = padded_lengths(self.X) if trim else None
         self.rows = None  # a subset is a view: row numbers into the full tensors
 
@@ -66,6 +74,8 @@ class TensorBatches(torch.utils.data.Dataset):
             return None
         if self.weight is None:
             return self.y[index]
+        if getattr(self, "decorrelation", None) is not None:
+            return self.y[index], self.weight[index], self.decorrelation[index]
         return self.y[index], self.weight[index]
 
     def __getitem__(self, i):
@@ -216,7 +226,7 @@ class WeightedCrossEntropy(nn.Module):
 
     def forward(self, logits, target):
         if isinstance(target, list | tuple):
-            y, w = target
+            y, w = target[:2]
             return (F.cross_entropy(logits, y, reduction="none") * w).mean()
         return F.cross_entropy(logits, target)
 

@@ -1,0 +1,163 @@
+"""DisCo (decorrelation="disco") of the neural classifiers."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import sklearn
+import torch
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skjet.features import JetMass
+from skjet.metrics import distance_correlation
+from skjet.models import MLPClassifier, ParticleNetClassifier
+from skjet.models._neural._decorrelation import DisCoLoss
+from skjet.utils.estimator_checks import make_constituents
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _toy(n=3000, seed=0):
+    """The mass separates the classes strongly, a second feature weakly."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["qcd", "top"], n // 2)
+    top = y == "top"
+    mass = np.where(top, rng.normal(170, 25, n), rng.exponential(60, n) + 20)
+    X = np.c_[mass / 100, rng.normal(size=n) + 1.5 * top].astype(np.float32)
+    return X, y, mass
+
+
+def _mlp(**params):
+    defaults = dict(
+        hidden_layer_sizes=(32, 32), max_epochs=12, batch_size=512, random_state=0, device="cpu"
+    )
+    return MLPClassifier(**{**defaults, **params})
+
+
+def test_disco_decorrelates_the_background_score():
+    X, y, mass = _toy()
+    bkg = y == "qcd"
+    plain = _mlp().fit(X, y, decorrelation_target=mass)  # ignored without decorrelation
+    disco = _mlp(decorrelation="disco", decorrelation_strength=1.0).fit(
+        X, y, decorrelation_target=mass
+    )
+    dcor = {}
+    for name, clf in (("plain", plain), ("disco", disco)):
+        p = clf.predict_proba(X)[:, 1]
+        dcor[name] = distance_correlation(p[bkg], mass[bkg])
+        assert roc_auc_score(y == "top", p) > 0.7
+    assert dcor["plain"] > 0.3
+    assert dcor["disco"] < dcor["plain"] / 4
+    # the penalised batch dCor^2 per epoch, on training and hold-out batches
+    history = disco.history_
+    assert {"train_disco", "valid_disco"} <= set(history.columns)
+    assert history["train_disco"].between(0, 1).all()
+    assert history["train_disco"].iloc[-1] < history["train_disco"].iloc[0]
+    assert "train_disco" not in plain.history_.columns
+    # decorrelation_strength=0 is the plain loss
+    zero = _mlp(decorrelation="disco", decorrelation_strength=0.0).fit(
+        X, y, decorrelation_target=mass
+    )
+    np.testing.assert_allclose(zero.predict_proba(X), plain.predict_proba(X), rtol=1e-5)
+
+
+def test_disco_loss_is_cross_entropy_plus_weighted_dcor_squared():
+    rng = np.random.default_rng(1)
+    n = 200
+    logits = torch.tensor(rng.normal(size=(n, 2)), dtype=torch.float32, requires_grad=True)
+    y = torch.tensor(rng.integers(0, 2, size=n))
+    w = torch.tensor(rng.uniform(0.2, 2.0, size=n), dtype=torch.float32)
+    m = torch.tensor(rng.exponential(50.0, size=n), dtype=torch.float32)
+    loss = DisCoLoss(strength=3.0)(logits, (y, w, m))
+    ce = (torch.nn.functional.cross_entropy(logits, y, reduction="none") * w).mean().detach()
+    bkg = (y == 0).numpy()
+    score = 1 - torch.softmax(logits, 1)[:, 0].detach().numpy()
+    expected = float(ce) + 3.0 * distance_correlation(
+        score[bkg], m.numpy()[bkg], sample_weight=w.numpy()[bkg]
+    ) ** 2
+    assert float(loss.detach()) == pytest.approx(expected, rel=1e-4)
+    loss.backward()
+    # the penalty acts on the background rows only: signal rows get the CE gradient alone
+    ce_grad = torch.autograd.grad(
+        (torch.nn.functional.cross_entropy(logits, y, reduction="none") * w).mean(), logits
+    )[0]
+    signal = ~torch.from_numpy(bkg)
+    torch.testing.assert_close(logits.grad[signal], ce_grad[signal])
+    assert not torch.allclose(logits.grad[~signal], ce_grad[~signal])
+    # without a target column (an external validation set), the plain weighted CE
+    assert float(DisCoLoss(3.0)(logits, (y, w)).detach()) == pytest.approx(float(ce))
+
+
+def test_routing_in_pipeline_and_cross_validate():
+    X, y, mass = _toy(n=1200)
+    clf = _mlp(decorrelation="disco", max_epochs=2)
+    pipe = make_pipeline(StandardScaler(), clf)
+    pipe.fit(X, y, mlpclassifier__decorrelation_target=mass)
+    assert pipe.predict_proba(X).shape == (1200, 2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = _mlp(decorrelation="disco", max_epochs=2).set_fit_request(
+            decorrelation_target=True, sample_weight=False
+        )
+        result = cross_validate(est, X, y, cv=2, params={"decorrelation_target": mass})
+        with pytest.raises(ValueError, match="needs the decorrelation target"):
+            cross_validate(est, X, y, cv=2, error_score="raise")
+    assert len(result["test_score"]) == 2
+
+
+def test_partial_fit_with_target():
+    X, y, mass = _toy(n=1200)
+    clf = _mlp(decorrelation="disco")
+    clf.partial_fit(X[::2], y[::2], classes=["qcd", "top"], decorrelation_target=mass[::2])
+    clf.partial_fit(X[1::2], y[1::2], decorrelation_target=mass[1::2])
+    assert len(clf.history_) == 2
+
+
+def test_disco_errors_and_warnings():
+    X, y, mass = _toy(n=600)
+    with pytest.raises(ValueError, match="needs the decorrelation target"):
+        _mlp(decorrelation="disco").fit(X, y)
+    with pytest.raises(ValueError, match=r"decorrelation_target must have shape \(600,\)"):
+        _mlp(decorrelation="disco").fit(X, y, decorrelation_target=mass[:10])
+    bad = mass.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="decorrelation_target"):
+        _mlp(decorrelation="disco").fit(X, y, decorrelation_target=bad)
+    weights = np.ones(600)
+    weights[0] = -1.0
+    with pytest.raises(ValueError, match="non-negative sample weights"):
+        _mlp(decorrelation="disco").fit(X, y, sample_weight=weights, decorrelation_target=mass)
+    with pytest.warns(UserWarning, match="hold about 16 background jets"):
+        _mlp(decorrelation="disco", batch_size=32, max_epochs=1).fit(
+            X, y, decorrelation_target=mass
+        )
+    with pytest.raises(ValueError, match="decorrelation"):
+        _mlp(decorrelation="flat").fit(X, y, decorrelation_target=mass)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("weaver") is None, reason="needs weaver-core")
+def test_four_momentum_classifier_computes_the_jet_mass(monkeypatch):
+    X, y = make_constituents(n_jets=64, n_slots=20)
+    seen = {}
+    from skjet.models._neural import _decorrelation
+
+    original = _decorrelation.check_decorrelation_target
+
+    def spy(estimator, target, X_valid, y_enc, weight):
+        out = original(estimator, target, X_valid, y_enc, weight)
+        seen["target"] = out
+        return out
+
+    monkeypatch.setattr(_decorrelation, "check_decorrelation_target", spy)
+    monkeypatch.setattr("skjet.models._neural._base.check_decorrelation_target", spy)
+    clf = ParticleNetClassifier(
+        k=4, conv_channels=((16, 16),), fc_size=16, max_epochs=1, batch_size=64,
+        random_state=0, device="cpu", decorrelation="disco",
+    )
+    with pytest.warns(UserWarning, match="background jets"):
+        clf.fit(X, y)
+    np.testing.assert_allclose(seen["target"], JetMass().fit_transform(X)[:, 0], rtol=1e-5)
