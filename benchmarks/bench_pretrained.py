@@ -28,7 +28,8 @@ The checkpoint is read from ``$SKJET_PRETRAINED_DIR`` (set it to ../shared/data/
 on a machine without internet) or downloaded into the skjet data home.
 
 Usage: python benchmarks/bench_pretrained.py [--quick] [--threads N] [--epochs N]
-       [--n-train N] [--n-test N] [--max-constituents N] [--timing-jets N]
+       [--n-train N] [--n-test N] [--jets-per-class N] [--max-constituents N]
+       [--timing-jets N]
        [--skip-quality] [--skip-timing]
 """
 
@@ -54,7 +55,8 @@ def sample(args):
     from skjet._cli import prepare_inputs
     from skjet.datasets import generate_jets
 
-    per_class = (args.n_train + args.n_test + 1) // 2
+    # a larger cached sample serves smaller splits
+    per_class = max(args.jets_per_class or 0, (args.n_train + args.n_test + 1) // 2)
     start = time.perf_counter()
     jets = generate_jets(processes=("top", "qcd"), n_jets=per_class, random_state=0,
                          n_jobs=-1, progress=False, cache=True)
@@ -143,6 +145,9 @@ def main() -> None:
     parser.add_argument("--n-test", type=int, default=None, help="default 20000")
     parser.add_argument("--max-constituents", type=int, default=None,
                         help="default 128 on CUDA, 64 on a CPU")
+    parser.add_argument("--jets-per-class", type=int, default=None,
+                        help="generate (or read from the cache) this many jets per class and "
+                        "split n-train and n-test off them (default: just enough)")
     parser.add_argument("--timing-jets", type=int, default=None, help="default 2000")
     parser.add_argument("--timing-epochs", type=int, default=2)
     parser.add_argument("--skip-quality", action="store_true")
