@@ -50,6 +50,7 @@ def test_demo_quick_writes_table_plots_and_settings(tmp_path, top_qcd_sample, ca
     assert settings["n_jets_per_class"] == 800 and settings["quick"] is True
     printed = capsys.readouterr().out
     assert "median_mass" in printed and "DeepSets" in printed
+    assert "time per stage" in printed and "generating jets (or reading the cache)" in printed
 
 
 def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsys):
