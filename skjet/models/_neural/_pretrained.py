@@ -407,11 +407,18 @@ class PretrainedModule(nn.Module):
             out = self.net(features, v=vectors, mask=mask)
         return self.head(out)
 
-    def replace_head(self, n_classes: int, *, freeze_body: bool = False) -> PretrainedModule:
-        """A new, randomly initialised last linear layer with ``n_classes`` outputs."""
+    def replace_head(self, n_classes: int, *, freeze_body: bool = False,
+                     init_rows: Sequence[int] | None = None) -> PretrainedModule:
+        """A new last linear layer with ``n_classes`` outputs: randomly initialised, or
+        with ``init_rows`` a copy of those output rows of the checkpoint's last layer."""
         last = self.net.fc[-1]
         self.net.fc[-1] = nn.Identity()
         self.head = nn.Linear(last.in_features, n_classes)
+        if init_rows is not None:
+            rows = torch.as_tensor(list(init_rows), dtype=torch.int64)
+            with torch.no_grad():
+                self.head.weight.copy_(last.weight[rows])
+                self.head.bias.copy_(last.bias[rows])
         self.freeze_body = freeze_body
         for p in self.net.parameters():
             p.requires_grad_(not freeze_body)

@@ -211,7 +211,12 @@ _PRETRAINED_DOC = """\
         layer at ``lr``.
     freeze_body : bool, default=False
         Fine-tuning: train the new last layer only. The pretrained layers' batch
-        normalisation always keeps the checkpoint's statistics."""
+        normalisation always keeps the checkpoint's statistics.
+    head_init : dict or None, default=None
+        Fine-tuning: ``{your class: checkpoint class}`` for every class of the fit, e.g.
+        ``{"top": "Tbqq", "qcd": "QCD"}``: the new last layer starts as those outputs of
+        the checkpoint's, so training starts from the zero-shot tagger. None: a random
+        start."""
 
 
 class _TaggerClassifier(ConstituentNeuralClassifier):
@@ -232,6 +237,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         "zero_shot": [dict, None],
         "body_lr_scale": [Interval(Real, 0, None, closed="left")],
         "freeze_body": ["boolean"],
+        "head_init": [dict, None],
     }
 
     def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
@@ -300,7 +306,13 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         from ._pretrained import load_pretrained
 
         model = self._pretrained_model()
-        module = load_pretrained(model).replace_head(n_classes, freeze_body=self.freeze_body)
+        rows = None
+        if self.head_init is not None:
+            rows = [list(model.class_names).index(self.head_init[k])
+                    for k in _sorted_keys(self.head_init)]
+        module = load_pretrained(model).replace_head(
+            n_classes, freeze_body=self.freeze_body, init_rows=rows
+        )
         self.config_ = {"pretrained": model.name, **dict(model.config)}
         return module
 
@@ -314,7 +326,33 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
             )
         return net
 
+    def _check_head_init(self, y, classes) -> None:
+        """``head_init`` maps every class of the fit onto one class of the checkpoint."""
+        name = type(self).__name__
+        if self.pretrained is None or self.zero_shot is not None:
+            raise ValueError(
+                f"{name}: head_init starts the new last layer of a fine-tuned pretrained "
+                "network from the checkpoint's; set pretrained (and no zero_shot)."
+            )
+        model = self._pretrained_model()
+        keys = _sorted_keys(self.head_init)
+        for key in keys:
+            target = self.head_init[key]
+            if not isinstance(target, str) or target not in model.class_names:
+                raise ValueError(
+                    f"{name}: head_init[{key!r}] = {target!r} is not one class of "
+                    f"{model.name!r}: {list(model.class_names)}."
+                )
+        labels = np.unique(np.asarray(classes if classes is not None else y))
+        if labels.tolist() != keys:
+            raise ValueError(
+                f"{name}: head_init maps the classes {keys}, but the fit has the classes "
+                f"{labels.tolist()}; map each of them."
+            )
+
     def _train(self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None):
+        if self.head_init is not None and first:
+            self._check_head_init(y, classes)
         if self.zero_shot is None:
             return super()._train(
                 X, y, sample_weight, first=first, one_epoch=one_epoch, classes=classes
@@ -385,6 +423,11 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
             if value is not None:
                 config[key] = value
         return config
+
+
+def _sorted_keys(mapping: dict) -> list:
+    """The keys of a class mapping in the order of ``classes_`` (sorted)."""
+    return np.unique(np.asarray(list(mapping))).tolist()
 
 
 def _tagger_init(self, kwargs: dict) -> None:
@@ -485,6 +528,7 @@ class ParticleNetClassifier(_TaggerClassifier):
         zero_shot=None,
         body_lr_scale=0.1,
         freeze_body=False,
+        head_init=None,
         k=None,
         conv_channels=None,
         fc_size=None,
@@ -626,6 +670,7 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         zero_shot=None,
         body_lr_scale=0.1,
         freeze_body=False,
+        head_init=None,
         embed_dims=None,
         pair_embed_dims=None,
         num_heads=None,

@@ -256,6 +256,25 @@ def test_own_checkpoint_loads_through_the_same_mechanism(cls, data, tmp_path):
 
 
 # -- fine-tuning ----------------------------------------------------------------------------
+def test_head_init_starts_fine_tuning_from_the_zero_shot_tagger(data, tmp_path):
+    X, y = data
+    clf, model = _own_checkpoint(ParticleNetClassifier, data, tmp_path)
+    same = {str(c): str(c) for c in clf.classes_}
+    # a vanishing learning rate: the fitted network is the starting one
+    start = ParticleNetClassifier(pretrained=model, head_init=same, lr=1e-12, max_epochs=1,
+                                  batch_size=16, random_state=0).fit(X, y)
+    np.testing.assert_allclose(start.predict_proba(X), clf.predict_proba(X), atol=1e-5)
+    random_head = ParticleNetClassifier(pretrained=model, lr=1e-12, max_epochs=1,
+                                        batch_size=16, random_state=0).fit(X, y)
+    assert np.abs(random_head.predict_proba(X) - clf.predict_proba(X)).max() > 1e-3
+    with pytest.raises(ValueError, match=r"maps the classes \['qcd'\], but the fit has"):
+        ParticleNetClassifier(pretrained=model, head_init={"qcd": "qcd"}).fit(X, y)
+    with pytest.raises(ValueError, match="'w' is not one class of 'mine'"):
+        ParticleNetClassifier(pretrained=model, head_init={"qcd": "qcd", "top": "w"}).fit(X, y)
+    with pytest.raises(ValueError, match="set pretrained"):
+        ParticleNetClassifier(head_init=same).fit(X, y)
+
+
 def test_fine_tuning_replaces_the_head_and_keeps_sklearn_behaviour(data, tmp_path):
     X, y = data
     _, model = _own_checkpoint(ParticleNetClassifier, data, tmp_path)
