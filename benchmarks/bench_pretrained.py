@@ -7,7 +7,8 @@ into ``--n-train`` training and ``--n-test`` test jets. Five approaches on the s
 - zero-shot: ``ParticleNetClassifier(pretrained="ParticleNet-JetClass-kin",
   zero_shot={"top": "Tbqq", "qcd": "QCD"})``, no training;
 - fine-tuned: the same checkpoint, new head, whole network trained (body at
-  ``body_lr_scale=0.1`` times ``lr``);
+  ``body_lr_scale=0.1`` times ``lr``), the new head random or started from the
+  checkpoint's Tbqq and QCD outputs (``head_init``, so from the zero-shot tagger);
 - frozen body: the same, ``freeze_body=True`` (the new head only);
 - from scratch: ``ParticleNetClassifier(preset="paper")``, the published top-tagging size;
 - XGBoost (300 trees) on the jet features of ``skjet compare``.
@@ -30,7 +31,7 @@ on a machine without internet) or downloaded into the skjet data home.
 Usage: python benchmarks/bench_pretrained.py [--quick] [--threads N] [--epochs N]
        [--n-train N] [--n-test N] [--jets-per-class N] [--max-constituents N]
        [--timing-jets N]
-       [--skip-quality] [--skip-timing]
+       [--models NAME ...] [--skip-quality] [--skip-timing]
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def quality(args, inputs, y, train, test) -> pd.DataFrame:
         "zero-shot": (ParticleNetClassifier(zero_shot={"top": "Tbqq", "qcd": "QCD"},
                                             **pretrained), "four_momenta"),
         "fine-tuned": (ParticleNetClassifier(**pretrained), "four_momenta"),
+        "fine-tuned, head from Tbqq/QCD": (ParticleNetClassifier(
+            head_init={"top": "Tbqq", "qcd": "QCD"}, **pretrained), "four_momenta"),
         "frozen body": (ParticleNetClassifier(freeze_body=True, **pretrained), "four_momenta"),
         "from scratch (paper)": (ParticleNetClassifier(preset="paper", **neural),
                                  "constituents"),
@@ -89,6 +92,8 @@ def quality(args, inputs, y, train, test) -> pd.DataFrame:
     }
     rows = []
     for name, (model, key) in models.items():
+        if args.models and name not in args.models:
+            continue
         X = inputs[key]
         X_train = X.iloc[train] if hasattr(X, "iloc") else X[train]
         X_test = X.iloc[test] if hasattr(X, "iloc") else X[test]
@@ -150,6 +155,8 @@ def main() -> None:
                         "split n-train and n-test off them (default: just enough)")
     parser.add_argument("--timing-jets", type=int, default=None, help="default 2000")
     parser.add_argument("--timing-epochs", type=int, default=2)
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="run only these rows of the quality table (default all)")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-timing", action="store_true")
     args = parser.parse_args()
