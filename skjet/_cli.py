@@ -124,7 +124,8 @@ def reference_taggers(*, quick: bool, random_state: int, from_scratch: bool | No
     Pretrained (the default on a CPU): JetClass's ParticleNet on the four-momenta, the 32
     hardest constituents, fine-tuned (whole network, body at a tenth of the learning rate)
     for one epoch (``quick``) or two, and, when the classes are top and QCD, the same
-    network zero-shot (P(Tbqq) / (P(Tbqq) + P(QCD)), no training). From scratch
+    network zero-shot (P(Tbqq) / (P(Tbqq) + P(QCD)), no training), from which the
+    fine-tuning then starts (``head_init``). From scratch
     (``from_scratch=True``, the default on CUDA): ParticleNet and ParT, the published
     top-tagging sizes on CUDA, on a CPU the small presets with fewer epochs and the 64
     hardest constituents.
@@ -139,16 +140,19 @@ def reference_taggers(*, quick: bool, random_state: int, from_scratch: bool | No
     if not from_scratch:
         common = dict(pretrained=PRETRAINED_TAGGER, max_constituents=128 if cuda else 32,
                       random_state=random_state)
+        # top vs QCD maps onto JetClass's Tbqq and QCD: zero-shot, and fine-tuning that
+        # starts from it
+        top_qcd = classes is not None and sorted(str(c) for c in classes) == ["qcd", "top"]
+        mapping = {c: ("Tbqq" if str(c) == "top" else "QCD") for c in classes} if top_qcd else None
         approaches = {
             "ParticleNet (JetClass, fine-tuned)": (
-                ParticleNetClassifier(**common, max_epochs=1 if quick else 2),
+                ParticleNetClassifier(**common, max_epochs=1 if quick else 2, head_init=mapping),
                 "four_momenta",
             ),
         }
-        if classes is not None and {str(c) for c in classes} == {"top", "qcd"}:
+        if top_qcd:
             approaches["ParticleNet (JetClass, zero-shot)"] = (
-                ParticleNetClassifier(**common, zero_shot={"top": "Tbqq", "qcd": "QCD"}),
-                "four_momenta",
+                ParticleNetClassifier(**common, zero_shot=mapping), "four_momenta",
             )
         return approaches
     params = dict(

@@ -102,10 +102,12 @@ def test_pretrained_taggers_are_the_default_on_a_cpu():
     assert tuned.zero_shot is None and tuned.max_epochs == 1 and tuned.max_constituents == 32
     zero_shot, key = approaches["ParticleNet (JetClass, zero-shot)"]
     assert key == "four_momenta" and zero_shot.zero_shot == {"top": "Tbqq", "qcd": "QCD"}
+    assert tuned.head_init == {"top": "Tbqq", "qcd": "QCD"}
     # classes other than top and QCD: no zero-shot mapping to guess
     other = standard_approaches(quick=False, random_state=0, classes=["w", "qcd"])
     assert list(other) == APPROACHES + PRETRAINED[:1]
     assert other["ParticleNet (JetClass, fine-tuned)"][0].max_epochs == 2
+    assert other["ParticleNet (JetClass, fine-tuned)"][0].head_init is None
     from skjet._cli import build_parser
 
     assert build_parser().parse_args(["demo", "--from-scratch"]).from_scratch is True
