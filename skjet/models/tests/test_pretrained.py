@@ -153,6 +153,23 @@ def test_damaged_or_wrong_file_is_refused_naming_file_and_hashes(jetclass, tmp_p
         load_pretrained(KIN)
 
 
+def test_download_into_the_data_home_is_verified(jetclass, tmp_path, monkeypatch):
+    import dataclasses
+
+    monkeypatch.delenv("SKJET_PRETRAINED_DIR")
+    source = (jetclass / "ParticleNet_kin.pt").resolve().as_uri()  # a file:// "download"
+    model = dataclasses.replace(PRETRAINED_MODELS[KIN], url=source)
+    net = load_pretrained(model, data_home=tmp_path)
+    cached = tmp_path / "pretrained" / "ParticleNet_kin.pt"
+    assert cached.read_bytes() == (jetclass / "ParticleNet_kin.pt").read_bytes()
+    assert net(torch.zeros(1, 20, 4)).shape == (1, 10)
+    # a file that is not the registered one is not cached, and the error names the URL
+    wrong = dataclasses.replace(model, filename="other.pt", sha256="0" * 64)
+    with pytest.raises(OSError, match=f"SHA256 checksum of {source}.*expected 0000"):
+        load_pretrained(wrong, data_home=tmp_path)
+    assert not (tmp_path / "pretrained" / "other.pt").exists()
+
+
 def test_unknown_name_and_missing_file(tmp_path):
     with pytest.raises(ValueError, match="not a registered checkpoint.*ParticleNet-JetClass-kin"):
         load_pretrained("ParticleNet-JetClass")
