@@ -344,3 +344,22 @@ def test_zero_shot_and_fine_tuned_export_to_onnx(jetclass, top_qcd, data, tmp_pa
     tuned = ParticleNetClassifier(pretrained=model, max_epochs=1, batch_size=16,
                                   random_state=0).fit(X, y)
     to_onnx(tuned, X[:8], tmp_path / "tuned.onnx")
+
+
+def test_zero_shot_drops_into_compare_and_its_report(jetclass, top_qcd, tmp_path):
+    from skjet.model_selection import compare, write_comparison_report
+    from skjet.models import XGBoostClassifier
+
+    X, y = top_qcd
+    X = X[:200, :16]
+    result = compare(
+        {"zero-shot": ParticleNetClassifier(pretrained=KIN, zero_shot=TOP_QCD),
+         "XGBoost": XGBoostClassifier(n_estimators=20, random_state=0)},
+        {"zero-shot": X, "XGBoost": X.sum(axis=1)}, y[:200], test_size=0.5,
+        scoring=("roc_auc", "r30"), random_state=0, return_estimators=True, signal="top",
+    )
+    assert result.table.loc["zero-shot", "roc_auc_mean"] > 0.9
+    write_comparison_report(result, tmp_path)
+    # no training, so no history figure for it (and no error)
+    assert not list(tmp_path.glob("history_zero*"))
+    assert (tmp_path / "report.html").stat().st_size > 0
