@@ -106,7 +106,7 @@ def test_pretrained_taggers_are_the_default_on_a_cpu():
     # classes other than top and QCD: no zero-shot mapping to guess
     other = standard_approaches(quick=False, random_state=0, classes=["w", "qcd"])
     assert list(other) == APPROACHES + PRETRAINED[:1]
-    assert other["ParticleNet (JetClass, fine-tuned)"][0].max_epochs == 2
+    assert other["ParticleNet (JetClass, fine-tuned)"][0].max_epochs == 1  # on a CPU
     assert other["ParticleNet (JetClass, fine-tuned)"][0].head_init is None
     from skjet._cli import build_parser
 
