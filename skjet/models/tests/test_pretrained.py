@@ -262,6 +262,9 @@ def test_own_checkpoint_loads_through_the_same_mechanism(cls, data, tmp_path):
     mine = cls(pretrained=model, zero_shot=same).fit(X, y)
     np.testing.assert_allclose(mine.predict_proba(X), clf.predict_proba(X), rtol=1e-5,
                                atol=1e-6)
+    # the description as a plain dict of its fields works the same
+    as_dict = cls(pretrained=dict(model.__dict__), zero_shot=same).fit(X, y)
+    np.testing.assert_array_equal(as_dict.predict_proba(X), mine.predict_proba(X))
     # fine-tuned from it: the new head trains at lr, the body at body_lr_scale * lr
     tuned = cls(pretrained=model, max_epochs=1, batch_size=16, lr=1e-3, body_lr_scale=0.5,
                 random_state=0).fit(X, y)
