@@ -16,6 +16,12 @@ import pytest
 # Tests and docstring examples draw figures without a display.
 matplotlib.use("Agg")
 
+# The JetClass checkpoints of the project's shared data folder (beside the repository);
+# tests that need them skip with a reason where it is absent (a user's clone).
+PRETRAINED_DIR = os.path.join(os.path.dirname(__file__), "..", "shared", "data", "pretrained")
+if os.path.isdir(PRETRAINED_DIR):
+    os.environ.setdefault("SKJET_PRETRAINED_DIR", os.path.abspath(PRETRAINED_DIR))
+
 # Small enough for CI on 2 cores, large enough for medians and AUCs to be stable.
 N_TOP_QCD = int(os.environ.get("SKJET_TEST_N_TOP_QCD", "800"))
 N_FIVE_CLASS = int(os.environ.get("SKJET_TEST_N_FIVE_CLASS", "300"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -44,12 +45,36 @@ def _log(message: str) -> None:
     print(f"[skjet {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def standard_approaches(*, quick: bool, random_state: int, taggers: bool = True):
+# Wall time per stage of a command, printed as each stage ends and summed up at the end.
+_STAGE_TIMES: dict[str, float] = {}
+
+
+@contextlib.contextmanager
+def _stage(name: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - start
+        _STAGE_TIMES[name] = _STAGE_TIMES.get(name, 0.0) + seconds
+        _log(f"{name}: {seconds:.1f} s")
+
+
+def _log_stage_times() -> None:
+    total = sum(_STAGE_TIMES.values())
+    lines = [f"  {name:<40} {seconds:7.1f} s" for name, seconds in _STAGE_TIMES.items()]
+    _log("time per stage:\n" + "\n".join(lines) + f"\n  {'total':<40} {total:7.1f} s")
+    _STAGE_TIMES.clear()
+
+
+def standard_approaches(*, quick: bool, random_state: int, taggers: bool = True,
+                        from_scratch: bool | None = None, classes=None):
     """The approaches of the main job and the input each one takes.
 
     Returns ``{name: (estimator, input_name)}`` with input names ``"mass_mean_pt"``,
     ``"cut_features"``, ``"jet_features"``, ``"relative"``, ``"images"`` and, with
-    ``taggers`` (ParticleNet and ParT), ``"constituents"``.
+    ``taggers``, ``"constituents"`` or ``"four_momenta"`` (see :func:`reference_taggers`
+    for ``from_scratch`` and ``classes``).
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -86,20 +111,55 @@ def standard_approaches(*, quick: bool, random_state: int, taggers: bool = True)
         "CNN": (CNNClassifier(**neural), "images"),
     }
     if taggers:
-        approaches.update(reference_taggers(quick=quick, random_state=random_state))
+        approaches.update(reference_taggers(quick=quick, random_state=random_state,
+                                            from_scratch=from_scratch, classes=classes))
     return approaches
 
 
-def reference_taggers(*, quick: bool, random_state: int) -> dict:
-    """ParticleNet and ParT on the raw constituents: the published top-tagging sizes on
-    CUDA; on a CPU the small presets, fewer epochs and the 64 hardest constituents, so that
-    ``make demo`` stays a first run rather than an overnight one (they take most of the
-    demo's time: ``--no-taggers`` leaves them out)."""
+PRETRAINED_TAGGER = "ParticleNet-JetClass-kin"
+
+
+def reference_taggers(*, quick: bool, random_state: int, from_scratch: bool | None = None,
+                      classes=None) -> dict:
+    """The reference taggers on constituents.
+
+    Pretrained (the default on a CPU): JetClass's ParticleNet on the four-momenta, the 32
+    hardest constituents, fine-tuned (whole network, body at a tenth of the learning rate)
+    for one epoch (two on CUDA without ``quick``), and, when the classes are top and QCD, the same
+    network zero-shot (P(Tbqq) / (P(Tbqq) + P(QCD)), no training), from which the
+    fine-tuning then starts (``head_init``). From scratch
+    (``from_scratch=True``, the default on CUDA): ParticleNet and ParT, the published
+    top-tagging sizes on CUDA, on a CPU the small presets with fewer epochs and the 64
+    hardest constituents.
+    """
     import torch
 
     from .models import ParticleNetClassifier, ParticleTransformerClassifier
 
     cuda = torch.cuda.is_available()
+    if from_scratch is None:
+        from_scratch = cuda
+    if not from_scratch:
+        common = dict(pretrained=PRETRAINED_TAGGER, max_constituents=128 if cuda else 32,
+                      random_state=random_state)
+        # top vs QCD maps onto JetClass's Tbqq and QCD: zero-shot, and fine-tuning that
+        # starts from it
+        top_qcd = classes is not None and sorted(str(c) for c in classes) == ["qcd", "top"]
+        mapping = {c: ("Tbqq" if str(c) == "top" else "QCD") for c in classes} if top_qcd else None
+        approaches = {
+            "ParticleNet (JetClass, fine-tuned)": (
+                # on a CPU an epoch costs about 12 ms per jet (2 threads, 32 constituents):
+                # one epoch keeps the demo in minutes
+                ParticleNetClassifier(**common, max_epochs=1 if quick or not cuda else 2,
+                                      head_init=mapping),
+                "four_momenta",
+            ),
+        }
+        if top_qcd:
+            approaches["ParticleNet (JetClass, zero-shot)"] = (
+                ParticleNetClassifier(**common, zero_shot=mapping), "four_momenta",
+            )
+        return approaches
     params = dict(
         preset="paper" if cuda else "small",
         max_epochs=(10 if quick else 30) if cuda else (5 if quick else 8),
@@ -134,27 +194,33 @@ def prepare_inputs(constituents: np.ndarray) -> dict:
         "cut_features": feats[["mass", "tau32", "multiplicity"]],
         "relative": RelativeConstituents().fit_transform(constituents),
         "constituents": constituents,
+        # the pretrained taggers read the four-momentum only
+        "four_momenta": constituents[..., :4],
         # log(1 + pT) pixels keep the soft structure visible to the CNN (the HML comparison's choice).
         "images": JetImage(size=33, normalize="log").fit_transform(constituents),
     }
 
 
 def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, signal=None,
-                   extra=None, settings=None, sample=None, taggers=True, decorrelate=None):
+                   extra=None, settings=None, sample=None, taggers=True, from_scratch=None,
+                   decorrelate=None):
     """Compare the standard approaches on constituents and write table, figures and report.
 
     ``signal`` chooses the signal class(es) (default: the second class in sorted order);
     ``extra`` adds approaches on other inputs, as ``{name: (estimator, X)}``; ``taggers``
-    includes ParticleNet and ParT; ``decorrelate="mass"`` adds DisCo DeepSets and scores
-    the mass sculpting (1/JSD, the sculpting figures) of every approach.
+    includes the reference taggers, pretrained or ``from_scratch``; ``decorrelate="mass"``
+    adds DisCo DeepSets and scores the mass sculpting (1/JSD, the sculpting figures) of every
+    approach.
     """
     from sklearn.base import clone
 
     from .model_selection import compare
 
     _log("computing jet features, relative constituents and jet images")
-    inputs = prepare_inputs(constituents)
-    approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers)
+    with _stage("jet features, constituents, images"):
+        inputs = prepare_inputs(constituents)
+    approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers,
+                                     from_scratch=from_scratch, classes=np.unique(y))
     estimators = {name: est for name, (est, _) in approaches.items()}
     X = {name: inputs[key] for name, (_, key) in approaches.items()}
     for name, (estimator, X_extra) in (extra or {}).items():
@@ -169,12 +235,15 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
             X["DeepSets DisCo"] = X["DeepSets"]
     scoring = ("accuracy", "roc_auc", "r30", "r50", "significance")
     _log(f"comparing {len(estimators)} approaches on {len(y)} jets (held-out 30 %)")
-    result = compare(
-        estimators, X, y, test_size=0.3, scoring=scoring, random_state=random_state,
-        n_jobs=n_jobs, return_estimators=True, verbose=1, signal=signal,
-        decorrelation_target=target,
-    )
-    write_outputs(result, out, inputs=inputs, y=y, X=X, settings=settings, sample=sample)
+    with _stage(f"training and testing {len(estimators)} approaches"):
+        result = compare(
+            estimators, X, y, test_size=0.3, scoring=scoring, random_state=random_state,
+            n_jobs=n_jobs, return_estimators=True, verbose=1, signal=signal,
+            decorrelation_target=target,
+        )
+    with _stage("table, figures and report"):
+        write_outputs(result, out, inputs=inputs, y=y, X=X, settings=settings, sample=sample)
+    _log_stage_times()
     return result
 
 
@@ -206,10 +275,11 @@ def _demo(args: argparse.Namespace) -> int:
     n_jets = args.n_jets or (800 if args.quick else 10_000)
     _log(f"generating {n_jets} top and {n_jets} QCD jets (Pythia8 + FastJet; cached)")
     # Generation parallelises perfectly over processes; the sample does not depend on it.
-    sample = generate_jets(
-        processes=("top", "qcd"), n_jets=n_jets, random_state=args.random_state,
-        n_jobs=args.n_jobs or -1, progress=not args.no_progress, detector=args.detector,
-    )
+    with _stage("generating jets (or reading the cache)"):
+        sample = generate_jets(
+            processes=("top", "qcd"), n_jets=n_jets, random_state=args.random_state,
+            n_jobs=args.n_jobs or -1, progress=not args.no_progress, detector=args.detector,
+        )
     print(summarize_sample(sample.jets).to_string())
     out = Path(args.out)
     from .plotting import sample_label
@@ -217,12 +287,13 @@ def _demo(args: argparse.Namespace) -> int:
     settings = {
         "command": "demo", "n_jets_per_class": n_jets, "quick": args.quick,
         "random_state": args.random_state, "taggers": not args.no_taggers,
+        "from_scratch": args.from_scratch,
         "generator": {k: v for k, v in sample.settings.items() if _jsonable(v)},
     }
     result = run_comparison(
         sample.constituents, sample.target, quick=args.quick, random_state=args.random_state,
         n_jobs=args.n_jobs, out=out, settings=settings, sample=sample_label(sample.settings),
-        taggers=not args.no_taggers,
+        taggers=not args.no_taggers, from_scratch=args.from_scratch,
     )
     print(result.to_string())
     settings["evaluation"] = result.description
@@ -276,7 +347,7 @@ def _compare(args: argparse.Namespace) -> int:
     _log(f"read {len(labels)} jets from {path}")
     result = run_comparison(
         constituents, labels, quick=args.quick, random_state=args.random_state,
-        n_jobs=args.n_jobs, out=out, signal=args.signal,
+        n_jobs=args.n_jobs, out=out, signal=args.signal, from_scratch=args.from_scratch,
         sample=f"{path.name}: top vs QCD jets",
         settings={"command": "compare", "data": str(path), "n_jets": len(labels),
                   "quick": args.quick, "random_state": args.random_state,
@@ -457,7 +528,7 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
             constituents[rows], y, quick=args.quick, random_state=args.random_state,
             n_jobs=args.n_jobs, out=out, signal=args.signal, extra=extra,
             sample=sample, settings=settings, taggers=not args.no_taggers,
-            decorrelate=args.decorrelate,
+            from_scratch=args.from_scratch, decorrelate=args.decorrelate,
         )
     print(result.to_string())
     return 0
@@ -480,7 +551,11 @@ def positive_int(text: str) -> int:
     return value
 
 
-NO_TAGGERS_HELP = "leave out ParticleNet and ParT (the slowest approaches on a CPU)"
+NO_TAGGERS_HELP = "leave out the reference taggers (the slowest approaches on a CPU)"
+FROM_SCRATCH_HELP = (
+    "train ParticleNet and ParT from scratch instead of fine-tuning JetClass's pretrained "
+    "ParticleNet (and listing it zero-shot); default: from scratch on CUDA only"
+)
 DETECTOR_HELP = ("detector simulation of the generated jets: Delphes-like ATLAS or CMS card, "
                  "or hadron (none) (default atlas)")
 
@@ -514,6 +589,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quick", action="store_true", help="small sample, few epochs")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
+    demo.add_argument("--from-scratch", action=argparse.BooleanOptionalAction, default=None,
+                      help=FROM_SCRATCH_HELP)
     demo.add_argument("--detector", choices=("atlas", "cms", "hadron"), default="atlas",
                       help=DETECTOR_HELP)
     demo.set_defaults(func=_demo)
@@ -545,6 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "(default all)")
     cmp_.add_argument("--quick", action="store_true", help="fewer epochs")
     cmp_.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
+    cmp_.add_argument("--from-scratch", action=argparse.BooleanOptionalAction, default=None,
+                      help=FROM_SCRATCH_HELP)
     cmp_.add_argument("--decorrelate", choices=["mass"], default=None,
                       help="score the mass sculpting of every approach (1/JSD at 50%% signal "
                       "efficiency, sculpting figures) and add DeepSets trained with DisCo")

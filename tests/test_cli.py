@@ -16,6 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The background efficiency is zer
 
 APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
 TAGGERS = ["ParticleNet", "ParT"]  # left out of the demo test (--no-taggers): minutes on CI
+PRETRAINED = ["ParticleNet (JetClass, fine-tuned)", "ParticleNet (JetClass, zero-shot)"]
 
 
 def test_detector_level_is_the_default_of_demo_and_generate():
@@ -60,6 +61,7 @@ def test_demo_quick_writes_table_plots_and_settings(tmp_path, capsys):
     assert "ATLAS-like detector" in page
     printed = capsys.readouterr().out
     assert "median_mass" in printed and "DeepSets" in printed
+    assert "time per stage" in printed and "generating jets (or reading the cache)" in printed
 
 
 def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsys):
@@ -79,7 +81,8 @@ def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsy
     assert 60 < mass[frame["is_signal_new"] == 1].median() < 100
 
     out = tmp_path / "cmp"
-    assert main(["compare", str(path), "--quick", "--out", str(out), "--max-jets", "60"]) == 0
+    assert main(["compare", str(path), "--quick", "--out", str(out), "--max-jets", "60",
+                 "--from-scratch"]) == 0
     assert list(pd.read_csv(out / "comparison.csv", index_col=0).index) == APPROACHES + TAGGERS
 
 
@@ -87,13 +90,39 @@ def test_reference_taggers_in_the_standard_approaches():
     from skjet._cli import standard_approaches
     from skjet.models import ParticleNetClassifier, ParticleTransformerClassifier
 
-    approaches = standard_approaches(quick=True, random_state=0)
+    approaches = standard_approaches(quick=True, random_state=0, from_scratch=True)
     assert list(approaches) == APPROACHES + TAGGERS
     assert isinstance(approaches["ParticleNet"][0], ParticleNetClassifier)
     assert isinstance(approaches["ParT"][0], ParticleTransformerClassifier)
     assert approaches["ParT"][1] == "constituents"  # the raw constituents, as they are
     assert approaches["ParT"][0].preset == ("paper" if torch.cuda.is_available() else "small")
     assert list(standard_approaches(quick=True, random_state=0, taggers=False)) == APPROACHES
+
+
+def test_pretrained_taggers_are_the_default_on_a_cpu():
+    from skjet._cli import PRETRAINED_TAGGER, standard_approaches
+
+    cuda = torch.cuda.is_available()
+    approaches = standard_approaches(quick=True, random_state=0, classes=["qcd", "top"])
+    names = APPROACHES + (TAGGERS if cuda else PRETRAINED)
+    assert list(approaches) == names
+    if cuda:
+        return
+    tuned, key = approaches["ParticleNet (JetClass, fine-tuned)"]
+    assert key == "four_momenta" and tuned.pretrained == PRETRAINED_TAGGER
+    assert tuned.zero_shot is None and tuned.max_epochs == 1 and tuned.max_constituents == 32
+    zero_shot, key = approaches["ParticleNet (JetClass, zero-shot)"]
+    assert key == "four_momenta" and zero_shot.zero_shot == {"top": "Tbqq", "qcd": "QCD"}
+    assert tuned.head_init == {"top": "Tbqq", "qcd": "QCD"}
+    # classes other than top and QCD: no zero-shot mapping to guess
+    other = standard_approaches(quick=False, random_state=0, classes=["w", "qcd"])
+    assert list(other) == APPROACHES + PRETRAINED[:1]
+    assert other["ParticleNet (JetClass, fine-tuned)"][0].max_epochs == 1  # on a CPU
+    assert other["ParticleNet (JetClass, fine-tuned)"][0].head_init is None
+    from skjet._cli import build_parser
+
+    assert build_parser().parse_args(["demo", "--from-scratch"]).from_scratch is True
+    assert build_parser().parse_args(["demo"]).from_scratch is None
 
 
 def test_compare_hls4ml_table(tmp_path, five_class_sample):

@@ -18,6 +18,7 @@ __getattr__, __dir__, __all__ = attach(
         "fetch_hls4ml": "._hls4ml",
         "load_root": "._root",
         "load_pfnano": "._pfnano",
+        "load_jetclass": "._jetclass",
         "transform_top_tagging": "._stream",
         "partial_fit_top_tagging": "._stream",
         "iter_pfnano": "._stream",

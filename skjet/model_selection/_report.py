@@ -300,7 +300,8 @@ def comparison_figures(
                      "(kept region shaded).")
         for name, models in (result.estimators or {}).items():
             final = models[0][-1] if hasattr(models[0], "steps") else models[0]
-            if hasattr(final, "history_"):
+            # a zero-shot tagger has no epochs to plot
+            if hasattr(final, "history_") and len(final.history_):
                 fig = plot_training(final, name=name)
                 keep("training", f"history_{_slug(name)}", fig,
                      f"{name}: loss and accuracy per epoch on the training and validation "

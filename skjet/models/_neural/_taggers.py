@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ...utils._optional import import_optional
-from ...utils._sklearn_compat import Interval, StrOptions
+from ...utils._sklearn_compat import HasMethods, Interval, StrOptions
 from ._base import SHARED_PARAMS_DOC, NeuralClassifier
 from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
 from ._modules import _norm2, check_sizes, relative_coordinates
@@ -190,6 +190,34 @@ _TAGGER_PARAMS_DOC = """\
         Autocast the forward pass: float16 with a gradient scaler on CUDA, bfloat16 on CPU
         (slower than float32 on most CPUs; meant for CUDA)."""
 
+_PRETRAINED_DOC = """\
+    pretrained : str, PretrainedModel or None, default=None
+        Start from a pretrained network: a name of ``skjet.models.PRETRAINED_MODELS``
+        (``"ParticleNet-JetClass-kin"``, ``"-kinpid"``, ``"-full"``: ParticleNet trained on
+        the 100M JetClass jets) or a :class:`~skjet.models.PretrainedModel` describing a
+        checkpoint of your own (see :func:`~skjet.models.load_pretrained` for where files are
+        found). The architecture and the input features follow the checkpoint: ``preset``
+        and the size parameters must stay unset, and X must hold exactly the extra
+        per-particle features it reads, in its order. ``fit`` replaces the last layer by one
+        for your classes and trains the whole network (fine-tuning).
+    zero_shot : dict or None, default=None
+        With ``pretrained``: no training. ``{your class: checkpoint class or list of
+        them}``, e.g. ``{"top": "Tbqq", "qcd": "QCD"}``; the probability of a class is the
+        summed probability of its checkpoint classes renormalised over all mapped ones
+        (P(Tbqq) / (P(Tbqq) + P(QCD)) for top). ``fit`` only checks that y holds these
+        classes.
+    body_lr_scale : float, default=0.1
+        Fine-tuning: the pretrained layers learn at ``body_lr_scale * lr``, the new last
+        layer at ``lr``.
+    freeze_body : bool, default=False
+        Fine-tuning: train the new last layer only. The pretrained layers' batch
+        normalisation always keeps the checkpoint's statistics.
+    head_init : dict or None, default=None
+        Fine-tuning: ``{your class: checkpoint class}`` for every class of the fit, e.g.
+        ``{"top": "Tbqq", "qcd": "QCD"}``: the new last layer starts as those outputs of
+        the checkpoint's, so training starts from the zero-shot tagger. None: a random
+        start."""
+
 
 class _TaggerClassifier(ConstituentNeuralClassifier):
     """Shared input handling, presets and recipe parameters of the weaver taggers."""
@@ -199,11 +227,17 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
 
     _parameter_constraints: dict = {
         **NeuralClassifier._parameter_constraints,
-        "preset": [StrOptions({"small", "paper"})],
+        "preset": [StrOptions({"small", "paper"}), None],
         "max_constituents": [Interval(Integral, 1, None, closed="left")],
         "bucketing": [StrOptions({"inference"}), "boolean"],
         "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
         "mixed_precision": ["boolean"],
+        # a registry name, a PretrainedModel (has with_path) or a dict of its fields
+        "pretrained": [str, dict, HasMethods(["with_path"]), None],
+        "zero_shot": [dict, None],
+        "body_lr_scale": [Interval(Real, 0, None, closed="left")],
+        "freeze_body": ["boolean"],
+        "head_init": [dict, None],
     }
 
     def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
@@ -219,14 +253,181 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         index = np.argsort(key, axis=1, kind="stable")[:, :m]
         return np.ascontiguousarray(np.take_along_axis(X, index[:, :, None], axis=1))
 
+    # -- pretrained checkpoints -------------------------------------------------------------
+    _ARCHITECTURE = ""
+
+    def _pretrained_model(self):
+        """The checked description of ``pretrained``, or a ValueError saying what conflicts."""
+        from ._pretrained import describe_pretrained
+
+        name = type(self).__name__
+        model = describe_pretrained(self.pretrained)
+        if model.architecture != self._ARCHITECTURE:
+            other = "ParticleNet" if model.architecture == "ParticleNet" else "ParticleTransformer"
+            raise ValueError(
+                f"{name}: pretrained={model.name!r} is a {model.architecture}; use "
+                f"{other}Classifier(pretrained=...)."
+            )
+        given = [k for k in ("preset", *self._PRESETS["small"]) if getattr(self, k) is not None]
+        if given:
+            raise ValueError(
+                f"{name}: pretrained={model.name!r} fixes the architecture "
+                f"({dict(model.config)}); the size parameters {given} conflict with it. Leave "
+                "preset and the size parameters unset with a pretrained network."
+            )
+        return model
+
+    def validate_input(self, X, *, reset):
+        X = super().validate_input(X, reset=reset)
+        if reset and self.pretrained is not None:
+            model = self._pretrained_model()
+            expected = list(model.extra_features)
+            n_extra = X.shape[2] - 4
+            if n_extra != len(expected):
+                missing = expected[n_extra:] if n_extra < len(expected) else []
+                reads = (
+                    f"reads {len(expected)} per-particle features after (E, px, py, pz), in "
+                    f"this order: {', '.join(expected)}" if expected
+                    else "reads the four-momentum (E, px, py, pz) only"
+                )
+                problem = (
+                    f"missing: {', '.join(missing)}" if missing
+                    else f"{n_extra - len(expected)} more than it reads; pass "
+                    f"X[..., :{4 + len(expected)}] if the first ones are these"
+                )
+                raise ValueError(
+                    f"{type(self).__name__}: pretrained={model.name!r} {reads}; X has "
+                    f"{X.shape[2]} features per constituent ({problem})."
+                )
+        return X
+
+    def _build_pretrained(self, n_classes: int):
+        """The checkpoint's network with a new head of ``n_classes`` outputs (fine-tuning)."""
+        from ._pretrained import load_pretrained
+
+        model = self._pretrained_model()
+        rows = None
+        if self.head_init is not None:
+            rows = [list(model.class_names).index(self.head_init[k])
+                    for k in _sorted_keys(self.head_init)]
+        module = load_pretrained(model).replace_head(
+            n_classes, freeze_body=self.freeze_body, init_rows=rows
+        )
+        self.config_ = {"pretrained": model.name, **dict(model.config)}
+        return module
+
+    def _build_net(self, module, *args, **kwargs):
+        net = super()._build_net(module, *args, **kwargs)
+        if self.pretrained is not None and self.zero_shot is None and not self.freeze_body:
+            # the pretrained body ("net.*") learns at body_lr_scale * lr, the new head at lr;
+            # a schedule scales both groups alike
+            net.set_params(
+                optimizer__param_groups=[("net.*", {"lr": self.lr * self.body_lr_scale})]
+            )
+        return net
+
+    def _check_head_init(self, y, classes) -> None:
+        """``head_init`` maps every class of the fit onto one class of the checkpoint."""
+        name = type(self).__name__
+        if self.pretrained is None or self.zero_shot is not None:
+            raise ValueError(
+                f"{name}: head_init starts the new last layer of a fine-tuned pretrained "
+                "network from the checkpoint's; set pretrained (and no zero_shot)."
+            )
+        model = self._pretrained_model()
+        keys = _sorted_keys(self.head_init)
+        for key in keys:
+            target = self.head_init[key]
+            if not isinstance(target, str) or target not in model.class_names:
+                raise ValueError(
+                    f"{name}: head_init[{key!r}] = {target!r} is not one class of "
+                    f"{model.name!r}: {list(model.class_names)}."
+                )
+        labels = np.unique(np.asarray(classes if classes is not None else y))
+        if labels.tolist() != keys:
+            raise ValueError(
+                f"{name}: head_init maps the classes {keys}, but the fit has the classes "
+                f"{labels.tolist()}; map each of them."
+            )
+
+    def _train(self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None):
+        if self.head_init is not None and first:
+            self._check_head_init(y, classes)
+        if self.zero_shot is None:
+            return super()._train(
+                X, y, sample_weight, first=first, one_epoch=one_epoch, classes=classes
+            )
+        return self._fit_zero_shot(X, y, sample_weight, classes)
+
+    def _fit_zero_shot(self, X, y, sample_weight, classes):
+        """No training: check the labels against ``zero_shot`` and build the network whose
+        logits are the checkpoint's, grouped onto the user's classes."""
+        from sklearn.utils.multiclass import check_classification_targets
+
+        from ...utils._classes import encode_labels
+        from .._validation import check_classifier_weights
+        from ._pretrained import ZeroShotHead, load_pretrained
+
+        name = type(self).__name__
+        if self.pretrained is None:
+            raise ValueError(
+                f"{name}: zero_shot maps the classes of a pretrained network onto yours; "
+                "set pretrained as well."
+            )
+        model = self._pretrained_model()
+        keys = np.unique(np.asarray(list(self.zero_shot)))
+        groups, seen = [], {}
+        for key in keys:
+            targets = self.zero_shot[key.item() if hasattr(key, "item") else key]
+            targets = [targets] if isinstance(targets, str) else list(targets)
+            unknown = [t for t in targets if t not in model.class_names]
+            if unknown or not targets:
+                raise ValueError(
+                    f"{name}: zero_shot[{key!r}] = {targets!r}: {unknown or 'no classes'}; "
+                    f"the classes of {model.name!r} are {list(model.class_names)}."
+                )
+            for t in targets:
+                if t in seen:
+                    raise ValueError(
+                        f"{name}: zero_shot maps {t!r} onto both {seen[t]!r} and {key!r}."
+                    )
+                seen[t] = key
+            groups.append([list(model.class_names).index(t) for t in targets])
+        if len(keys) < 2:
+            raise ValueError(f"{name}: zero_shot needs at least 2 classes, got {self.zero_shot!r}.")
+        if classes is not None and not np.array_equal(np.unique(classes), keys):
+            raise ValueError(
+                f"{name}: classes={list(classes)} differ from the classes of zero_shot, "
+                f"{keys.tolist()}."
+            )
+        X, y = self._validate_X_y(X, y, reset=True)
+        check_classification_targets(y)
+        encode_labels(y, keys, estimator=self, known="in zero_shot")
+        check_classifier_weights(sample_weight, X, self)
+        device = self._device()
+        module = load_pretrained(model)
+        module.head = ZeroShotHead(groups)
+        self.config_ = {"pretrained": model.name, "zero_shot": dict(self.zero_shot),
+                        **dict(model.config)}
+        self.classes_ = keys
+        net = self._build_net(module.eval(), self._optimizer_class(), device, 0, [], None)
+        self.net_ = net.initialize()
+        self.net_.module_.eval()
+        return self
+
     def _config(self) -> dict:
         """The preset's sizes with every parameter that is not None put over them."""
-        config = dict(self._PRESETS[self.preset])
+        config = dict(self._PRESETS[self.preset or "small"])
         for key in config:
             value = getattr(self, key)
             if value is not None:
                 config[key] = value
         return config
+
+
+def _sorted_keys(mapping: dict) -> list:
+    """The keys of a class mapping in the order of ``classes_`` (sorted)."""
+    return np.unique(np.asarray(list(mapping))).tolist()
 
 
 def _tagger_init(self, kwargs: dict) -> None:
@@ -260,7 +461,8 @@ class ParticleNetClassifier(_TaggerClassifier):
 
     Parameters
     ----------
-    preset : {{"small", "paper"}}, default="small"
+    preset : {{"small", "paper"}} or None, default=None
+        None is "small" (or the checkpoint's sizes with ``pretrained``).
         "paper": the published top-tagging ParticleNet (k=16, EdgeConv channels
         (64, 64, 64), (128, 128, 128), (256, 256, 256), a 256-unit dense layer with dropout
         0.1). "small": ParticleNet-Lite (k=7, channels (32, 32, 32), (64, 64, 64), 128
@@ -274,6 +476,7 @@ class ParticleNetClassifier(_TaggerClassifier):
         Units of the dense layer.
     fc_dropout : float, default=None
         Dropout after the dense layer.
+{_PRETRAINED_DOC}
 {_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
 {_SHARED_DOC}
 
@@ -301,6 +504,7 @@ class ParticleNetClassifier(_TaggerClassifier):
     (40, 2)
     """
 
+    _ARCHITECTURE = "ParticleNet"
     _PRESETS = {
         "small": dict(k=7, conv_channels=((32, 32, 32), (64, 64, 64)), fc_size=128,
                       fc_dropout=0.1),
@@ -318,8 +522,13 @@ class ParticleNetClassifier(_TaggerClassifier):
 
     def __init__(
         self,
-        preset="small",
+        preset=None,
         *,
+        pretrained=None,
+        zero_shot=None,
+        body_lr_scale=0.1,
+        freeze_body=False,
+        head_init=None,
         k=None,
         conv_channels=None,
         fc_size=None,
@@ -351,6 +560,8 @@ class ParticleNetClassifier(_TaggerClassifier):
         _tagger_init(self, locals())
 
     def build_module(self, X, n_classes):
+        if self.pretrained is not None:
+            return self._build_pretrained(n_classes)
         config = self._config()
         channels = config["conv_channels"]
         try:
@@ -387,7 +598,8 @@ class ParticleTransformerClassifier(_TaggerClassifier):
 
     Parameters
     ----------
-    preset : {{"small", "paper"}}, default="small"
+    preset : {{"small", "paper"}} or None, default=None
+        None is "small" (or the checkpoint's sizes with ``pretrained``).
         "paper": the published top-tagging ParT (particle embedding (128, 512, 128), pair
         embedding (64, 64, 64), 8 heads, 8 particle-attention and 2 class-attention
         blocks, dropout 0.1). "small": embedding (64, 64), pair embedding (32, 32), 4
@@ -405,6 +617,7 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         Class-attention blocks.
     dropout : float, default=None
         Dropout in the particle-attention blocks.
+{_PRETRAINED_DOC}
 {_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
 {_SHARED_DOC}
 
@@ -433,6 +646,7 @@ class ParticleTransformerClassifier(_TaggerClassifier):
     (40, 2)
     """
 
+    _ARCHITECTURE = "ParticleTransformer"
     _PRESETS = {
         "small": dict(embed_dims=(64, 64), pair_embed_dims=(32, 32), num_heads=4,
                       num_layers=2, num_cls_layers=1, dropout=0.1),
@@ -452,8 +666,13 @@ class ParticleTransformerClassifier(_TaggerClassifier):
 
     def __init__(
         self,
-        preset="small",
+        preset=None,
         *,
+        pretrained=None,
+        zero_shot=None,
+        body_lr_scale=0.1,
+        freeze_body=False,
+        head_init=None,
         embed_dims=None,
         pair_embed_dims=None,
         num_heads=None,
@@ -487,6 +706,8 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         _tagger_init(self, locals())
 
     def build_module(self, X, n_classes):
+        if self.pretrained is not None:
+            return self._build_pretrained(n_classes)
         config = self._config()
         config["embed_dims"] = check_sizes(config["embed_dims"], "embed_dims", allow_empty=False)
         config["pair_embed_dims"] = check_sizes(
