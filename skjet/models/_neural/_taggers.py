@@ -350,12 +350,15 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
                 f"{labels.tolist()}; map each of them."
             )
 
-    def _train(self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None):
+    def _train(
+        self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None, target=None
+    ):
         if self.head_init is not None and first:
             self._check_head_init(y, classes)
         if self.zero_shot is None:
             return super()._train(
-                X, y, sample_weight, first=first, one_epoch=one_epoch, classes=classes
+                X, y, sample_weight, first=first, one_epoch=one_epoch, classes=classes,
+                target=target,
             )
         return self._fit_zero_shot(X, y, sample_weight, classes)
 
@@ -373,6 +376,12 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
             raise ValueError(
                 f"{name}: zero_shot maps the classes of a pretrained network onto yours; "
                 "set pretrained as well."
+            )
+        if self.decorrelation is not None:
+            raise ValueError(
+                f"{name}: a zero-shot tagger is not trained, so decorrelation="
+                f"{self.decorrelation!r} cannot act on it; fine-tune (zero_shot=None) to "
+                "decorrelate, or decorrelate its score afterwards (DesignedDecorrelatedTagger)."
             )
         model = self._pretrained_model()
         keys = np.unique(np.asarray(list(self.zero_shot)))

@@ -127,6 +127,19 @@ def test_zero_shot_fit_only_checks_the_labels(jetclass, data):
                                rtol=1e-5)
 
 
+def test_zero_shot_refuses_decorrelation_and_fine_tuning_takes_it(jetclass, top_qcd):
+    X, y = top_qcd
+    with pytest.raises(ValueError, match="zero-shot tagger is not trained.*decorrelation"):
+        ParticleNetClassifier(pretrained=KIN, zero_shot=TOP_QCD, decorrelation="disco").fit(X, y)
+    # fine-tuning goes through the same training path as from scratch, DisCo term included
+    clf = ParticleNetClassifier(
+        pretrained=KIN, head_init=TOP_QCD, decorrelation="disco", max_epochs=1,
+        batch_size=128, train_split=None, random_state=0,
+    ).fit(X[:200], y[:200], decorrelation_target=np.linspace(20.0, 250.0, 200))
+    assert np.isfinite(clf.history_["train_disco"].iloc[-1])
+    assert clf.predict_proba(X[200:]).shape == (100, 2)
+
+
 def test_damaged_or_wrong_file_is_refused_naming_file_and_hashes(jetclass, tmp_path, data,
                                                                  monkeypatch):
     model = PRETRAINED_MODELS[KIN]
