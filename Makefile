@@ -45,8 +45,12 @@ test-oldest: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
 		$(OLDEST_VENV)/bin/python -m pytest $(PYTEST_ARGS) -p no:cacheprovider tests/test_common.py
 
+# The demo fine-tunes JetClass's ParticleNet; it downloads the checkpoint once. Machines
+# without internet keep the checkpoints beside the clone, as the tests read them.
+PRETRAINED_DIR := $(wildcard ../shared/data/pretrained)
 demo: install
-	$(PY) -m skjet demo
+	$(if $(PRETRAINED_DIR),SKJET_PRETRAINED_DIR="$${SKJET_PRETRAINED_DIR:-$(abspath $(PRETRAINED_DIR))}") \
+		$(PY) -m skjet demo
 
 lint: install
 	$(VENV)/bin/ruff check skjet tests benchmarks examples

@@ -216,12 +216,21 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
 
     from .model_selection import compare
 
-    _log("computing jet features, relative constituents and jet images")
-    with _stage("jet features, constituents, images"):
-        inputs = prepare_inputs(constituents)
     approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers,
                                      from_scratch=from_scratch, classes=np.unique(y))
     estimators = {name: est for name, (est, _) in approaches.items()}
+    # Fetch (or find) the checkpoints before any training: a missing file fails in a second,
+    # not after minutes of training the other approaches.
+    checkpoints = {getattr(est, "pretrained", None) for est in estimators.values()} - {None}
+    if checkpoints:
+        from .models import load_pretrained
+
+        with _stage("pretrained checkpoints (downloaded once)"):
+            for checkpoint in checkpoints:
+                load_pretrained(checkpoint)
+    _log("computing jet features, relative constituents and jet images")
+    with _stage("jet features, constituents, images"):
+        inputs = prepare_inputs(constituents)
     X = {name: inputs[key] for name, (_, key) in approaches.items()}
     for name, (estimator, X_extra) in (extra or {}).items():
         estimators[name], X[name] = estimator, X_extra

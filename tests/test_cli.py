@@ -28,6 +28,31 @@ def test_detector_level_is_the_default_of_demo_and_generate():
         assert parser.parse_args([command, "--detector", "hadron"]).detector == "hadron"
 
 
+def test_a_missing_checkpoint_fails_before_any_training(tmp_path, monkeypatch):
+    import skjet.datasets._download as download_module
+    import skjet.model_selection as model_selection
+    from skjet._cli import run_comparison
+    from skjet.utils.estimator_checks import make_constituents
+
+    if torch.cuda.is_available():
+        pytest.skip("on CUDA the demo trains the taggers from scratch: no checkpoint to fetch")
+
+    def no_network(url, *args, **kwargs):
+        raise OSError(f"Could not download {url}: no network in this test")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("compare ran although the checkpoint is missing")
+
+    monkeypatch.setenv("SKJET_PRETRAINED_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("SKJET_DATA_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(download_module, "download", no_network)
+    monkeypatch.setattr(model_selection, "compare", no_training)
+    X, _ = make_constituents(n_jets=20, n_slots=10)
+    y = np.where(np.arange(20) % 2, "top", "qcd")
+    with pytest.raises(OSError, match="ParticleNet_kin.pt.*SKJET_PRETRAINED_DIR"):
+        run_comparison(X, y, quick=True, random_state=0, n_jobs=1, out=tmp_path / "out")
+
+
 def test_demo_quick_writes_table_plots_and_settings(tmp_path, capsys):
     # The demo generates its detector-level (ATLAS-like) sample, cached for the next run.
     out = tmp_path / "demo"
