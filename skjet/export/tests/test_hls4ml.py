@@ -88,7 +88,8 @@ def small_pipeline():
 def test_bad_precision_is_refused_before_compiling(small_pipeline):
     with pytest.raises(ValueError, match="precision must be an HLS fixed-point type"):
         HLS4MLClassifier(small_pipeline, precision="float16").fit()
-    with pytest.raises(ValueError, match="reuse_factor must be a positive int"):
+    with pytest.raises(ValueError, match=r"'reuse_factor' parameter .* must be an int in the "
+                       r"range \[1, inf\)\. Got 0"):
         HLS4MLClassifier(small_pipeline, reuse_factor=0).fit()
 
 
