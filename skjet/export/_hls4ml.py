@@ -31,7 +31,7 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, Stan
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import import_optional
-from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
 
 _PRECISION = re.compile(r"^ap_u?fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(,[^<>]*)?>$")
 
@@ -475,6 +475,18 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _settings(*names: str) -> dict:
+    """HLS4MLClassifier's constraints of ``names``, for the functions that build one."""
+    return {name: HLS4MLClassifier._parameter_constraints[name] for name in names}
+
+
+@validate_params(
+    {
+        "fitted_pipeline": [Pipeline],
+        **_settings("precision", "reuse_factor", "output_dir", "input_precision", "backend"),
+    },
+    prefer_skip_nested_validation=True,
+)
 def to_hls4ml(
     fitted_pipeline,
     precision: str = "ap_fixed<16,6>",
@@ -583,6 +595,14 @@ def _scores(y, proba, classes, signal) -> tuple[float, float]:
     return float(accuracy), float(auc)
 
 
+@validate_params(
+    {
+        "fitted_pipeline": [Pipeline],
+        "integer_bits": [Interval(Integral, None, None, closed="neither")],
+        **_settings("reuse_factor", "input_precision", "backend"),
+    },
+    prefer_skip_nested_validation=True,
+)
 def precision_scan(
     fitted_pipeline,
     X,

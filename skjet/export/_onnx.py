@@ -17,7 +17,9 @@ Pipeline and each step adds its nodes to the same graph:
 from __future__ import annotations
 
 import copy
+import os
 import warnings
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import import_optional
+from ..utils._sklearn_compat import Interval, validate_params
 from ._skl2onnx_compat import has_converter, xgboost_converter
 
 # ONNX operator set of the graphs (torch's exporter and skl2onnx both produce it).
@@ -842,6 +845,15 @@ def _input_shape(steps, X: np.ndarray) -> list:
     return dims
 
 
+@validate_params(
+    {
+        "path": [str, os.PathLike, None],
+        "check": ["boolean"],
+        "atol": [Interval(Real, 0, None, closed="left")],
+        "name": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def to_onnx(
     fitted,
     X_example,
