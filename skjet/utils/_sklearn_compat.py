@@ -16,6 +16,9 @@ so it would not spare this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.metrics._scorer import _BaseScorer
@@ -28,8 +31,10 @@ from sklearn.utils._param_validation import (
     StrOptions,
     generate_invalid_param_val,
     make_constraint,
-    validate_params,
 )
+from sklearn.utils._param_validation import validate_params as _validate_params
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class NumberInterval(Interval):
@@ -41,6 +46,17 @@ class NumberInterval(Interval):
 
     def is_satisfied_by(self, val) -> bool:
         return not isinstance(val, bool | np.bool_) and super().is_satisfied_by(val)
+
+
+def validate_params(
+    parameter_constraints: dict[str, Any], *, prefer_skip_nested_validation: bool
+) -> Callable[[_F], _F]:
+    """scikit-learn's ``validate_params``, typed so that a decorated function keeps its
+    signature for type checkers (scikit-learn's decorator is unannotated: they would see
+    ``Any``)."""
+    return _validate_params(
+        parameter_constraints, prefer_skip_nested_validation=prefer_skip_nested_validation
+    )
 
 
 __all__ = [
