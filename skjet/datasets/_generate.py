@@ -31,6 +31,7 @@ from sklearn.utils import Bunch, check_random_state
 from ..utils import n_constituents
 from ..utils._optional import import_optional
 from ..utils._sklearn_compat import NumberInterval, validate_params
+from ..utils._typing import DatasetReturn
 from ._base import atomic_path, get_data_home
 from ._detector import PARTICLE_FEATURES, resolve_detector
 from ._pythia import _JET_COLUMNS, _generate_chunk, _pythia_settings
@@ -288,7 +289,7 @@ def generate_jets(
     cache: bool = True,
     data_home: str | os.PathLike | None = None,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Generate labelled jets with Pythia8, a fast detector simulation and FastJet.
 
     Events of each process are generated with Pythia8 in proton-proton collisions,

@@ -29,6 +29,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._typing import DatasetReturn
 from ._base import atomic_path
 from ._files import restored_on_error
 from ._top_tagging import DEFAULT_CHUNK_SIZE, TARGET_NAMES, _check_chunk_size, _Reader
@@ -247,7 +248,7 @@ def transform_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Transform the jets of a Top Quark Tagging layout file, chunk by chunk.
 
     Streams the constituents ``chunk_size`` jets at a time (as

@@ -21,14 +21,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
 from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
-from ..utils._typing import ArrayLike
+from ..utils._typing import ArrayLike, DatasetReturn
 from ..utils._validation import check_float32_range, is_finite
 from ._base import atomic_path, get_data_home
 from ._download import download, read_json, zenodo_file_info
@@ -378,7 +377,7 @@ def load_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Load jets from a file in the Top Quark Tagging Reference Dataset layout.
 
     Reads the constituent columns ``E_i, PX_i, PY_i, PZ_i`` straight into a
@@ -669,7 +668,7 @@ def fetch_top_tagging(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     return_X_y: bool = False,
     progress: bool = True,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Download (once) and load a subset of the Top Quark Tagging Reference Dataset.
 
     The files come from Zenodo record 2603256 (1.2M training, 400k validation and 400k
