@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
+from ..utils._sklearn_compat import NumberInterval, StrOptions, validate_params
 from ..utils._typing import ArrayLike, DatasetReturn
 from ..utils._validation import check_float32_range, is_finite
 from ._base import atomic_path, get_data_home
@@ -532,6 +534,10 @@ def _flat_constituents(X) -> np.ndarray:
     return X
 
 
+@validate_params(
+    {"key": [str], "complevel": [NumberInterval(Integral, 0, 9, closed="both")]},
+    prefer_skip_nested_validation=True,
+)
 def save_top_tagging(
     path: str | os.PathLike,
     X: ArrayLike,
@@ -586,8 +592,6 @@ def save_top_tagging(
     import tables
 
     chunk_size = _check_chunk_size(chunk_size)
-    if not isinstance(complevel, int | np.integer) or not 0 <= complevel <= 9:
-        raise ValueError(f"complevel must be an integer from 0 to 9, got {complevel!r}.")
     X = _flat_constituents(X)
     n, m = X.shape[:2]
     labels = _encode_labels(y, n)
@@ -658,6 +662,16 @@ def save_top_tagging(
                 full[int_node][a:b] = np.column_stack([ttv[a:b], labels[a:b]])
 
 
+@validate_params(
+    {
+        "subset": [StrOptions(set(SUBSETS))],
+        "data_home": [str, os.PathLike, None],
+        "download_if_missing": ["boolean"],
+        "return_X_y": ["boolean"],
+        "progress": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_top_tagging(
     subset: str = "train",
     data_home: str | os.PathLike | None = None,
@@ -698,8 +712,6 @@ def fetch_top_tagging(
     >>> jets.constituents.shape  # doctest: +SKIP
     (1000, 200, 4)
     """
-    if subset not in SUBSETS:
-        raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}.")
     filename = f"{subset}.h5"
     path = get_data_home(data_home) / "top_tagging" / filename
     if not path.is_file():

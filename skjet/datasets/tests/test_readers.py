@@ -430,7 +430,7 @@ def test_fetch_top_tagging_with_fake_zenodo(tmp_path, rng, monkeypatch):
     # cached: served file gone, still loads
     (served / "val.h5").unlink()
     assert fetch_top_tagging("val", data_home=home, return_X_y=True)[0].shape == (20, 200, 4)
-    with pytest.raises(ValueError, match="subset must be one of"):
+    with pytest.raises(ValueError, match=r"'subset' parameter of fetch_top_tagging must be a str among"):
         fetch_top_tagging("training", data_home=home)
 
 
