@@ -777,8 +777,10 @@ def test_root_errors(written_root, tmp_path):
         load_root(written_root, "events", stack=["Jet_pt", "Lep_pt"])
     with pytest.raises(ValueError, match=r"stack needs jagged branches; \['met'\]"):
         load_root(written_root, "events", stack=["met", "Jet_pt"])
-    with pytest.raises(ValueError, match="max_constituents must be a positive integer"):
-        load_root(written_root, "events", max_constituents=0)
+    for bad in (0, True):  # a bool is no number of constituents
+        with pytest.raises(ValueError, match=r"'max_constituents' parameter of load_root must "
+                           r"be an int in the range \[1, inf\) or None"):
+            load_root(written_root, "events", max_constituents=bad)
     with pytest.raises(TypeError, match="list of branch names"):
         load_root(written_root, "events", branches="met")
     with pytest.raises(ValueError, match=r"events.root:events: stack names a branch twice"):
