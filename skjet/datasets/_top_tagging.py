@@ -350,10 +350,8 @@ class _Reader:
         self.close()
 
 
-def _check_chunk_size(chunk_size) -> int:
-    if not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
-    return int(chunk_size)
+# The chunk_size constraint of every function that reads or writes chunk by chunk.
+CHUNK_SIZE = NumberInterval(Integral, 1, None, closed="left")
 
 
 def _bunch(reader: _Reader, out: dict[str, np.ndarray]) -> Bunch:
@@ -370,6 +368,7 @@ def _bunch(reader: _Reader, out: dict[str, np.ndarray]) -> Bunch:
     )
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def load_top_tagging(
     path: str | os.PathLike,
     start: int | None = None,
@@ -442,7 +441,7 @@ def load_top_tagging(
     >>> jets.constituents.shape, jets.target.tolist(), jets.target_names[jets.target].tolist()
     ((3, 200, 4), [1, 0, 1], ['top', 'qcd', 'top'])
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
         hi = max(hi, lo)
@@ -455,6 +454,7 @@ def load_top_tagging(
     return bunch
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def iter_top_tagging(
     path: str | os.PathLike,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -478,7 +478,7 @@ def iter_top_tagging(
     >>> [X.shape[0] for X, y in iter_top_tagging(path, chunk_size=2)]
     [2, 2, 1]
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
         for _, _, X, y in reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan):
@@ -535,7 +535,11 @@ def _flat_constituents(X) -> np.ndarray:
 
 
 @validate_params(
-    {"key": [str], "complevel": [NumberInterval(Integral, 0, 9, closed="both")]},
+    {
+        "key": [str],
+        "chunk_size": [CHUNK_SIZE],
+        "complevel": [NumberInterval(Integral, 0, 9, closed="both")],
+    },
     prefer_skip_nested_validation=True,
 )
 def save_top_tagging(
@@ -591,7 +595,7 @@ def save_top_tagging(
     """
     import tables
 
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     X = _flat_constituents(X)
     n, m = X.shape[:2]
     labels = _encode_labels(y, n)
@@ -665,6 +669,7 @@ def save_top_tagging(
 @validate_params(
     {
         "subset": [StrOptions(set(SUBSETS))],
+        "chunk_size": [CHUNK_SIZE],
         "data_home": [str, os.PathLike, None],
         "download_if_missing": ["boolean"],
         "return_X_y": ["boolean"],

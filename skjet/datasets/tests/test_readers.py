@@ -284,7 +284,7 @@ def test_series_under_key_rejected(tmp_path):
 
 @pytest.mark.parametrize("chunk_size", [0, -1, 2.5, "10"])
 def test_bad_chunk_size(public_file, chunk_size):
-    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'chunk_size' parameter of \w+ must be an int in the range \[1, inf\)"):
         load_top_tagging(public_file[0], chunk_size=chunk_size)
 
 
