@@ -32,7 +32,8 @@ NOT_CHECKED = {
         "frozen like sklearn.frozen.FrozenEstimator: built from a fitted pipeline, clone "
         "returns the same object and fit compiles the given network once without learning "
         "from X, while every common check fits on data of its own; clone, fit, classes_, "
-        "predict_proba and compare() are tested in skjet/export/tests/test_hls4ml.py"
+        "predict_proba and compare() are tested in skjet/export/tests/test_hls4ml.py, its "
+        "parameter validation in test_param_validation_of_hls4ml_classifier below"
     ),
 }
 
@@ -64,7 +65,6 @@ def test_constituent_estimator(estimator, check):
     check(estimator)
 
 
-# Estimators that do not declare _parameter_constraints yet, with the reason.
 # Estimators still without _parameter_constraints, with the reason (none today).
 MISSING_PARAMETER_CONSTRAINTS: dict[str, str] = {}
 
@@ -82,6 +82,20 @@ def test_param_validation(estimator):
     kind = None if takes_2d(estimator) else INPUT_KINDS.get(type(estimator).__name__, "constituents")
     X, y = make_check_input(estimator, kind)
     check_param_validation(type(estimator).__name__, estimator, X, y)
+
+
+def test_param_validation_of_hls4ml_classifier():
+    """HLS4MLClassifier, frozen and so outside the checks above, refuses invalid parameters
+    through its constraints too, before hls4ml or the C++ compiler are needed."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from skjet.export import HLS4MLClassifier
+    from skjet.models import MLPClassifier
+
+    X, y = make_check_input(None)
+    pipeline = make_pipeline(StandardScaler(), MLPClassifier((4,), max_epochs=1)).fit(X, y)
+    check_param_validation("HLS4MLClassifier", HLS4MLClassifier(pipeline), X, y)
 
 
 def test_missing_parameter_constraints_name_known_estimators():

@@ -30,6 +30,8 @@ from sklearn.utils import Bunch, check_random_state
 
 from ..utils import n_constituents
 from ..utils._optional import import_optional
+from ..utils._sklearn_compat import NumberInterval, validate_params
+from ..utils._typing import DatasetReturn
 from ._base import atomic_path, get_data_home
 from ._detector import PARTICLE_FEATURES, resolve_detector
 from ._pythia import _JET_COLUMNS, _generate_chunk, _pythia_settings
@@ -59,7 +61,7 @@ def _chunk_seed(entropy: int, process: str, chunk: int) -> int:
     return int(state[0]) % _SEED_MAX + 1
 
 
-def _check_args(processes, n_jets, pt_range, eta_max, radius, max_constituents, sqrt_s):
+def _check_args(processes, n_jets, pt_range, sqrt_s):
     if isinstance(processes, str):
         processes = (processes,)
     processes = tuple(processes)
@@ -96,8 +98,6 @@ def _check_args(processes, n_jets, pt_range, eta_max, radius, max_constituents, 
         n = _count(n_jets, "n_jets")
         counts = dict.fromkeys(processes, n)
 
-    if not isinstance(sqrt_s, numbers.Real) or not np.isfinite(sqrt_s) or sqrt_s <= 0:
-        raise ValueError(f"sqrt_s must be a positive number of GeV, got {sqrt_s!r}.")
     try:
         lo, hi = (float(v) for v in pt_range)
     except (TypeError, ValueError):
@@ -112,10 +112,6 @@ def _check_args(processes, n_jets, pt_range, eta_max, radius, max_constituents, 
         raise ValueError(
             f"pt_range starts at {lo} GeV, beyond the kinematic limit sqrt_s / 2 = {sqrt_s / 2} GeV."
         )
-    for value, what in ((eta_max, "eta_max"), (radius, "radius")):
-        if not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{what} must be a positive number, got {value!r}.")
-    _count(max_constituents, "max_constituents")
     return processes, counts, (lo, hi)
 
 
@@ -254,6 +250,28 @@ def _advance(bar, done: dict, name: str, n: int) -> None:
         bar.update(n)
 
 
+_POSITIVE = NumberInterval(numbers.Real, 0, None, closed="neither")  # finite too
+
+
+@validate_params(
+    {
+        "eta_max": [_POSITIVE],
+        "radius": [_POSITIVE],
+        "max_constituents": [NumberInterval(numbers.Integral, 1, None, closed="left")],
+        "sqrt_s": [_POSITIVE],
+        "particle_id": ["boolean"],
+        "random_state": ["random_state"],
+        "n_jobs": [
+            NumberInterval(numbers.Integral, None, -1, closed="right"),
+            NumberInterval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
+        "progress": ["boolean"],
+        "cache": ["boolean"],
+        "data_home": [str, os.PathLike, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def generate_jets(
     processes: Sequence[str] | str = ("top", "qcd"),
     n_jets: int | Mapping[str, int] = 1000,
@@ -271,7 +289,7 @@ def generate_jets(
     cache: bool = True,
     data_home: str | os.PathLike | None = None,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Generate labelled jets with Pythia8, a fast detector simulation and FastJet.
 
     Events of each process are generated with Pythia8 in proton-proton collisions,
@@ -404,25 +422,15 @@ def generate_jets(
     >>> data.constituents.shape, list(data.feature_names[4:])  # doctest: +SKIP
     ((200, 200, 10), ['charge', 'is_charged_hadron', 'is_neutral_hadron', 'is_photon', 'is_electron', 'is_muon'])
     """
-    processes, counts, pt_range = _check_args(
-        processes, n_jets, pt_range, eta_max, radius, max_constituents, sqrt_s
-    )
+    processes, counts, pt_range = _check_args(processes, n_jets, pt_range, sqrt_s)
     detector = resolve_detector(detector)
-    if not isinstance(particle_id, bool | np.bool_):
-        raise ValueError(f"particle_id must be True or False, got {particle_id!r}.")
     particle_id = bool(particle_id)
-    if n_jobs is not None and (
-        isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0
-    ):
-        raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}.")
     # Fail early, before any worker starts, when the extra is missing.
     import_optional("pythia8mc", purpose="generate_jets")
     import_optional("fastjet", purpose="generate_jets")
 
     reproducible = isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
     if reproducible:
-        if random_state < 0:
-            raise ValueError(f"random_state must be non-negative, got {random_state}.")
         entropy = int(random_state)
     else:
         entropy = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

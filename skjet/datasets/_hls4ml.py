@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +11,7 @@ from numpy.typing import DTypeLike
 from sklearn.utils import Bunch
 
 from ..features._substructure import HLS4ML_FEATURES
+from ..utils._typing import DatasetReturn
 from ..utils._validation import is_finite
 from ._base import get_data_home
 from ._files import reading
@@ -136,7 +136,7 @@ def load_hls4ml(
     *,
     dtype: DTypeLike = np.float64,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Load the hls4ml jet table (16 high-level features, classes g, q, t, w, z).
 
     Parameters
@@ -202,7 +202,7 @@ def fetch_hls4ml(
     *,
     dtype: DTypeLike = np.float64,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Download (once) the hls4ml jet table from OpenML (id 42468) and load it.
 
     Uses :func:`sklearn.datasets.fetch_openml`, which caches the ARFF under

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -402,7 +403,8 @@ def _bunch(parts: list[dict], files: list[Path], spec: Bunch) -> Bunch:
 
 
 def load_pfnano(
-    paths: str | os.PathLike | Sequence[str | os.PathLike] | Mapping[str | os.PathLike, object],
+    # Mapping[Any, ...]: its key type is invariant, so a dict keyed by Path would not match
+    paths: str | os.PathLike | Sequence[str | os.PathLike] | Mapping[Any, object],
     tree: str = "Events",
     *,
     jets: str = "FatJet",

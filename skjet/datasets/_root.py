@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from ..utils._coordinates import _to_cartesian_inplace, check_coordinates
+from ..utils._sklearn_compat import NumberInterval, validate_params
 from ..utils._validation import is_finite
 from ._files import reads_file
 
@@ -110,6 +112,10 @@ def _check_finite(path, tree, name, values) -> None:
 
 
 @reads_file("ROOT")
+@validate_params(
+    {"max_constituents": [NumberInterval(Integral, 1, None, closed="left"), None]},
+    prefer_skip_nested_validation=True,
+)
 def load_root(
     path: str | os.PathLike,
     tree: str,
@@ -200,10 +206,6 @@ def load_root(
     import awkward as ak
 
     path = Path(path)
-    if max_constituents is not None and (
-        not isinstance(max_constituents, int | np.integer) or max_constituents < 1
-    ):
-        raise ValueError(f"max_constituents must be a positive integer, got {max_constituents!r}.")
     if isinstance(branches, str) or isinstance(stack, str):
         raise TypeError("branches and stack take a list of branch names, not a single string.")
     stack = list(stack) if stack is not None else []

@@ -29,9 +29,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._sklearn_compat import validate_params
+from ..utils._typing import DatasetReturn
 from ._base import atomic_path
 from ._files import restored_on_error
-from ._top_tagging import DEFAULT_CHUNK_SIZE, TARGET_NAMES, _check_chunk_size, _Reader
+from ._top_tagging import CHUNK_SIZE, DEFAULT_CHUNK_SIZE, TARGET_NAMES, _Reader
 
 
 def _learns_nothing(transformer) -> bool:
@@ -236,6 +238,7 @@ class _Output:
         return self.array
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def transform_top_tagging(
     path: str | os.PathLike,
     transformer: Any,
@@ -247,7 +250,7 @@ def transform_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Transform the jets of a Top Quark Tagging layout file, chunk by chunk.
 
     Streams the constituents ``chunk_size`` jets at a time (as
@@ -332,7 +335,7 @@ def transform_top_tagging(
     >>> jets.target.tolist()
     [0, 1, 0, 1, 1]
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     if transformer is None or not hasattr(transformer, "transform"):
         raise TypeError(
             f"transformer must have a transform method, got {type(transformer).__name__}."
@@ -385,6 +388,7 @@ def transform_top_tagging(
     )
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def partial_fit_top_tagging(
     estimator: Any,
     path: str | os.PathLike,
@@ -483,7 +487,7 @@ def partial_fit_top_tagging(
     >>> clf.classes_.tolist()
     [0, 1]
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     _check_partial_fit(estimator, epochs, "partial_fit_top_tagging")
     transform = _ChunkTransform(transformer, "partial_fit_top_tagging")
 
@@ -517,13 +521,14 @@ DEFAULT_ROOT_CHUNK_SIZE = 10_000
 def _root_stream(paths, tree, chunk_size, entry_start, entry_stop, options):
     from . import _pfnano
 
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     spec = _pfnano._spec(tree, **options)
     files, file_labels = _pfnano._files(paths, spec)
     keys = _pfnano._plan(files, tree, chunk_size, entry_start, entry_stop)
     return spec, files, file_labels, keys
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def iter_pfnano(
     paths,
     tree: str = "Events",
@@ -591,6 +596,7 @@ def iter_pfnano(
             yield bunch
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def partial_fit_pfnano(
     estimator,
     paths,

@@ -20,15 +20,16 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
 from ..preprocessing._reshape import FOUR_MOMENTUM_NAMES
-from ..utils._typing import ArrayLike
+from ..utils._sklearn_compat import NumberInterval, StrOptions, validate_params
+from ..utils._typing import ArrayLike, DatasetReturn
 from ..utils._validation import check_float32_range, is_finite
 from ._base import atomic_path, get_data_home
 from ._download import download, read_json, zenodo_file_info
@@ -349,10 +350,8 @@ class _Reader:
         self.close()
 
 
-def _check_chunk_size(chunk_size) -> int:
-    if not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
-    return int(chunk_size)
+# The chunk_size constraint of every function that reads or writes chunk by chunk.
+CHUNK_SIZE = NumberInterval(Integral, 1, None, closed="left")
 
 
 def _bunch(reader: _Reader, out: dict[str, np.ndarray]) -> Bunch:
@@ -369,6 +368,7 @@ def _bunch(reader: _Reader, out: dict[str, np.ndarray]) -> Bunch:
     )
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def load_top_tagging(
     path: str | os.PathLike,
     start: int | None = None,
@@ -378,7 +378,7 @@ def load_top_tagging(
     key: str = "table",
     allow_nan: bool = False,
     return_X_y: bool = False,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Load jets from a file in the Top Quark Tagging Reference Dataset layout.
 
     Reads the constituent columns ``E_i, PX_i, PY_i, PZ_i`` straight into a
@@ -441,7 +441,7 @@ def load_top_tagging(
     >>> jets.constituents.shape, jets.target.tolist(), jets.target_names[jets.target].tolist()
     ((3, 200, 4), [1, 0, 1], ['top', 'qcd', 'top'])
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
         hi = max(hi, lo)
@@ -454,6 +454,7 @@ def load_top_tagging(
     return bunch
 
 
+@validate_params({"chunk_size": [CHUNK_SIZE]}, prefer_skip_nested_validation=True)
 def iter_top_tagging(
     path: str | os.PathLike,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
@@ -477,7 +478,7 @@ def iter_top_tagging(
     >>> [X.shape[0] for X, y in iter_top_tagging(path, chunk_size=2)]
     [2, 2, 1]
     """
-    chunk_size = _check_chunk_size(chunk_size)
+    chunk_size = int(chunk_size)
     with _Reader(path, key) as reader:
         lo, hi, _ = slice(start, stop).indices(reader.frame.n_rows)
         for _, _, X, y in reader.chunks(range(lo, hi, chunk_size), hi, chunk_size, allow_nan):
@@ -533,6 +534,14 @@ def _flat_constituents(X) -> np.ndarray:
     return X
 
 
+@validate_params(
+    {
+        "key": [str],
+        "chunk_size": [CHUNK_SIZE],
+        "complevel": [NumberInterval(Integral, 0, 9, closed="both")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def save_top_tagging(
     path: str | os.PathLike,
     X: ArrayLike,
@@ -586,9 +595,7 @@ def save_top_tagging(
     """
     import tables
 
-    chunk_size = _check_chunk_size(chunk_size)
-    if not isinstance(complevel, int | np.integer) or not 0 <= complevel <= 9:
-        raise ValueError(f"complevel must be an integer from 0 to 9, got {complevel!r}.")
+    chunk_size = int(chunk_size)
     X = _flat_constituents(X)
     n, m = X.shape[:2]
     labels = _encode_labels(y, n)
@@ -659,6 +666,17 @@ def save_top_tagging(
                 full[int_node][a:b] = np.column_stack([ttv[a:b], labels[a:b]])
 
 
+@validate_params(
+    {
+        "subset": [StrOptions(set(SUBSETS))],
+        "chunk_size": [CHUNK_SIZE],
+        "data_home": [str, os.PathLike, None],
+        "download_if_missing": ["boolean"],
+        "return_X_y": ["boolean"],
+        "progress": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_top_tagging(
     subset: str = "train",
     data_home: str | os.PathLike | None = None,
@@ -669,7 +687,7 @@ def fetch_top_tagging(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     return_X_y: bool = False,
     progress: bool = True,
-) -> Bunch | tuple[Any, np.ndarray]:
+) -> DatasetReturn:
     """Download (once) and load a subset of the Top Quark Tagging Reference Dataset.
 
     The files come from Zenodo record 2603256 (1.2M training, 400k validation and 400k
@@ -699,8 +717,6 @@ def fetch_top_tagging(
     >>> jets.constituents.shape  # doctest: +SKIP
     (1000, 200, 4)
     """
-    if subset not in SUBSETS:
-        raise ValueError(f"subset must be one of {SUBSETS}, got {subset!r}.")
     filename = f"{subset}.h5"
     path = get_data_home(data_home) / "top_tagging" / filename
     if not path.is_file():

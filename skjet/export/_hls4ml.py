@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import os
 import re
 import shutil
 import tempfile
 import time
 import warnings
 import weakref
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, Stan
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import import_optional
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, validate_params
 
 _PRECISION = re.compile(r"^ap_u?fixed<\s*(\d+)\s*,\s*(-?\d+)\s*(,[^<>]*)?>$")
 
@@ -284,6 +287,17 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
     firmware outputs; ``predict`` is their argmax, the firmware decision.
     """
 
+    # The fixed-point types' format and width are checked in fit: no scikit-learn
+    # constraint parses 'ap_fixed<W,I>'.
+    _parameter_constraints: dict = {
+        "pipeline": [Pipeline],
+        "precision": [str],
+        "reuse_factor": [Interval(Integral, 1, None, closed="left")],
+        "input_precision": [str],  # "auto" or a fixed-point type
+        "output_dir": [str, os.PathLike, None],
+        "backend": [StrOptions({"Vitis", "Vivado"})],
+    }
+
     def __init__(
         self,
         pipeline,
@@ -315,6 +329,8 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
             )
         return super().__getstate__()
 
+    # frozen: fit does not learn from X, so sklearn's fit-in-fit guard has nothing to skip
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None, **fit_params):
         """Convert and compile the firmware once; later calls (and X, y) change nothing.
 
@@ -329,9 +345,6 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         auto_input = self.input_precision == "auto"
         input_precision = "auto" if auto_input else _check_precision(
             self.input_precision, "input_precision")
-        reuse = self.reuse_factor
-        if isinstance(reuse, bool) or not isinstance(reuse, int | np.integer) or reuse < 1:
-            raise ValueError(f"reuse_factor must be a positive int, got {self.reuse_factor!r}.")
         network = fold_pipeline(self.pipeline)
         mlp = self.pipeline.steps[-1][1]
         n_features = network[0].in_features
@@ -462,6 +475,18 @@ class HLS4MLClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _settings(*names: str) -> dict:
+    """HLS4MLClassifier's constraints of ``names``, for the functions that build one."""
+    return {name: HLS4MLClassifier._parameter_constraints[name] for name in names}
+
+
+@validate_params(
+    {
+        "fitted_pipeline": [Pipeline],
+        **_settings("precision", "reuse_factor", "output_dir", "input_precision", "backend"),
+    },
+    prefer_skip_nested_validation=True,
+)
 def to_hls4ml(
     fitted_pipeline,
     precision: str = "ap_fixed<16,6>",
@@ -570,6 +595,14 @@ def _scores(y, proba, classes, signal) -> tuple[float, float]:
     return float(accuracy), float(auc)
 
 
+@validate_params(
+    {
+        "fitted_pipeline": [Pipeline],
+        "integer_bits": [Interval(Integral, None, None, closed="neither")],
+        **_settings("reuse_factor", "input_precision", "backend"),
+    },
+    prefer_skip_nested_validation=True,
+)
 def precision_scan(
     fitted_pipeline,
     X,

@@ -17,7 +17,9 @@ Pipeline and each step adds its nodes to the same graph:
 from __future__ import annotations
 
 import copy
+import os
 import warnings
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import import_optional
+from ..utils._sklearn_compat import Interval, validate_params
+from ._skl2onnx_compat import has_converter, xgboost_converter
 
 # ONNX operator set of the graphs (torch's exporter and skl2onnx both produce it).
 TARGET_OPSET = 18
@@ -436,7 +440,6 @@ def _convert_neural(scope, operator, container):
 
 # --------------------------------------------------------------------------- trees and cuts
 def _convert_xgboost(scope, operator, container):
-    from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
     from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
 
     est = operator.raw_operator
@@ -456,7 +459,7 @@ def _convert_xgboost(scope, operator, container):
         output_full_names = [label.full_name, proba.full_name]
 
     proba.type = FloatTensorType([None, len(est.classes_)])
-    convert_xgboost(scope, _Booster, container)
+    xgboost_converter()(scope, _Booster, container)
     _label_output(g, proba.full_name, operator.outputs[0].full_name, np.asarray(est.classes_))
 
 
@@ -691,10 +694,9 @@ def _convert_kinematics(scope, operator, container):
 def _register(est) -> None:
     """Register the converter for ``type(est)`` with skl2onnx (once per class)."""
     from skl2onnx import update_registered_converter
-    from skl2onnx._supported_operators import sklearn_operator_name_map
 
     cls = type(est)
-    if cls in sklearn_operator_name_map:
+    if has_converter(cls):
         return
     from ..features import JetKinematics, JetMass, Multiplicity
     from ..models import CutAndCountClassifier, XGBoostClassifier
@@ -776,8 +778,6 @@ def _steps(fitted, prefix: str = "") -> list[tuple[str, object]]:
 
 
 def _check_steps(fitted) -> list[tuple[str, object]]:
-    from skl2onnx._supported_operators import sklearn_operator_name_map
-
     steps = _steps(fitted)
     labels = [f"step {n!r} ({type(s).__name__})" if n else type(s).__name__ for n, s in steps]
     for label, (_, step) in zip(labels, steps):
@@ -788,7 +788,7 @@ def _check_steps(fitted) -> list[tuple[str, object]]:
     check_is_fitted(fitted)
     for label, (_, step) in zip(labels, steps):
         _register(step)
-        if type(step) not in sklearn_operator_name_map:
+        if not has_converter(type(step)):
             raise ValueError(
                 f"to_onnx cannot export {label}: there is no ONNX converter for it in "
                 "skl2onnx or skjet. Register one with skl2onnx.update_registered_converter, "
@@ -834,7 +834,6 @@ def _input_shape(steps, X: np.ndarray) -> list:
     dims: list = [None, *X.shape[1:]]
     constituents = X.ndim == 3 and (
         isinstance(first, _NDOutputTransformer | _JetFeatureTransformer)
-        or getattr(first, "_trim_padding", False)
         # a bare classifier on zero-padded constituents (DeepSets, EFN, ParticleNet, ParT)
         or getattr(first, "padded_constituents", False)
         or type(first).__name__ == "FlattenConstituents"
@@ -846,6 +845,15 @@ def _input_shape(steps, X: np.ndarray) -> list:
     return dims
 
 
+@validate_params(
+    {
+        "path": [str, os.PathLike, None],
+        "check": ["boolean"],
+        "atol": [Interval(Real, 0, None, closed="left")],
+        "name": [str, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def to_onnx(
     fitted,
     X_example,

@@ -18,13 +18,15 @@ the one implementation shared by the metric and the DisCo loss of the neural cla
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from ..utils import check_finite
+from ..utils._sklearn_compat import Interval, NumberInterval, validate_params
 from ..utils._typing import ArrayLike
-from ._rejection import _as_1d, _check_binary_scores, _check_efficiency
+from ._rejection import _as_1d, _check_binary_scores
 
 # Rows of the pairwise-distance matrix per block: 2048 x n float64 temporaries stay small
 # (160 MB at n = 10^4) and the computation needs O(n) memory overall.
@@ -203,6 +205,13 @@ def _jsd(p: np.ndarray, q: np.ndarray) -> float:
     return float(jensenshannon(p, q, base=2) ** 2)
 
 
+@validate_params(
+    {
+        "efficiency": [NumberInterval(Real, 0, 1, closed="neither")],
+        "bins": [Interval(Integral, 2, None, closed="left"), "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def jsd_at_efficiency(
     y_true: ArrayLike,
     y_score: ArrayLike,
@@ -280,13 +289,8 @@ def jsd_at_efficiency(
             f"target has {target.shape[0]} samples but y_score has {score.shape[0]}."
         )
     check_finite(target, name="target")
-    eff = _check_efficiency(efficiency)
-    if eff.ndim != 0 or float(eff) >= 1.0:
-        raise ValueError(
-            f"efficiency must be a single number in (0, 1), got {efficiency!r}: at 1 every "
-            "jet passes and nothing fails."
-        )
-    threshold = _cut_at_efficiency(is_signal, score, weight, float(eff))
+    eff = float(efficiency)  # below 1: at 1 every jet passes and nothing fails
+    threshold = _cut_at_efficiency(is_signal, score, weight, eff)
     background = ~is_signal
     values, w, passes = target[background], weight[background], score[background] >= threshold
     edges = _histogram_edges(values, w, bins)
@@ -295,7 +299,7 @@ def jsd_at_efficiency(
         hist, _ = np.histogram(values[side], bins=edges, weights=w[side])
         if not hist.sum() > 0:
             raise ValueError(
-                f"No background weight {name}es the cut at signal efficiency {float(eff)} "
+                f"No background weight {name}es the cut at signal efficiency {eff} "
                 f"(threshold {threshold:.6g}) within the bins: the JSD between passing and "
                 "failing background jets is undefined. Use more background jets or another "
                 "efficiency."

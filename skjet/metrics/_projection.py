@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.metrics import roc_curve
 
 from ..utils import check_finite
+from ..utils._sklearn_compat import NumberInterval, validate_params
 from ..utils._typing import ArrayLike
 from ._rejection import _as_1d, _check_metric_weight, _weighted_auc
 
@@ -240,6 +241,11 @@ def projected_roc_auc(
     return _weighted_auc(is_signal, score, weight)
 
 
+@validate_params(
+    # open at both infinities: a finite threshold
+    {"threshold": [NumberInterval(numbers.Real, None, None, closed="neither")]},
+    prefer_skip_nested_validation=True,
+)
 def projected_confusion_matrix(
     y_true: ArrayLike,
     proba: ArrayLike,
@@ -289,12 +295,6 @@ def projected_confusion_matrix(
     array([[2, 1],
            [1, 1]])
     """
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, numbers.Real)
-        or not np.isfinite(float(threshold))
-    ):
-        raise ValueError(f"threshold must be a finite number, got {threshold!r}.")
     is_signal, score, weight = _projected_inputs(y_true, proba, classes, signal, sample_weight)
     predicted = score > threshold
     if sample_weight is None:

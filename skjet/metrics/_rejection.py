@@ -7,6 +7,7 @@ Also holds the validation of binary ``(y_true, y_score)`` inputs shared by every
 from __future__ import annotations
 
 import warnings
+from numbers import Real
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -14,6 +15,7 @@ from scipy import stats
 from sklearn.exceptions import UndefinedMetricWarning
 
 from ..utils import check_finite, check_sample_weight
+from ..utils._sklearn_compat import NumberInterval, StrOptions, validate_params
 from ..utils._typing import ArrayLike
 
 
@@ -332,6 +334,14 @@ def _rejection_interval(roc: _WeightedRoc, efficiency, confidence_level, method)
     return rejection, r_low, r_high, eps_b, n_b, k_b
 
 
+@validate_params(
+    {
+        "return_interval": ["boolean"],
+        "confidence_level": [NumberInterval(Real, 0, 1, closed="neither")],
+        "method": [StrOptions(set(_METHODS))],
+    },
+    prefer_skip_nested_validation=True,
+)
 def rejection_at_efficiency(
     y_true: ArrayLike,
     y_score: ArrayLike,
@@ -435,10 +445,6 @@ def rejection_at_efficiency(
     10.0 [7.9, 12.8], 20 jets pass
     """
     efficiency = _check_efficiency(efficiency)
-    if not 0 < confidence_level < 1:
-        raise ValueError(f"confidence_level must be in (0, 1), got {confidence_level!r}.")
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
     is_signal, y_score, weight = _check_binary_scores(
         y_true, y_score, pos_label=pos_label, sample_weight=sample_weight,
         allow_negative_weight=True,

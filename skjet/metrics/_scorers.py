@@ -17,12 +17,17 @@ import numpy as np
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
 
-from ..utils._sklearn_compat import _BaseScorer
+from ..utils._sklearn_compat import (
+    Interval,
+    NumberInterval,
+    StrOptions,
+    _BaseScorer,
+    validate_params,
+)
 from ._decorrelation import jet_mass_target, jsd_at_efficiency
 from ._projection import _estimator_signal, _masked_signal_score, _signal_targets
 from ._rejection import (
     _check_binary_scores,
-    _check_efficiency,
     _weighted_auc,
     rejection_at_efficiency,
 )
@@ -94,6 +99,10 @@ def _significance_score(
     ).significance
 
 
+@validate_params(
+    {"efficiency": [NumberInterval(numbers.Real, 0, 1, closed="right")]},
+    prefer_skip_nested_validation=True,
+)
 def make_rejection_scorer(efficiency: float, signal: Any = None) -> Callable[..., float]:
     r"""Scorer of the background rejection :math:`1/\epsilon_B` at a signal efficiency.
 
@@ -132,9 +141,7 @@ def make_rejection_scorer(efficiency: float, signal: Any = None) -> Callable[...
     >>> bool((scores > 1).all())
     True
     """
-    if isinstance(efficiency, bool) or not isinstance(efficiency, numbers.Real):
-        raise ValueError(f"efficiency must be a single number in (0, 1], got {efficiency!r}.")
-    efficiency = float(_check_efficiency(efficiency))
+    efficiency = float(efficiency)
     return _SignalScorer(
         rejection_at_efficiency,
         {"efficiency": efficiency},
@@ -167,6 +174,13 @@ class _JSDScorer(_SignalScorer):
         return float(np.inf) if jsd == 0 else 1.0 / jsd
 
 
+@validate_params(
+    {
+        "efficiency": [NumberInterval(numbers.Real, 0, 1, closed="neither")],
+        "bins": [Interval(numbers.Integral, 2, None, closed="left"), "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_jsd_scorer(
     efficiency: float = 0.5, bins: Any = 50, signal: Any = None
 ) -> Callable[..., float]:
@@ -206,11 +220,7 @@ def make_jsd_scorer(
     >>> bool(scorer(clf, X[:, :1], y, decorrelation_target=mass) > 20)
     True
     """
-    if isinstance(efficiency, bool) or not isinstance(efficiency, numbers.Real):
-        raise ValueError(f"efficiency must be a single number in (0, 1), got {efficiency!r}.")
-    efficiency = float(_check_efficiency(efficiency))
-    if efficiency >= 1.0:
-        raise ValueError("efficiency must be below 1: at 1 every jet passes the cut.")
+    efficiency = float(efficiency)  # below 1: at 1 every jet passes the cut
     shown = bins if isinstance(bins, int | np.integer) else "edges"
     return _JSDScorer(
         jsd_at_efficiency,
@@ -251,6 +261,9 @@ def make_projected_auc_scorer(signal: Any) -> Callable[..., float]:
     )
 
 
+@validate_params(
+    {"formula": [StrOptions(set(SIGNIFICANCE_FORMULAS))]}, prefer_skip_nested_validation=True
+)
 def make_significance_scorer(
     formula: str = "s/sqrt(s+b)",
     signal: Any = None,
@@ -288,8 +301,6 @@ def make_significance_scorer(
     >>> bool(scorer(clf, X, y) > 50 / (50 + 5000) ** 0.5)  # better than no selection
     True
     """
-    if formula not in SIGNIFICANCE_FORMULAS:
-        raise ValueError(f"formula must be one of {SIGNIFICANCE_FORMULAS}, got {formula!r}.")
     unknown = sorted(set(cross_section_kwargs) - set(_CROSS_SECTION_ARGS))
     if unknown:
         raise TypeError(

@@ -10,12 +10,16 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 
+from ..utils._sklearn_compat import StrOptions, validate_params
 from ..utils._typing import ArrayLike
 from ._rejection import _check_binary_scores
 
 SIGNIFICANCE_FORMULAS = ("s/sqrt(s+b)", "s/sqrt(b)", "asimov")
 
 
+@validate_params(
+    {"formula": [StrOptions(set(SIGNIFICANCE_FORMULAS))]}, prefer_skip_nested_validation=True
+)
 def significance(s: ArrayLike, b: ArrayLike, formula: str = "s/sqrt(s+b)") -> float | np.ndarray:
     """Expected significance of ``s`` signal over ``b`` background events (vectorised).
 
@@ -45,8 +49,6 @@ def significance(s: ArrayLike, b: ArrayLike, formula: str = "s/sqrt(s+b)") -> fl
     >>> float(significance(10.0, 90.0))
     1.0
     """
-    if formula not in SIGNIFICANCE_FORMULAS:
-        raise ValueError(f"formula must be one of {SIGNIFICANCE_FORMULAS}, got {formula!r}.")
     s = np.asarray(s, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     for name, values in (("s", s), ("b", b)):
@@ -129,6 +131,9 @@ def _check_cross_sections(signal_cross_section, background_cross_section, lumino
     return tuple(values)
 
 
+@validate_params(
+    {"formula": [StrOptions(set(SIGNIFICANCE_FORMULAS))]}, prefer_skip_nested_validation=True
+)
 def max_significance(
     y_true: ArrayLike,
     y_score: ArrayLike,
@@ -188,8 +193,6 @@ def max_significance(
     >>> round(result.significance, 4), result.threshold
     (4.4721, 0.7)
     """
-    if formula not in SIGNIFICANCE_FORMULAS:
-        raise ValueError(f"formula must be one of {SIGNIFICANCE_FORMULAS}, got {formula!r}.")
     cross_sections = _check_cross_sections(
         signal_cross_section, background_cross_section, luminosity
     )

@@ -18,9 +18,6 @@ from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._typing import ArrayLike
 from ._validation import KnownLabelsScoreMixin, LogProbaMixin, check_classifier_weights
 
-# Cut forms, in the order that breaks ties between equally good cuts (simplest first).
-CUT_FORMS = ("all", "below", "above", "window", "outside")
-
 # Relative amount by which a cut must improve the objective to be kept.
 _IMPROVEMENT_RTOL = 1e-12
 
@@ -52,7 +49,8 @@ def _candidate_sums(hs: np.ndarray, hb: np.ndarray) -> dict[str, tuple]:
 
     ``hs``/``hb`` are weighted histograms on ``K`` bins; cuts sit on the ``K - 1`` interior
     edges. Returns ``{form: (S, B, i, j)}`` where ``i``/``j`` index the low/high edge
-    (``-1`` where the form has none).
+    (``-1`` where the form has none). The forms come simplest first, the order in which
+    the fit breaks ties between equally good cuts.
     """
     n_bins = len(hs)
     cs = np.concatenate(([0.0], np.cumsum(hs)))  # cs[j]: weight in bins < j, i.e. x < edge j

@@ -6,12 +6,15 @@ import numpy as np
 from matplotlib.axes import Axes
 from sklearn.metrics import confusion_matrix
 
+from ..utils._sklearn_compat import StrOptions, validate_params
 from ..utils._typing import ArrayLike
 from ._style import get_axes
 
-_NORMALIZE = (None, "true", "pred", "all")
 
-
+@validate_params(
+    {"normalize": [StrOptions({"true", "pred", "all"}), None], "ax": [Axes, None]},
+    prefer_skip_nested_validation=True,
+)
 def plot_confusion_matrix(
     y_true: ArrayLike,
     y_pred: ArrayLike,
@@ -53,8 +56,6 @@ def plot_confusion_matrix(
     >>> ax.images[0].get_array().tolist()
     [[1, 0, 0], [0, 0, 1], [0, 0, 2]]
     """
-    if normalize not in _NORMALIZE:
-        raise ValueError(f"normalize must be one of {_NORMALIZE}, got {normalize!r}.")
     if labels is None:
         labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
     labels = np.asarray(labels)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..utils._sklearn_compat import StrOptions, validate_params
 from ._style import get_axes
 
 _LABELS = {
@@ -65,6 +66,10 @@ def best_epoch(history) -> int | None:
     return None
 
 
+@validate_params(
+    {"logy": ["boolean"], "metric": [StrOptions(set(_KINDS))], "mark_best": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def plot_history(
     estimator,
     ax=None,
@@ -119,8 +124,6 @@ def plot_history(
             f"{type(history).__name__} has no history_: fit it first, or pass a neural "
             "classifier that records its loss per epoch."
         )
-    if metric not in _KINDS:
-        raise ValueError(f"metric must be one of {list(_KINDS)}, got {metric!r}.")
     frame = _history_frame(history)
     if frame.empty:
         raise ValueError("The history is empty: no epoch was recorded.")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..utils._sklearn_compat import validate_params
 from ._style import get_axes
 
 _METRICS = {"accuracy": "accuracy", "roc_auc": "AUC"}
 
 
+@validate_params({"scan": [pd.DataFrame]}, prefer_skip_nested_validation=True)
 def plot_precision_scan(scan, ax=None, *, metrics=("accuracy", "roc_auc")):
     """Metrics of the emulated firmware against the total bit width, the float model dashed.
 
@@ -39,9 +41,6 @@ def plot_precision_scan(scan, ax=None, *, metrics=("accuracy", "roc_auc")):
     >>> [line.get_label() for line in ax.get_lines()]
     ['accuracy, fixed point', 'accuracy, float', 'AUC, fixed point', 'AUC, float']
     """
-    if not isinstance(scan, pd.DataFrame):
-        raise TypeError(f"scan must be a DataFrame such as precision_scan returns, got "
-                        f"{type(scan).__name__}.")
     missing = [c for c in ("width", *metrics) if c not in scan.columns]
     if missing:
         raise ValueError(

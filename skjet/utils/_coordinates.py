@@ -20,13 +20,9 @@ comes back wrapped) and a mass that is zero when E and |p| agree to rounding.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 
 from ._typing import ArrayLike
-
-Coordinates = Literal["e_px_py_pz", "pt_eta_phi_m", "pt_eta_phi_e"]
 
 #: The coordinate systems skjet converts between; the first is the standard layout.
 COORDINATES: tuple[str, ...] = ("e_px_py_pz", "pt_eta_phi_m", "pt_eta_phi_e")

@@ -283,10 +283,15 @@ def check_param_validation(name: str, estimator: Any, X: ArrayLike, y: ArrayLike
                 continue
         match = rf"The '{param}' parameter of {name} must be .* Got .* instead\."
         for value in bad_values:
-            est = clone(estimator).set_params(**{param: value})
-            for method in methods:
-                with pytest.raises(InvalidParameterError, match=match):
-                    getattr(est, method)(X, y)
+            est = clone(estimator)
+            valid = est.get_params(deep=False)[param]
+            est.set_params(**{param: value})
+            try:
+                for method in methods:
+                    with pytest.raises(InvalidParameterError, match=match):
+                        getattr(est, method)(X, y)
+            finally:  # a frozen estimator's clone is itself: one bad parameter at a time
+                est.set_params(**{param: valid})
 
 
 def make_check_input(estimator: Any, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -126,7 +126,8 @@ def test_bad_detector_arguments(monkeypatch, tmp_path):
         generate_jets(n_jets=1, detector="delphes", progress=False)
     with pytest.raises(ValueError, match="detector must be .* got dict"):
         generate_jets(n_jets=1, detector={"bz": 2}, progress=False)
-    with pytest.raises(ValueError, match="particle_id must be True or False"):
+    with pytest.raises(ValueError, match=r"'particle_id' parameter of generate_jets must be an "
+                       r"instance of 'bool'.* Got 'yes' instead"):
         generate_jets(n_jets=1, particle_id="yes", progress=False)
 
 

@@ -284,7 +284,7 @@ def test_series_under_key_rejected(tmp_path):
 
 @pytest.mark.parametrize("chunk_size", [0, -1, 2.5, "10"])
 def test_bad_chunk_size(public_file, chunk_size):
-    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'chunk_size' parameter of \w+ must be an int in the range \[1, inf\)"):
         load_top_tagging(public_file[0], chunk_size=chunk_size)
 
 
@@ -430,7 +430,7 @@ def test_fetch_top_tagging_with_fake_zenodo(tmp_path, rng, monkeypatch):
     # cached: served file gone, still loads
     (served / "val.h5").unlink()
     assert fetch_top_tagging("val", data_home=home, return_X_y=True)[0].shape == (20, 200, 4)
-    with pytest.raises(ValueError, match="subset must be one of"):
+    with pytest.raises(ValueError, match=r"'subset' parameter of fetch_top_tagging must be a str among"):
         fetch_top_tagging("training", data_home=home)
 
 
@@ -777,8 +777,10 @@ def test_root_errors(written_root, tmp_path):
         load_root(written_root, "events", stack=["Jet_pt", "Lep_pt"])
     with pytest.raises(ValueError, match=r"stack needs jagged branches; \['met'\]"):
         load_root(written_root, "events", stack=["met", "Jet_pt"])
-    with pytest.raises(ValueError, match="max_constituents must be a positive integer"):
-        load_root(written_root, "events", max_constituents=0)
+    for bad in (0, True):  # a bool is no number of constituents
+        with pytest.raises(ValueError, match=r"'max_constituents' parameter of load_root must "
+                           r"be an int in the range \[1, inf\) or None"):
+            load_root(written_root, "events", max_constituents=bad)
     with pytest.raises(TypeError, match="list of branch names"):
         load_root(written_root, "events", branches="met")
     with pytest.raises(ValueError, match=r"events.root:events: stack names a branch twice"):

@@ -180,7 +180,7 @@ def test_errors(jet_file, tmp_path):
         transform_top_tagging(path, LogisticRegression())
     with pytest.raises(ValueError, match="no jets in rows start=40, stop=10 of 50"):
         transform_top_tagging(path, JetMass(), start=40, stop=10)
-    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'chunk_size' parameter of \w+ must be an int in the range \[1, inf\)"):
         transform_top_tagging(path, JetMass(), chunk_size=0)
     with pytest.raises(ValueError, match="returned 9 rows for 10 jets"):
         transform_top_tagging(path, _DropsRows().fit(X), chunk_size=10)

@@ -24,6 +24,7 @@ from skjet.export import (
     to_hls4ml,
 )
 from skjet.models import MLPClassifier
+from skjet.utils._sklearn_compat import InvalidParameterError
 
 pytest.importorskip("hls4ml")
 needs_compiler = pytest.mark.skipif(
@@ -88,8 +89,28 @@ def small_pipeline():
 def test_bad_precision_is_refused_before_compiling(small_pipeline):
     with pytest.raises(ValueError, match="precision must be an HLS fixed-point type"):
         HLS4MLClassifier(small_pipeline, precision="float16").fit()
-    with pytest.raises(ValueError, match="reuse_factor must be a positive int"):
+    with pytest.raises(ValueError, match=r"'reuse_factor' parameter .* must be an int in the "
+                       r"range \[1, inf\)\. Got 0"):
         HLS4MLClassifier(small_pipeline, reuse_factor=0).fit()
+
+
+@pytest.mark.parametrize(
+    "function, kwargs, match",
+    [
+        (to_hls4ml, {"reuse_factor": 0}, r"'reuse_factor' parameter of to_hls4ml must be an int"),
+        (to_hls4ml, {"backend": "Quartus"}, r"'backend' parameter of to_hls4ml must be a str among"),
+        (to_hls4ml, {"fitted_pipeline": None}, r"'fitted_pipeline' parameter .* must be an "
+                                                r"instance of 'sklearn.pipeline.Pipeline'"),
+        (precision_scan, {"integer_bits": 6.5}, r"'integer_bits' parameter of precision_scan"),
+    ],
+)
+def test_functions_refuse_invalid_settings_before_converting(small_pipeline, function, kwargs,
+                                                             match):
+    arguments = {"fitted_pipeline": small_pipeline, **kwargs}
+    if function is precision_scan:
+        arguments.update(X=np.zeros((2, 4)), y=[0, 1])
+    with pytest.raises(InvalidParameterError, match=match):
+        function(**arguments)
 
 
 def test_missing_hls4ml_names_the_extra(monkeypatch, small_pipeline):

@@ -241,6 +241,21 @@ def test_non_classifier_and_bad_example():
         to_onnx(clf, X[0])
 
 
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"atol": -1e-5}, r"'atol' parameter of to_onnx must be a float in the range \[0"),
+        ({"check": "yes"}, r"'check' parameter of to_onnx must be an instance of 'bool'"),
+        ({"path": 3}, r"'path' parameter of to_onnx must be"),
+    ],
+)
+def test_invalid_settings_are_named(kwargs, match):
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    clf = LogisticRegression().fit(X, X[:, 0] > 0)
+    with pytest.raises(ValueError, match=match):
+        to_onnx(clf, X[:5], **kwargs)
+
+
 def test_missing_extra_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "skl2onnx", None)
     X = np.random.default_rng(0).normal(size=(40, 2))

@@ -114,7 +114,8 @@ def test_jsd_known_value():
 def test_jsd_errors(rng):
     y = np.repeat([0, 1], 50)
     s, m = rng.normal(size=100), rng.normal(size=100)
-    with pytest.raises(ValueError, match="efficiency must be a single number in \\(0, 1\\)"):
+    with pytest.raises(ValueError, match=r"'efficiency' parameter .* must be a float in the "
+                       r"range \(0(\.0)?, 1(\.0)?\)"):
         jsd_at_efficiency(y, s, m, efficiency=1.0)
     with pytest.raises(ValueError, match="target has 99 samples"):
         jsd_at_efficiency(y, s, m[:-1])

@@ -155,7 +155,8 @@ def test_validation(function, kwargs, match):
 
 @pytest.mark.parametrize("threshold", [np.nan, "0.5", None, True])
 def test_confusion_matrix_threshold_validation(threshold):
-    with pytest.raises(ValueError, match="threshold must be a finite number"):
+    with pytest.raises(ValueError, match=r"'threshold' parameter .* must be a float in the "
+                       r"range \(-inf, inf\)"):
         projected_confusion_matrix(Y, PROBA, CLASSES, HEAVY, threshold=threshold)
 
 

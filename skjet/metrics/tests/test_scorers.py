@@ -240,10 +240,13 @@ def test_scorer_pickles(binary_data):
 @pytest.mark.parametrize(
     "factory, kwargs, error, match",
     [
-        (make_rejection_scorer, {"efficiency": 0.0}, ValueError, r"\(0, 1\]"),
-        (make_rejection_scorer, {"efficiency": 1.2}, ValueError, r"\(0, 1\]"),
-        (make_rejection_scorer, {"efficiency": [0.3, 0.5]}, ValueError, "single number"),
-        (make_significance_scorer, {"formula": "s/b"}, ValueError, "formula must be one of"),
+        (make_rejection_scorer, {"efficiency": 0.0}, ValueError, r"\(0(\.0)?, 1(\.0)?\]"),
+        (make_rejection_scorer, {"efficiency": 1.2}, ValueError, r"\(0(\.0)?, 1(\.0)?\]"),
+        (make_rejection_scorer, {"efficiency": True}, ValueError, r"Got True instead"),
+        (make_rejection_scorer, {"efficiency": [0.3, 0.5]}, ValueError,
+         r"'efficiency' parameter .* must be a float in the range \(0(\.0)?, 1(\.0)?\]"),
+        (make_significance_scorer, {"formula": "s/b"}, ValueError,
+         r"'formula' parameter .* must be a str among"),
         (make_significance_scorer, {"luminosity": 10.0}, ValueError, "missing"),
         (make_significance_scorer, {"lumi": 10.0}, TypeError, r"unexpected keyword.*'lumi'"),
     ],

@@ -19,6 +19,7 @@ from skjet.plotting import (
     plot_cuts,
     plot_history,
     plot_importances,
+    plot_precision_scan,
     plot_rejection,
     plot_roc,
     plot_score_distributions,
@@ -161,6 +162,19 @@ def test_plot_history_errors():
         plot_history(pd.DataFrame({"epoch": [1], "acc": [0.5]}))
     with pytest.raises(ValueError, match="empty"):
         plot_history([])
+
+
+def test_invalid_options_name_the_parameter():
+    # the options are a set: their order in the message varies between runs
+    with pytest.raises(ValueError, match=r"'metric' parameter of plot_history must be a str "
+                       r"among \{'(loss|accuracy)', '(loss|accuracy)'\}. Got 'auc' instead"):
+        plot_history(pd.DataFrame({"epoch": [1], "train_loss": [0.5]}), metric="auc")
+    with pytest.raises(ValueError, match=r"'normalize' parameter of plot_confusion_matrix "
+                       r"must be a str among \{.*'true'.*\} or None. Got 'rows' instead"):
+        plot_confusion_matrix(["t", "q"], ["t", "t"], normalize="rows")
+    with pytest.raises(TypeError, match=r"'scan' parameter of plot_precision_scan must be an "
+                       r"instance of 'pandas.*DataFrame'"):
+        plot_precision_scan({"width": [8], "accuracy": [0.5]})
 
 
 def test_plot_history_of_mlp():
