@@ -9,6 +9,7 @@ from ._base import clear_data_home, get_data_home
 from ._detector import PARTICLE_FEATURES, Detector
 from ._generate import generate_jets
 from ._hls4ml import fetch_hls4ml, load_hls4ml
+from ._jetclass import load_jetclass
 from ._pfnano import load_pfnano
 from ._root import load_root
 from ._stream import (
@@ -35,6 +36,7 @@ __all__ = [
     "iter_pfnano",
     "iter_top_tagging",
     "load_hls4ml",
+    "load_jetclass",
     "load_pfnano",
     "load_root",
     "load_top_tagging",

@@ -16,6 +16,7 @@ from ._neural import (
     ParticleNetClassifier,
     ParticleTransformerClassifier,
 )
+from ._neural._pretrained import PRETRAINED_MODELS, PretrainedModel, load_pretrained
 from ._xgboost import XGBoostClassifier
 
 __all__ = [
@@ -28,5 +29,8 @@ __all__ = [
     "NeuralClassifier",
     "ParticleNetClassifier",
     "ParticleTransformerClassifier",
+    "PRETRAINED_MODELS",
+    "PretrainedModel",
     "XGBoostClassifier",
+    "load_pretrained",
 ]
