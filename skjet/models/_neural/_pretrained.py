@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ...datasets._detector import PARTICLE_FEATURES
 from ._taggers import N_KINEMATIC_FEATURES, ParticleFeatures, _weaver_model
 
 # The features ParticleFeatures computes, in its output order: the five standardised ones
@@ -36,15 +37,9 @@ ENV_DIR = "SKJET_PRETRAINED_DIR"
 
 # The ten JetClass classes in the checkpoints' output order.
 JETCLASS_CLASSES = ("QCD", "Hbb", "Hcc", "Hgg", "H4q", "Hqql", "Zqq", "Wqq", "Tbqq", "Tbl")
-# JetClass's particle-identification channels, in the order of its configurations.
-JETCLASS_PID = (
-    "charge",
-    "is_charged_hadron",
-    "is_neutral_hadron",
-    "is_photon",
-    "is_electron",
-    "is_muon",
-)
+# JetClass's particle-identification channels, in the order of its configurations: the
+# extra channels that generate_jets(..., particle_id=True) appends.
+JETCLASS_PID = PARTICLE_FEATURES
 JETCLASS_TRACKS = ("d0val", "d0err", "dzval", "dzerr")
 
 _UPSTREAM = (

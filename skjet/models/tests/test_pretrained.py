@@ -379,3 +379,16 @@ def test_zero_shot_drops_into_compare_and_its_report(jetclass, top_qcd, tmp_path
     # no training, so no history figure for it (and no error)
     assert not list(tmp_path.glob("history_zero*"))
     assert (tmp_path / "report.html").stat().st_size > 0
+
+
+def test_kinpid_reads_the_particle_id_of_detector_level_jets(jetclass):
+    from skjet.datasets import PARTICLE_FEATURES, generate_jets
+
+    jets = generate_jets(("top", "qcd"), n_jets=60, detector="atlas", particle_id=True,
+                         random_state=1, n_jobs=1, progress=False)
+    X, y = jets.constituents, np.asarray(jets.target)
+    assert PRETRAINED_MODELS["ParticleNet-JetClass-kinpid"].extra_features == PARTICLE_FEATURES
+    kinpid = ParticleNetClassifier(pretrained="ParticleNet-JetClass-kinpid", zero_shot=TOP_QCD)
+    assert roc_auc_score(y == "top", kinpid.fit(X, y).predict_proba(X)[:, 1]) > 0.9
+    with pytest.raises(ValueError, match="charge"):
+        kinpid.fit(X[..., :4], y)
