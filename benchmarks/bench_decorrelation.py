@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from _common import top_qcd_inputs
+
 MASS_RANGE = (0.0, 300.0)
 
 
@@ -74,8 +76,6 @@ def main() -> None:
     from sklearn.model_selection import train_test_split
     from sklearn.pipeline import make_pipeline
 
-    from skjet._cli import prepare_inputs
-    from skjet.datasets import generate_jets
     from skjet.decorrelation import DesignedDecorrelatedTagger, flat_weights, rho
     from skjet.metrics import jsd_at_efficiency, rejection_at_efficiency
     from skjet.models import DeepSetsClassifier, ParticleNetClassifier, XGBoostClassifier
@@ -83,14 +83,7 @@ def main() -> None:
 
     print(f"torch threads: {torch.get_num_threads()}; train {n_train}, test {n_test} jets, "
           f"{epochs} epochs, batch {args.batch_size}", flush=True)
-    per_class = (n_train + n_test + 1) // 2
-    start = time.perf_counter()
-    sample = generate_jets(processes=("top", "qcd"), n_jets=per_class, random_state=0,
-                           n_jobs=-1, progress=False, cache=True)
-    print(f"generated/loaded {2 * per_class} jets in {time.perf_counter() - start:.0f} s",
-          flush=True)
-    y = np.asarray(sample.target)
-    inputs = prepare_inputs(sample.constituents)
+    inputs, y = top_qcd_inputs((n_train + n_test + 1) // 2)
     feats = inputs["jet_features"]
     mass, pt = feats["mass"].to_numpy(), feats["pt"].to_numpy()
     train, test = train_test_split(np.arange(len(y)), train_size=n_train, test_size=n_test,

@@ -46,6 +46,8 @@ from bench_taggers import EpochCPUTime, PlainLoop
 
 from skjet.models import ParticleNetClassifier, XGBoostClassifier
 
+from _common import top_qcd_inputs, top_quality_row
+
 CHECKPOINT = "ParticleNet-JetClass-kin"
 
 
@@ -53,27 +55,17 @@ def sample(args):
     """(inputs, y, train rows, test rows) of the generated top vs QCD jets."""
     from sklearn.model_selection import train_test_split
 
-    from skjet._cli import prepare_inputs
-    from skjet.datasets import generate_jets
 
     # a larger cached sample serves smaller splits
     per_class = max(args.jets_per_class or 0, (args.n_train + args.n_test + 1) // 2)
-    start = time.perf_counter()
-    jets = generate_jets(processes=("top", "qcd"), n_jets=per_class, random_state=0,
-                         n_jobs=-1, progress=False, cache=True)
-    print(f"generated/loaded {2 * per_class} jets in {time.perf_counter() - start:.0f} s",
-          flush=True)
-    y = np.asarray(jets.target)
-    inputs = prepare_inputs(jets.constituents)
+    inputs, y = top_qcd_inputs(per_class)
     train, test = train_test_split(np.arange(len(y)), train_size=args.n_train,
                                    test_size=args.n_test, stratify=y, random_state=0)
     return inputs, y, train, test
 
 
 def quality(args, inputs, y, train, test) -> pd.DataFrame:
-    from sklearn.metrics import roc_auc_score
 
-    from skjet.metrics import rejection_at_efficiency
 
     neural = dict(max_epochs=args.epochs, early_stopping=False, random_state=0,
                   max_constituents=args.max_constituents)
@@ -104,13 +96,8 @@ def quality(args, inputs, y, train, test) -> pd.DataFrame:
         score = model.predict_proba(X_test)[:, list(model.classes_).index("top")]
         predict_time = time.perf_counter() - start
         is_top = y[test] == "top"
-        r30 = rejection_at_efficiency(is_top, score, 0.3, return_interval=True)
-        rows.append({
-            "model": name, "AUC": roc_auc_score(is_top, score),
-            "R30": r30.rejection, "R30 68% CL": f"{r30.low:.0f}-{r30.high:.0f}",
-            "R50": rejection_at_efficiency(is_top, score, 0.5),
-            "fit time [s]": fit_time, "predict time [s]": predict_time,
-        })
+        rows.append(top_quality_row(name, is_top, score, **{
+            "fit time [s]": fit_time, "predict time [s]": predict_time}))
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format="%.3f"), flush=True)
     return pd.DataFrame(rows)
 

@@ -51,6 +51,8 @@ from skjet.models import (
     XGBoostClassifier,
 )
 
+from _common import top_qcd_inputs, top_quality_row
+
 
 def hadron_level_jets(n: int, rng, m: int = 128) -> tuple[np.ndarray, np.ndarray]:
     """Zero-padded (E, px, py, pz) jets with 40-130 constituents; class 1 has more."""
@@ -148,21 +150,10 @@ def timing(args) -> pd.DataFrame:
 
 
 def quality(args) -> pd.DataFrame:
-    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from skjet._cli import prepare_inputs
-    from skjet.datasets import generate_jets
-    from skjet.metrics import rejection_at_efficiency
 
-    per_class = (args.n_train + args.n_test + 1) // 2
-    start = time.perf_counter()
-    sample = generate_jets(processes=("top", "qcd"), n_jets=per_class, random_state=0,
-                           n_jobs=-1, progress=False, cache=True)
-    print(f"generated/loaded {2 * per_class} jets in {time.perf_counter() - start:.0f} s",
-          flush=True)
-    y = np.asarray(sample.target)
-    inputs = prepare_inputs(sample.constituents)
+    inputs, y = top_qcd_inputs((args.n_train + args.n_test + 1) // 2)
     index = np.arange(len(y))
     train, test = train_test_split(index, train_size=args.n_train, test_size=args.n_test,
                                    stratify=y, random_state=0)
@@ -200,14 +191,7 @@ def quality(args) -> pd.DataFrame:
         is_top = y[test] == "top"
         # R30 with its 68% Clopper-Pearson interval: at R30 ~ 1000 on 10,000 background
         # jets it rests on about ten of them
-        r30, (r30_lo, r30_hi) = rejection_at_efficiency(is_top, score, 0.3,
-                                                         return_interval=True)
-        rows.append({
-            "model": name, "AUC": roc_auc_score(is_top, score),
-            "R30": r30, "R30 68% CL": f"{r30_lo:.0f}-{r30_hi:.0f}",
-            "R50": rejection_at_efficiency(is_top, score, 0.5),
-            "fit time [s]": fit_time,
-        })
+        rows.append(top_quality_row(name, is_top, score, **{"fit time [s]": fit_time}))
         print(pd.DataFrame(rows[-1:]).to_string(index=False, float_format="%.3f"), flush=True)
     return pd.DataFrame(rows)
 
