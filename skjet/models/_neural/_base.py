@@ -183,9 +183,6 @@ default=None
     stopping on, and train on ``np.abs(sample_weight)`` if the loss diverges."""
 
 
-_format_labels = format_labels  # kept for importers of the old private name
-
-
 @contextlib.contextmanager
 def _seeded_torch(seed: int, device: str):
     """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
@@ -918,7 +915,6 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         return tags
 
 
-
 def check_input_shape(estimator, shape, *, reset: bool, attribute: str, what: str) -> None:
     """Store (``reset``) or check the per-sample input shape a neural classifier was fitted on.
 
@@ -938,6 +934,3 @@ def check_input_shape(estimator, shape, *, reset: bool, attribute: str, what: st
             f"{type(estimator).__name__}: X has {what.format(shape)}, but the classifier was "
             f"fitted {word} {fitted}."
         )
-
-
-NeuralClassifierBase = NeuralClassifier  # the former private name

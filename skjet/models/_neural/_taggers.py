@@ -447,14 +447,6 @@ def _tagger_init(self, kwargs: dict) -> None:
     _require_weaver(self)
 
 
-_COMMON = dict(
-    max_constituents=128,
-    bucketing="inference",
-    gradient_clip=None,
-    mixed_precision=False,
-)
-
-
 class ParticleNetClassifier(_TaggerClassifier):
     __doc__ = f"""ParticleNet (Qu and Gouskos, 2020) on constituents, weaver-core's module.
 

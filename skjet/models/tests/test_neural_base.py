@@ -67,10 +67,7 @@ def test_user_model_trains_streams_and_reports():
     assert len(clf.history_) == len(clf.net_.history)
 
 
-def test_base_is_abstract_and_keeps_its_old_name():
-    from skjet.models._neural._base import NeuralClassifierBase
-
-    assert NeuralClassifierBase is NeuralClassifier
+def test_base_is_abstract():
     try:
         NeuralClassifier()
     except TypeError as exc:
