@@ -69,3 +69,22 @@ def one_torch_thread():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def _mass_correlated_jets(n=1600, seed=0):
+    """Toy top vs QCD: the mass separates the classes strongly, a second feature weakly.
+
+    Returns ``(X, y, mass)`` with X = (mass / 100, feature), for the decorrelation tests.
+    """
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["qcd", "top"], n // 2)
+    top = y == "top"
+    mass = np.where(top, rng.normal(170, 25, n), rng.exponential(60, n) + 20)
+    X = np.c_[mass / 100, rng.normal(size=n) + 1.5 * top].astype(np.float32)
+    return X, y, mass
+
+
+@pytest.fixture
+def mass_correlated_jets():
+    """The factory :func:`_mass_correlated_jets` (``n``, ``seed``)."""
+    return _mass_correlated_jets

@@ -13,17 +13,8 @@ from skjet.models import MLPClassifier
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _toy(n=1600, seed=0):
-    rng = np.random.default_rng(seed)
-    y = np.repeat(["qcd", "top"], n // 2)
-    top = y == "top"
-    mass = np.where(top, rng.normal(170, 25, n), rng.exponential(60, n) + 20)
-    X = np.c_[mass / 100, rng.normal(size=n) + 1.5 * top].astype(np.float32)
-    return X, y, mass
-
-
-def test_compare_passes_the_target_and_adds_inv_jsd(tmp_path):
-    X, y, mass = _toy()
+def test_compare_passes_the_target_and_adds_inv_jsd(tmp_path, mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=1600)
     mlp = dict(hidden_layer_sizes=(16,), max_epochs=8, batch_size=400, random_state=0,
                device="cpu", lr=0.01)
     estimators = {
@@ -49,8 +40,8 @@ def test_compare_passes_the_target_and_adds_inv_jsd(tmp_path):
     assert (tmp_path / "sculpting.png").exists() and (tmp_path / "decorrelation_plane.png").exists()
 
 
-def test_compare_target_errors():
-    X, y, mass = _toy(n=200)
+def test_compare_target_errors(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=200)
     with pytest.raises(ValueError, match=r"decorrelation_target has shape \(10,\)"):
         compare({"lr": LogisticRegression()}, X, y, test_size=0.5, decorrelation_target=mass[:10])
     with pytest.raises(ValueError, match="reserved"):

@@ -22,16 +22,6 @@ from skjet.utils.estimator_checks import make_constituents
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def _toy(n=3000, seed=0):
-    """The mass separates the classes strongly, a second feature weakly."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(["qcd", "top"], n // 2)
-    top = y == "top"
-    mass = np.where(top, rng.normal(170, 25, n), rng.exponential(60, n) + 20)
-    X = np.c_[mass / 100, rng.normal(size=n) + 1.5 * top].astype(np.float32)
-    return X, y, mass
-
-
 def _mlp(**params):
     defaults = dict(
         hidden_layer_sizes=(32, 32), max_epochs=12, batch_size=512, random_state=0, device="cpu"
@@ -39,8 +29,8 @@ def _mlp(**params):
     return MLPClassifier(**{**defaults, **params})
 
 
-def test_disco_decorrelates_the_background_score():
-    X, y, mass = _toy()
+def test_disco_decorrelates_the_background_score(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=3000)
     bkg = y == "qcd"
     plain = _mlp().fit(X, y, decorrelation_target=mass)  # ignored without decorrelation
     disco = _mlp(decorrelation="disco", decorrelation_strength=1.0).fit(
@@ -93,8 +83,8 @@ def test_disco_loss_is_cross_entropy_plus_weighted_dcor_squared():
     assert float(DisCoLoss(3.0)(logits, (y, w)).detach()) == pytest.approx(float(ce))
 
 
-def test_routing_in_pipeline_and_cross_validate():
-    X, y, mass = _toy(n=1200)
+def test_routing_in_pipeline_and_cross_validate(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=1200)
     clf = _mlp(decorrelation="disco", max_epochs=2)
     pipe = make_pipeline(StandardScaler(), clf)
     pipe.fit(X, y, mlpclassifier__decorrelation_target=mass)
@@ -109,16 +99,16 @@ def test_routing_in_pipeline_and_cross_validate():
     assert len(result["test_score"]) == 2
 
 
-def test_partial_fit_with_target():
-    X, y, mass = _toy(n=1200)
+def test_partial_fit_with_target(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=1200)
     clf = _mlp(decorrelation="disco")
     clf.partial_fit(X[::2], y[::2], classes=["qcd", "top"], decorrelation_target=mass[::2])
     clf.partial_fit(X[1::2], y[1::2], decorrelation_target=mass[1::2])
     assert len(clf.history_) == 2
 
 
-def test_disco_errors_and_warnings():
-    X, y, mass = _toy(n=600)
+def test_disco_errors_and_warnings(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=600)
     with pytest.raises(ValueError, match="needs the decorrelation target"):
         _mlp(decorrelation="disco").fit(X, y)
     with pytest.raises(ValueError, match=r"decorrelation_target must have shape \(600,\)"):
