@@ -18,6 +18,7 @@ because the machine may be shared. With a CUDA device, every contender also runs
 the table gets a GPU column next to the CPU one (the CPU ratios stay the reference).
 
 Usage: python benchmarks/bench_neural.py [--quick] [--threads N] [--epochs N]
+       [--devices cpu cuda]
 """
 
 from __future__ import annotations
@@ -139,24 +140,30 @@ def race(contenders: dict, rounds: int) -> dict[str, float]:
     return {name: min(t) for name, t in times.items()}
 
 
-def report(title: str, times: dict[str, float], reference: str, gpu: dict | None) -> None:
-    """CPU seconds per epoch and ratio to skjet; GPU seconds per epoch when there is one."""
-    ref = times[reference]
+def report(title: str, cpu: dict | None, reference: str, gpu: dict | None) -> None:
+    """Seconds per epoch and the ratio to skjet on each device that ran."""
+    columns = [(label, t) for label, t in (("CPU", cpu), ("GPU", gpu)) if t]
     print(f"\n{title}")
-    gpu_header = f" {'GPU s/epoch':>12}" if gpu else ""
-    print(f"{'contender':<44} {'CPU s/epoch':>12} {'ratio to skjet':>15}{gpu_header}")
-    for name, seconds in times.items():
-        gpu_col = f" {gpu[name]:>12.3f}" if gpu else ""
-        print(f"{name:<44} {seconds:>12.3f} {seconds / ref:>15.2f}{gpu_col}")
+    header = "".join(f" {label + ' s/epoch':>12} {label + ' / skjet':>11}" for label, _ in columns)
+    print(f"{'contender':<44}{header}")
+    for name in columns[0][1]:
+        cells = "".join(f" {t[name]:>12.3f} {t[name] / t[reference]:>11.2f}" for _, t in columns)
+        print(f"{name:<44}{cells}")
     if gpu is None:
         print("(no CUDA device: GPU column skipped)")
 
 
-def race_on_devices(make, rounds: int) -> tuple[dict[str, float], dict[str, float] | None]:
-    """``race`` the contenders ``make(device)`` builds on the CPU, and on CUDA if present."""
-    cpu = race(make("cpu"), rounds)
-    gpu = race(make("cuda"), rounds) if torch.cuda.is_available() else None
-    return cpu, gpu
+def ratio_lines(label: str, cpu: dict | None, gpu: dict | None, skjet: str, plain: str) -> None:
+    for device, t in (("CPU", cpu), ("GPU", gpu)):
+        if t:
+            print(f"{label} on the {device} = {t[skjet] / t[plain]:.2f}")
+
+
+def race_on_devices(make, rounds: int, devices) -> tuple[dict | None, dict | None]:
+    """``race`` the contenders ``make(device)`` builds on each of ``devices`` that exists."""
+    cpu = race(make("cpu"), rounds) if "cpu" in devices else None
+    cuda = "cuda" in devices and torch.cuda.is_available()
+    return cpu, (race(make("cuda"), rounds) if cuda else None)
 
 
 def main() -> None:
@@ -165,6 +172,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads for everyone")
     parser.add_argument("--epochs", type=int, default=4, help="interleaved epochs per contender")
     parser.add_argument("--skip-skorch", action="store_true", help="leave out skorch defaults")
+    parser.add_argument("--devices", nargs="+", choices=["cpu", "cuda"], default=["cpu", "cuda"],
+                        help="where to race (default both; cuda only where there is one)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -188,17 +197,15 @@ def main() -> None:
             )
         return contenders
 
-    times, gpu_times = race_on_devices(mlp_contenders, args.epochs)
+    times, gpu_times = race_on_devices(mlp_contenders, args.epochs, args.devices)
     report(
         f"MLP 16-32-32-32-5, {n_mlp:,} x 16, batch {bs}, {args.threads} thread(s)",
         times,
         "skjet MLPClassifier",
         gpu_times,
     )
-    print(
-        f"skjet / plain loop = {times['skjet MLPClassifier'] / times['plain PyTorch loop']:.2f}"
-        " (target <= 1.2)"
-    )
+    ratio_lines("skjet / plain loop (target <= 1.2)", times, gpu_times, "skjet MLPClassifier",
+                "plain PyTorch loop")
 
     # -- DeepSets --------------------------------------------------------------------------
     n_ds = 5_000 if args.quick else 50_000
@@ -222,7 +229,7 @@ def main() -> None:
             )
         return contenders
 
-    times, gpu_times = race_on_devices(deepsets_contenders, args.epochs)
+    times, gpu_times = race_on_devices(deepsets_contenders, args.epochs, args.devices)
     mult = (Xc != 0).any(-1).sum(1)
     report(
         f"DeepSets phi(100,100,128) F(100,100,100), {n_ds:,} jets x 200 x 4 "
@@ -232,10 +239,9 @@ def main() -> None:
         skjet_name,
         gpu_times,
     )
-    print(
-        f"skjet / plain loop (same network) = {times[skjet_name] / times[same]:.2f} (target <= 1.2)"
-    )
-    print(f"skjet / plain loop (dense masked) = {times[skjet_name] / times[dense]:.2f}")
+    ratio_lines("skjet / plain loop, same network (target <= 1.2)", times, gpu_times,
+                skjet_name, same)
+    ratio_lines("skjet / plain loop, dense masked", times, gpu_times, skjet_name, dense)
 
 
 if __name__ == "__main__":
