@@ -266,6 +266,11 @@ class SkjetNet(NeuralNetClassifier):
 
     batch_inputs = None
     mixed_precision = False
+    # skorch pickles the attributes with these prefixes through torch's loader, which maps
+    # CUDA tensors to the CPU where there is no GPU. Beyond skorch's module_, optimizer_ and
+    # criterion_ (added at initialisation), the module instance given as ``module`` and the
+    # callbacks (early stopping keeps the best weights) hold tensors on the training device.
+    cuda_dependent_attributes_ = ["module", "callbacks"]
 
     @property
     def _default_callbacks(self):

@@ -592,7 +592,8 @@ def test_cuda_matches_cpu(cls):
     gpu = small(cls, device="cuda").fit(X, y)
     assert next(gpu.module_.parameters()).is_cuda
     cpu = pickle.loads(pickle.dumps(gpu))
-    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X))
+    # CUDA's atomic reductions are not bitwise reproducible from call to call
+    np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), rtol=1e-5, atol=1e-6)
 
 
 def test_device_auto_resolves():
