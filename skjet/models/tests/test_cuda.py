@@ -7,6 +7,7 @@ run them on a machine with one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -43,8 +44,21 @@ TINY = {
 }
 KIN = "ParticleNet-JetClass-kin"
 TOP_QCD = {"top": "Tbqq", "qcd": "QCD"}
-# cuDNN convolutions use TF32 on this hardware by default: GPU and CPU agree to ~1e-3
-ATOL = 3e-3
+# PyTorch lets cuDNN convolutions use TF32 (10-bit mantissa) by default: GPU and CPU then
+# agree to ~1e-2 in probability (ParT's pair embedding is convolutions); without TF32, to float32
+# rounding.
+ATOL = 1e-2
+ATOL_FLOAT32 = 1e-4
+
+
+@contextlib.contextmanager
+def _without_tf32():
+    saved = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
 def _on_cuda(cls, **params):
@@ -90,7 +104,10 @@ def test_trained_on_cuda_predicts_the_same_in_a_process_without_cuda(cls, data, 
     )
     subprocess.run([sys.executable, "-c", script], check=True,
                    env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
-    np.testing.assert_allclose(np.load(tmp_path / "cpu.npy"), proba, atol=ATOL)
+    on_cpu = np.load(tmp_path / "cpu.npy")
+    np.testing.assert_allclose(on_cpu, proba, atol=ATOL)
+    with _without_tf32():
+        np.testing.assert_allclose(on_cpu, clf.predict_proba(X), atol=ATOL_FLOAT32)
 
 
 def test_device_auto_picks_cuda(data):
@@ -128,6 +145,8 @@ def test_zero_shot_on_cuda_matches_the_cpu(top_qcd_sample):
     cpu = ParticleNetClassifier(pretrained=KIN, zero_shot=TOP_QCD, device="cpu").fit(X, y)
     assert next(gpu.module_.parameters()).is_cuda
     np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=ATOL)
+    with _without_tf32():
+        np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=ATOL_FLOAT32)
     assert roc_auc_score(y == "top", gpu.predict_proba(X)[:, 1]) > 0.8
 
 
