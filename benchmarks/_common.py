@@ -74,11 +74,11 @@ def four_momenta(pt: np.ndarray, eta: np.ndarray, phi: np.ndarray, n_real: np.nd
 def top_qcd_inputs(per_class: int) -> tuple[dict, np.ndarray]:
     """Generated top and QCD jets (cached, hadron level, seed 0) as the demo's inputs.
 
-    Returns ``(inputs, y)``: :func:`skjet._cli.prepare_inputs` of the constituents and the
+    Returns ``(inputs, y)``: :func:`skjet.model_selection.prepare_inputs` of the constituents and the
     process names; the quality benchmarks split them themselves.
     """
-    from skjet._cli import prepare_inputs
     from skjet.datasets import generate_jets
+    from skjet.model_selection import prepare_inputs
 
     start = time.perf_counter()
     sample = generate_jets(processes=("top", "qcd"), n_jets=per_class, random_state=0,

@@ -58,9 +58,9 @@ def bench_onnx(n_jets: int, min_time: float) -> pd.DataFrame:
     import onnxruntime as ort
     import torch
 
-    from skjet._cli import prepare_inputs, standard_approaches
     from skjet.datasets import generate_jets
     from skjet.export import to_onnx
+    from skjet.model_selection import prepare_inputs, standard_approaches
 
     torch.set_num_threads(1)
     sample = generate_jets(("top", "qcd"), n_jets=n_jets, random_state=0, progress=False,
@@ -134,9 +134,9 @@ def bench_hls4ml_top(n_jets: int) -> pd.DataFrame:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from skjet._cli import prepare_inputs
     from skjet.datasets import generate_jets
     from skjet.export import to_hls4ml
+    from skjet.model_selection import prepare_inputs
     from skjet.models import MLPClassifier
 
     sample = generate_jets(("top", "qcd"), n_jets=n_jets, random_state=0, progress=False,

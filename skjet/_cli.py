@@ -11,9 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# Jet-level features every feature-based approach of the demo eats.
-JET_FEATURES_KINEMATIC = ("pt", "eta", "mass", "multiplicity", "mean_pt", "leading_pt_fraction")
-JET_FEATURES_SUBSTRUCTURE = ("tau1", "tau2", "tau3", "tau21", "tau32", "sd_mass")
 # DisCo strength of "DeepSets DisCo" under --decorrelate (see benchmarks/bench_decorrelation.py)
 DISCO_STRENGTH = 2.0
 # ``compare`` reads these (any case) as Top Quark Tagging HDF5, everything else as hls4ml.
@@ -67,140 +64,6 @@ def _log_stage_times() -> None:
     _STAGE_TIMES.clear()
 
 
-def standard_approaches(*, quick: bool, random_state: int, taggers: bool = True,
-                        from_scratch: bool | None = None, classes=None):
-    """The approaches of the main job and the input each one takes.
-
-    Returns ``{name: (estimator, input_name)}`` with input names ``"mass_mean_pt"``,
-    ``"cut_features"``, ``"jet_features"``, ``"relative"``, ``"images"`` and, with
-    ``taggers``, ``"constituents"`` or ``"four_momenta"`` (see :func:`reference_taggers`
-    for ``from_scratch`` and ``classes``).
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from .models import (
-        CNNClassifier,
-        CutAndCountClassifier,
-        DeepSetsClassifier,
-        MLPClassifier,
-        XGBoostClassifier,
-    )
-    from .preprocessing import ConstituentScaler
-
-    # Early stopping (the default) ends training when the validation loss stalls.
-    epochs = 20 if quick else 60
-    neural = dict(max_epochs=epochs, random_state=random_state, verbose=0)
-    approaches = {
-        "logistic (mass, mean pT)": (
-            make_pipeline(StandardScaler(), LogisticRegression()),
-            "mass_mean_pt",
-        ),
-        "cut-and-count": (CutAndCountClassifier(topology="sequential"), "cut_features"),
-        "XGBoost": (
-            XGBoostClassifier(n_estimators=300, early_stopping_rounds=20, random_state=random_state),
-            "jet_features",
-        ),
-        "MLP": (make_pipeline(StandardScaler(), MLPClassifier(**neural)), "jet_features"),
-        "DeepSets": (
-            make_pipeline(ConstituentScaler(), DeepSetsClassifier(
-                phi_sizes=(64, 64, 64), f_sizes=(64, 64), **neural)),
-            "relative",
-        ),
-        "CNN": (CNNClassifier(**neural), "images"),
-    }
-    if taggers:
-        approaches.update(reference_taggers(quick=quick, random_state=random_state,
-                                            from_scratch=from_scratch, classes=classes))
-    return approaches
-
-
-PRETRAINED_TAGGER = "ParticleNet-JetClass-kin"
-
-
-def reference_taggers(*, quick: bool, random_state: int, from_scratch: bool | None = None,
-                      classes=None) -> dict:
-    """The reference taggers on constituents.
-
-    Pretrained (the default on a CPU): JetClass's ParticleNet on the four-momenta, the 32
-    hardest constituents, fine-tuned (whole network, body at a tenth of the learning rate)
-    for one epoch (two on CUDA without ``quick``), and, when the classes are top and QCD, the same
-    network zero-shot (P(Tbqq) / (P(Tbqq) + P(QCD)), no training), from which the
-    fine-tuning then starts (``head_init``). From scratch
-    (``from_scratch=True``, the default on CUDA): ParticleNet and ParT, the published
-    top-tagging sizes on CUDA, on a CPU the small presets with fewer epochs and the 64
-    hardest constituents.
-    """
-    import torch
-
-    from .models import ParticleNetClassifier, ParticleTransformerClassifier
-
-    cuda = torch.cuda.is_available()
-    if from_scratch is None:
-        from_scratch = cuda
-    if not from_scratch:
-        common = dict(pretrained=PRETRAINED_TAGGER, max_constituents=128 if cuda else 32,
-                      random_state=random_state)
-        # top vs QCD maps onto JetClass's Tbqq and QCD: zero-shot, and fine-tuning that
-        # starts from it
-        top_qcd = classes is not None and sorted(str(c) for c in classes) == ["qcd", "top"]
-        mapping = {c: ("Tbqq" if str(c) == "top" else "QCD") for c in classes} if top_qcd else None
-        approaches = {
-            "ParticleNet (JetClass, fine-tuned)": (
-                # on a CPU an epoch costs about 12 ms per jet (2 threads, 32 constituents):
-                # one epoch keeps the demo in minutes
-                ParticleNetClassifier(**common, max_epochs=1 if quick or not cuda else 2,
-                                      head_init=mapping),
-                "four_momenta",
-            ),
-        }
-        if top_qcd:
-            approaches["ParticleNet (JetClass, zero-shot)"] = (
-                ParticleNetClassifier(**common, zero_shot=mapping), "four_momenta",
-            )
-        return approaches
-    params = dict(
-        preset="paper" if cuda else "small",
-        max_epochs=(10 if quick else 30) if cuda else (5 if quick else 8),
-        max_constituents=128 if cuda else 64,
-        random_state=random_state,
-    )
-    return {
-        "ParticleNet": (ParticleNetClassifier(**params), "constituents"),
-        "ParT": (ParticleTransformerClassifier(**params), "constituents"),
-    }
-
-
-def prepare_inputs(constituents: np.ndarray) -> dict:
-    """Stateless views of the jets that the standard approaches take.
-
-    These transformers learn nothing from the data, so computing them once before the
-    splits is equivalent to computing them inside every fold, and much cheaper.
-    """
-    from sklearn.pipeline import make_union
-
-    from .features import JetKinematics, Substructure
-    from .preprocessing import JetImage, RelativeConstituents
-
-    feats = make_union(
-        JetKinematics(features=JET_FEATURES_KINEMATIC),
-        Substructure(features=JET_FEATURES_SUBSTRUCTURE),
-        verbose_feature_names_out=False,
-    ).set_output(transform="pandas").fit_transform(constituents)
-    return {
-        "jet_features": feats,
-        "mass_mean_pt": feats[["mass", "mean_pt"]],
-        "cut_features": feats[["mass", "tau32", "multiplicity"]],
-        "relative": RelativeConstituents().fit_transform(constituents),
-        "constituents": constituents,
-        # the pretrained taggers read the four-momentum only
-        "four_momenta": constituents[..., :4],
-        # log(1 + pT) pixels keep the soft structure visible to the CNN (the HML comparison's choice).
-        "images": JetImage(size=33, normalize="log").fit_transform(constituents),
-    }
-
-
 def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, signal=None,
                    extra=None, settings=None, sample=None, taggers=True, from_scratch=None,
                    decorrelate=None):
@@ -214,7 +77,7 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
     """
     from sklearn.base import clone
 
-    from .model_selection import compare
+    from .model_selection import compare, prepare_inputs, standard_approaches
 
     approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers,
                                      from_scratch=from_scratch, classes=np.unique(y))
@@ -375,7 +238,7 @@ def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
             "has jet features only."
         )
     from .datasets import load_hls4ml
-    from .model_selection import compare
+    from .model_selection import compare, feature_approaches
 
     X, y = load_hls4ml(path, return_X_y=True)
     rows = stratified_sample(np.asarray(y), args.max_jets, args.random_state)
@@ -395,22 +258,6 @@ def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
     )
     print(result.to_string())
     return 0
-
-
-def feature_approaches(*, quick: bool, random_state: int) -> dict:
-    """The approaches compared on jet-level feature tables (hls4ml, ROOT feature branches)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    from .models import MLPClassifier, XGBoostClassifier
-
-    return {
-        "logistic": make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)),
-        "XGBoost": XGBoostClassifier(n_estimators=200, random_state=random_state),
-        "MLP": make_pipeline(StandardScaler(), MLPClassifier(
-            max_epochs=5 if quick else 20, random_state=random_state)),
-    }
 
 
 def stratified_sample(y, n: int | None, random_state) -> np.ndarray:
@@ -459,7 +306,7 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
     """ROOT files: jets with constituents (PFNano index table or one entry per jet) and/or
     jet-level feature branches; labels from a branch or one per file."""
     from .datasets import load_pfnano, load_root
-    from .model_selection import compare
+    from .model_selection import compare, feature_approaches
 
     if args.labels is not None:
         if len(args.labels) != len(paths):

@@ -112,7 +112,7 @@ def test_generate_writes_the_public_layout_then_compare_reads_it(tmp_path, capsy
 
 
 def test_reference_taggers_in_the_standard_approaches():
-    from skjet._cli import standard_approaches
+    from skjet.model_selection import standard_approaches
     from skjet.models import ParticleNetClassifier, ParticleTransformerClassifier
 
     approaches = standard_approaches(quick=True, random_state=0, from_scratch=True)
@@ -125,7 +125,8 @@ def test_reference_taggers_in_the_standard_approaches():
 
 
 def test_pretrained_taggers_are_the_default_on_a_cpu():
-    from skjet._cli import PRETRAINED_TAGGER, standard_approaches
+    from skjet.model_selection import standard_approaches
+    from skjet.model_selection._standard import PRETRAINED_TAGGER
 
     cuda = torch.cuda.is_available()
     approaches = standard_approaches(quick=True, random_state=0, classes=["qcd", "top"])
@@ -364,10 +365,10 @@ def test_compare_root_one_entry_per_jet(top_qcd_sample, tmp_path, monkeypatch):
         f["jets"].extend(branches)
     seen = _spy_compare(monkeypatch)
     # The reading is under test here; one approach of the standard table is enough.
-    import skjet._cli
+    import skjet.model_selection
 
-    full = skjet._cli.standard_approaches
-    monkeypatch.setattr(skjet._cli, "standard_approaches", lambda **kw: {
+    full = skjet.model_selection.standard_approaches
+    monkeypatch.setattr(skjet.model_selection, "standard_approaches", lambda **kw: {
         k: v for k, v in full(**kw).items() if k == "logistic (mass, mean pT)"})
     argv = ["compare", str(path), "--tree", "jets", "--label", "is_top", "--constituents",
             "part_pt", "part_eta", "part_phi", "part_mass", "--quick", "--out",
@@ -401,7 +402,7 @@ def test_compare_decorrelate_mass_adds_disco_and_sculpting(tmp_path, top_qcd_sam
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    import skjet._cli as cli
+    import skjet.model_selection
     from skjet.datasets import save_top_tagging
     from skjet.models import DeepSetsClassifier
     from skjet.preprocessing import ConstituentScaler
@@ -416,7 +417,7 @@ def test_compare_decorrelate_mass_adds_disco_and_sculpting(tmp_path, top_qcd_sam
                 random_state=0, device="cpu")), "relative"),
         }
 
-    monkeypatch.setattr(cli, "standard_approaches", small)
+    monkeypatch.setattr(skjet.model_selection, "standard_approaches", small)
     path = tmp_path / "top_qcd.h5"
     is_top = (top_qcd_sample.target == "top").astype(np.int64)
     save_top_tagging(path, top_qcd_sample.constituents, is_top)

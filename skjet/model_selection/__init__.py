@@ -1,15 +1,20 @@
 """Comparing approaches: every classifier on the same splits, in one table."""
 
-from ._compare import compare
-from ._report import ReportFigure, comparison_figures, write_comparison_report, write_report
-from ._result import ComparisonResult, RocCurve
+from ..utils._lazy import attach
 
-__all__ = [
-    "ComparisonResult",
-    "ReportFigure",
-    "RocCurve",
-    "compare",
-    "comparison_figures",
-    "write_comparison_report",
-    "write_report",
-]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "compare": "._compare",
+        "ComparisonResult": "._result",
+        "RocCurve": "._result",
+        "ReportFigure": "._report",
+        "comparison_figures": "._report",
+        "write_comparison_report": "._report",
+        "write_report": "._report",
+        "standard_approaches": "._standard",
+        "reference_taggers": "._standard",
+        "feature_approaches": "._standard",
+        "prepare_inputs": "._standard",
+    },
+)

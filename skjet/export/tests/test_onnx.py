@@ -75,7 +75,7 @@ def assert_parity(model, fitted, X):
 @pytest.fixture(scope="module")
 def demo(top_qcd_sample):
     """Each pipeline of ``skjet demo`` fitted quickly on its demo input."""
-    from skjet._cli import prepare_inputs, standard_approaches
+    from skjet.model_selection import prepare_inputs, standard_approaches
 
     X, y = subsample(top_qcd_sample)
     inputs = prepare_inputs(X)
