@@ -233,13 +233,17 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
-    """The hls4ml exercise: 5 classes, scored as light (g, q) vs heavy (t, w, z)."""
+def _refuse_decorrelation_without_constituents(args: argparse.Namespace) -> None:
     if args.decorrelate:
         raise ValueError(
             "--decorrelate mass needs constituents to compute the jet mass from; this input "
             "has jet features only."
         )
+
+
+def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
+    """The hls4ml exercise: 5 classes, scored as light (g, q) vs heavy (t, w, z)."""
+    _refuse_decorrelation_without_constituents(args)
     from .datasets import load_hls4ml
     from .model_selection import compare, feature_approaches
 
@@ -363,11 +367,7 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
     if constituents is None:
         if not features:
             raise ValueError("nothing to compare: give --features, or jets with constituents.")
-        if args.decorrelate:
-            raise ValueError(
-                "--decorrelate mass needs constituents to compute the jet mass from; this input "
-                "has jet features only."
-            )
+        _refuse_decorrelation_without_constituents(args)
         result = compare(
             feature_approaches(quick=args.quick, random_state=args.random_state), frame, y,
             test_size=0.3, signal=args.signal, random_state=args.random_state,

@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from ..metrics import get_scorer
+from ..metrics._projection import _check_estimator_proba
 from ..utils import check_sample_weight
 from ..utils._classes import check_labels
 from ..utils._sklearn_compat import _safe_indexing
@@ -261,16 +262,16 @@ def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, 
         shown = ", ".join(f"{k}={v:.4g}" for k, v in scores.items())
         print(f"[compare] {name} fold {fold}: fit {fit_time:.2f} s, {shown}", flush=True)
     score = view.score_of_signal() if return_score else None
+    classes = np.asarray(est.classes_)
     try:  # what the scorers did not ask for yet; the result keeps both
-        y_pred = view.response("predict")
-        y_proba = view.response("predict_proba") if hasattr(est, "predict_proba") else None
+        y_pred = np.asarray(view.response("predict"))
+        y_proba = (_check_estimator_proba(est, view.response("predict_proba"), classes)
+                   if hasattr(est, "predict_proba") else None)
     except Exception as exc:
         if hasattr(exc, "add_note"):
             exc.add_note(f"(while predicting with approach {name!r} on fold {fold})")
         raise
-    return _FoldOutput(row, score, est if return_estimator else None, np.asarray(y_pred),
-                       None if y_proba is None else np.asarray(y_proba),
-                       np.asarray(est.classes_))
+    return _FoldOutput(row, score, est if return_estimator else None, y_pred, y_proba, classes)
 
 
 class _FoldOutput(NamedTuple):
@@ -298,11 +299,6 @@ def _pooled_proba(name: str, outputs: list[_FoldOutput], classes: np.ndarray):
             raise ValueError(
                 f"approach {name!r} has classes_ {fitted.tolist()} on fold {fold}, not "
                 f"among the labels {classes.tolist()} of y."
-            )
-        if given.ndim != 2 or given.shape[1] != fitted.size:
-            raise ValueError(
-                f"approach {name!r}: predict_proba returned shape {given.shape} on fold "
-                f"{fold}, expected (n_samples, {fitted.size}) for classes_ {fitted.tolist()}."
             )
         proba = np.zeros((given.shape[0], classes.size), dtype=given.dtype)
         proba[:, columns] = given

@@ -123,21 +123,8 @@ class ComparisonResult:
     @property
     def test_index(self) -> np.ndarray:
         """The rows of ``X`` of the pooled test jets, fold after fold: the rows of
-        :attr:`predictions`, :attr:`y_pred` and :attr:`y_proba`.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import make_classification
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> from skjet.model_selection import compare
-        >>> X, y = make_classification(n_samples=100, random_state=0)
-        >>> result = compare({"logistic": LogisticRegression()}, X, y, cv=2,
-        ...                  scoring="accuracy", random_state=0)
-        >>> sorted(result.test_index) == list(range(100))
-        True
-        >>> bool((result.y_pred["logistic"] == result.y[result.test_index]).mean() > 0.8)
-        True
-        """
+        :attr:`predictions`, :attr:`y_pred` and :attr:`y_proba`; the true labels of the
+        pooled test jets are ``y[test_index]``."""
         if not self.splits:
             return np.zeros(0, dtype=np.intp)
         return np.concatenate([np.asarray(test) for _, test in self.splits])
