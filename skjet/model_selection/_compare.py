@@ -452,9 +452,9 @@ def compare(
     metrics = list(scorers)
     table = _summarise(folds, metrics, list(estimators), held_out=len(splits) == 1)
 
-    test_index = np.concatenate([te for _, te in splits])
     curves, predictions = {}, None
     if want_scores:
+        test_index = np.concatenate([te for _, te in splits])
         fold_of = np.concatenate([np.full(len(te), k) for k, (_, te) in enumerate(splits)])
         test_is_signal = is_signal[test_index]
         weight = None if sample_weight is None else sample_weight[test_index]
