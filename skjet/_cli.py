@@ -114,14 +114,17 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
             decorrelation_target=target,
         )
     with _stage("table, figures and report"):
-        write_outputs(result, out, inputs=inputs, y=y, X=X, settings=settings, sample=sample)
+        write_outputs(result, out, inputs=inputs, settings=settings, sample=sample)
     _log_stage_times()
     return result
 
 
-def write_outputs(result, out: Path, *, inputs=None, y=None, X=None, settings=None,
-                  sample=None) -> None:
-    """Table (CSV, markdown), every figure (PNG and PDF) and the one-page report.html."""
+def write_outputs(result, out: Path, *, inputs=None, settings=None, sample=None) -> None:
+    """Table (CSV, markdown), every figure (PNG and PDF) and the one-page report.html.
+
+    The figures draw from the predictions the result keeps and from ``inputs`` (those of
+    :func:`skjet.model_selection.prepare_inputs`: the jet features, the images).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -133,7 +136,7 @@ def write_outputs(result, out: Path, *, inputs=None, y=None, X=None, settings=No
     result.rejection_intervals().to_csv(out / "rejection_intervals.csv")
     inputs = inputs or {}
     report = write_comparison_report(
-        result, out, X=X, y=y, features=inputs.get("jet_features"),
+        result, out, features=inputs.get("jet_features"),
         images=inputs.get("images"), settings=settings, sample=sample,
     )
     _log(f"wrote the table, figures (PNG, PDF) and {report.name} to {out}/")
@@ -230,13 +233,17 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
-    """The hls4ml exercise: 5 classes, scored as light (g, q) vs heavy (t, w, z)."""
+def _refuse_decorrelation_without_constituents(args: argparse.Namespace) -> None:
     if args.decorrelate:
         raise ValueError(
             "--decorrelate mass needs constituents to compute the jet mass from; this input "
             "has jet features only."
         )
+
+
+def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
+    """The hls4ml exercise: 5 classes, scored as light (g, q) vs heavy (t, w, z)."""
+    _refuse_decorrelation_without_constituents(args)
     from .datasets import load_hls4ml
     from .model_selection import compare, feature_approaches
 
@@ -250,7 +257,7 @@ def _compare_hls4ml(path: Path, args: argparse.Namespace, out: Path) -> int:
         n_jobs=args.n_jobs, verbose=1, return_estimators=True,
     )
     write_outputs(
-        result, out, inputs={"jet_features": X}, y=y, X=X,
+        result, out, inputs={"jet_features": X},
         sample=f"{path.name}: g, q, t, W, Z jets", settings={
             "command": "compare", "data": str(path), "n_jets": len(y), "quick": args.quick,
             "random_state": args.random_state, "signal": ", ".join(signal),
@@ -360,18 +367,14 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
     if constituents is None:
         if not features:
             raise ValueError("nothing to compare: give --features, or jets with constituents.")
-        if args.decorrelate:
-            raise ValueError(
-                "--decorrelate mass needs constituents to compute the jet mass from; this input "
-                "has jet features only."
-            )
+        _refuse_decorrelation_without_constituents(args)
         result = compare(
             feature_approaches(quick=args.quick, random_state=args.random_state), frame, y,
             test_size=0.3, signal=args.signal, random_state=args.random_state,
             n_jobs=args.n_jobs, verbose=1, return_estimators=True,
         )
-        write_outputs(result, out, inputs={"jet_features": frame}, y=y, X=frame,
-                      sample=sample, settings=settings)
+        write_outputs(result, out, inputs={"jet_features": frame}, sample=sample,
+                      settings=settings)
     else:
         extra = {}
         if features:

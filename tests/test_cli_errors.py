@@ -53,3 +53,11 @@ def test_key_error_message_is_not_quoted(monkeypatch, capsys):
     monkeypatch.setattr(_cli, "_compare", missing)
     assert main(["compare", "jets.h5"]) == 1
     assert capsys.readouterr().err == "skjet compare: error: jets.h5: no key 'table'\n"
+
+
+def test_decorrelate_needs_constituents(tmp_path, capsys):
+    table = tmp_path / "features.csv"  # an hls4ml-like table: jet features only
+    table.write_text("j_mass_mmdt,label\n80.0,t\n")
+    assert main(["compare", str(table), "--decorrelate", "mass"]) == 1
+    err = capsys.readouterr().err
+    assert "--decorrelate mass needs constituents" in err and err.count("\n") == 1

@@ -361,17 +361,27 @@ def signal_score(estimator: Any, X: ArrayLike, signal: Any = None) -> np.ndarray
     return _masked_signal_score(estimator, X, *_estimator_signal(estimator, signal))
 
 
+def _check_estimator_proba(estimator, proba, classes: np.ndarray) -> np.ndarray:
+    """``predict_proba`` output of ``estimator`` as an array, one column per class."""
+    proba = np.asarray(proba)
+    if proba.ndim != 2 or proba.shape[1] != classes.size:
+        raise ValueError(
+            f"{type(estimator).__name__}.predict_proba returned shape {proba.shape}, expected "
+            f"(n_samples, {classes.size}) for classes_ {classes.tolist()}."
+        )
+    return proba
+
+
+def _project_estimator_proba(estimator, proba, classes: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The signal score from ``predict_proba`` output the estimator already gave."""
+    return project_proba(_check_estimator_proba(estimator, proba, classes), classes, classes[mask])
+
+
 def _masked_signal_score(estimator, X, classes: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """:func:`signal_score` for validated ``classes_`` and signal ``mask``."""
     name = type(estimator).__name__
     if hasattr(estimator, "predict_proba"):
-        proba = np.asarray(estimator.predict_proba(X))
-        if proba.ndim != 2 or proba.shape[1] != classes.size:
-            raise ValueError(
-                f"{name}.predict_proba returned shape {proba.shape}, expected "
-                f"(n_samples, {classes.size}) for classes_ {classes.tolist()}."
-            )
-        return project_proba(proba, classes, classes[mask])
+        return _project_estimator_proba(estimator, estimator.predict_proba(X), classes, mask)
     if classes.size == 2 and hasattr(estimator, "decision_function"):
         decision = np.asarray(estimator.decision_function(X), dtype=np.float64)
         if decision.ndim == 2 and decision.shape[1] == 1:

@@ -7,7 +7,7 @@ import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from time import perf_counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from ..metrics import get_scorer
+from ..metrics._projection import _check_estimator_proba
 from ..utils import check_sample_weight
 from ..utils._classes import check_labels
 from ..utils._sklearn_compat import _safe_indexing
@@ -261,7 +262,48 @@ def _score_fold(name, estimator, X, y, y_scored, train, test, fold, *, scorers, 
         shown = ", ".join(f"{k}={v:.4g}" for k, v in scores.items())
         print(f"[compare] {name} fold {fold}: fit {fit_time:.2f} s, {shown}", flush=True)
     score = view.score_of_signal() if return_score else None
-    return row, score, (est if return_estimator else None)
+    classes = np.asarray(est.classes_)
+    try:  # what the scorers did not ask for yet; the result keeps both
+        y_pred = np.asarray(view.response("predict"))
+        y_proba = (_check_estimator_proba(est, view.response("predict_proba"), classes)
+                   if hasattr(est, "predict_proba") else None)
+    except Exception as exc:
+        if hasattr(exc, "add_note"):
+            exc.add_note(f"(while predicting with approach {name!r} on fold {fold})")
+        raise
+    return _FoldOutput(row, score, est if return_estimator else None, y_pred, y_proba, classes)
+
+
+class _FoldOutput(NamedTuple):
+    """What one (approach, fold) task returns to :func:`compare`."""
+
+    row: dict[str, Any]
+    score: np.ndarray | None  # the signal score of the test jets, when asked for
+    estimator: Any  # the fitted estimator, when asked for
+    y_pred: np.ndarray  # predict on the test jets
+    y_proba: np.ndarray | None  # predict_proba on the test jets, columns in its classes_
+    classes: np.ndarray  # the fitted estimator's classes_
+
+
+def _pooled_proba(name: str, outputs: list[_FoldOutput], classes: np.ndarray):
+    """The probabilities of every fold in the columns of ``classes`` (0 for a class that a
+    fold's training set lacked, as in :func:`~sklearn.model_selection.cross_val_predict`);
+    None for an approach without ``predict_proba``."""
+    parts = []
+    for fold, out in enumerate(outputs):
+        fitted, given = out.classes, out.y_proba
+        if given is None:
+            return None
+        columns = np.searchsorted(classes, fitted)
+        if (columns >= classes.size).any() or not np.array_equal(classes[columns], fitted):
+            raise ValueError(
+                f"approach {name!r} has classes_ {fitted.tolist()} on fold {fold}, not "
+                f"among the labels {classes.tolist()} of y."
+            )
+        proba = np.zeros((given.shape[0], classes.size), dtype=given.dtype)
+        proba[:, columns] = given
+        parts.append(proba)
+    return np.concatenate(parts)
 
 
 def compare(
@@ -345,7 +387,9 @@ def compare(
         ``table`` (one row per approach, ``<metric>_mean`` / ``<metric>_std`` columns and
         the fit and predict times), ``folds`` (one row per approach and fold), ``curves``
         (the ROC curve of each approach on the pooled out-of-fold predictions),
-        ``predictions`` and ``estimators``. ``print(result)`` shows the table.
+        ``predictions`` (the signal scores), ``y_pred`` and ``y_proba`` (``predict`` and
+        ``predict_proba`` of every approach on the pooled test jets) and ``estimators``.
+        ``print(result)`` shows the table.
 
     Examples
     --------
@@ -402,7 +446,9 @@ def compare(
         for name, fold in tasks
     )
 
-    folds = pd.DataFrame([row for row, _, _ in outputs])
+    by_name = {name: [out for out, (n, _) in zip(outputs, tasks) if n == name]
+               for name in estimators}
+    folds = pd.DataFrame([out.row for out in outputs])
     metrics = list(scorers)
     table = _summarise(folds, metrics, list(estimators), held_out=len(splits) == 1)
 
@@ -420,24 +466,27 @@ def compare(
         if target is not None:
             predictions["decorrelation_target"] = target[test_index]
         for name in estimators:
-            score = np.concatenate([s for (row, s, _), (n, _) in zip(outputs, tasks) if n == name])
+            score = np.concatenate([out.score for out in by_name[name]])
             predictions[name] = score
             curves[name] = RocCurve.from_scores(test_is_signal, score, sample_weight=weight)
 
-    fitted = None
-    if return_estimators:
-        fitted = {name: [est for (_, _, est), (n, _) in zip(outputs, tasks) if n == name]
-                  for name in estimators}
+    y_proba = {name: _pooled_proba(name, by_name[name], classes) for name in estimators}
     return ComparisonResult(
         table=table,
         folds=folds,
         curves=curves,
         predictions=predictions,
-        estimators=fitted,
+        estimators=({name: [out.estimator for out in by_name[name]] for name in estimators}
+                    if return_estimators else None),
         metrics=metrics,
         signal=None if signal is None else signal.tolist(),
         splits=splits,
         description=description,
+        classes=classes,
+        y=y,
+        y_pred={name: np.concatenate([out.y_pred for out in by_name[name]])
+                for name in estimators},
+        y_proba={name: proba for name, proba in y_proba.items() if proba is not None},
     )
 
 

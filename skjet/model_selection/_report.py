@@ -172,20 +172,16 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in str(name).lower()).strip("_")
 
 
-def _pooled_predictions(result, name, X, y):
-    """``(y_true, y_pred)`` of one approach over every test fold, from its fitted estimators."""
-    from ..utils._sklearn_compat import _safe_indexing
-
-    models = (result.estimators or {}).get(name)
-    if not models or X is None or y is None:
+def _cut_input(name, model, X, features):
+    """The input of approach ``name``: from ``X``, or the columns of ``features`` that its
+    fitted ``model`` was fitted on (``feature_names_in_``); None when neither has it."""
+    if X is not None:
+        return X[name] if isinstance(X, Mapping) else X
+    names = getattr(model, "feature_names_in_", None)
+    if features is None or names is None:
         return None
-    Xi = X[name] if isinstance(X, Mapping) else X
-    y = np.asarray(y)
-    truth, pred = [], []
-    for model, (_, test) in zip(models, result.splits):
-        truth.append(y[test])
-        pred.append(np.asarray(model.predict(_safe_indexing(Xi, test))))
-    return np.concatenate(truth), np.concatenate(pred)
+    frame = pd.DataFrame(features)
+    return frame[list(names)] if set(names) <= set(frame.columns) else None
 
 
 def comparison_figures(
@@ -208,14 +204,17 @@ def comparison_figures(
     Parameters
     ----------
     result : ComparisonResult
-        From :func:`~skjet.model_selection.compare`; with ``return_estimators=True`` the
-        confusion matrices, loss histories and cuts are drawn too.
+        From :func:`~skjet.model_selection.compare`: the curves, score histograms and
+        confusion matrices come from its predictions (nothing predicts again); with
+        ``return_estimators=True`` the loss histories and cuts are drawn too.
     out : str or Path
         Folder for the figures (``<name>.png`` and ``<name>.pdf``).
     X : array-like or dict of {str: array-like}, optional
-        The input that was given to ``compare`` (for the confusion matrices and cuts).
+        The input that was given to ``compare``, for the cuts of a cut-and-count approach
+        on its training jets; without it, the cuts are drawn when ``features`` holds the
+        columns the approach was fitted on.
     y : array-like, optional
-        The labels given to ``compare``.
+        The labels of every jet; default: those given to ``compare`` (``result.y``).
     features : DataFrame, optional
         Jet features of every jet, for the per-class distributions: the ``kinematic``
         columns under "data", the others under "inputs".
@@ -257,7 +256,7 @@ def comparison_figures(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[ReportFigure] = []
-    y_all = None if y is None else np.asarray(y)
+    y_all = result.y if y is None else np.asarray(y)
 
     def keep(section, name, fig, caption):
         if sample:
@@ -289,8 +288,8 @@ def comparison_figures(
                  "flipped), logarithmic colour scale.")
         for name, models in (result.estimators or {}).items():
             final = models[0][-1] if hasattr(models[0], "steps") else models[0]
-            if hasattr(final, "cuts_") and X is not None and y_all is not None:
-                Xi = X[name] if isinstance(X, Mapping) else X
+            Xi = _cut_input(name, models[0], X, features) if hasattr(final, "cuts_") else None
+            if Xi is not None and y_all is not None:
                 train = result.splits[0][0]
                 from ..utils._sklearn_compat import _safe_indexing
 
@@ -318,12 +317,10 @@ def comparison_figures(
         if result.predictions is not None and "decorrelation_target" in result.predictions:
             for section, name, fig, caption in _sculpting_figures(result):
                 keep(section, name, fig, caption)
-        pooled = {name: _pooled_predictions(result, name, X, y_all)
-                  for name in (result.estimators or {})}
-        pooled = {k: v for k, v in pooled.items() if v is not None}
-        if pooled:
-            fig, axes = _panels(len(pooled))
-            for ax, (name, (truth, pred)) in zip(axes, pooled.items()):
+        if result.y_pred and result.y is not None:
+            truth = result.y[result.test_index]
+            fig, axes = _panels(len(result.y_pred))
+            for ax, (name, pred) in zip(axes, result.y_pred.items()):
                 plot_confusion_matrix(truth, pred, normalize="true", ax=ax)
                 ax.set_title(name)
             keep("performance", "confusion", fig,

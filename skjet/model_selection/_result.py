@@ -80,6 +80,19 @@ class ComparisonResult:
         The splits every approach was trained and scored on.
     description : str
         How the approaches were evaluated, e.g. ``"5-fold stratified CV"``.
+    classes : ndarray or None
+        The sorted class labels of ``y``: the columns of :attr:`y_proba`.
+    y : ndarray or None
+        The labels of every jet, as given to ``compare``.
+    y_pred : dict of {str: ndarray of shape (n_test,)}
+        Per approach, ``predict`` on the pooled test jets (the rows of :attr:`test_index`,
+        the same as those of :attr:`predictions`), not projected: for the confusion
+        matrices.
+    y_proba : dict of {str: ndarray of shape (n_test, n_classes)}
+        Per approach with a ``predict_proba``, its class probabilities on the pooled test
+        jets, columns in the order of :attr:`classes` (0 for a class that a fold's training
+        jets lacked). The report draws from these and :attr:`y_pred`, never predicting
+        again.
 
     Notes
     -----
@@ -101,7 +114,20 @@ class ComparisonResult:
     signal: list | None = None
     splits: list = field(default_factory=list, repr=False)
     description: str = ""
+    classes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    y: np.ndarray | None = field(default=None, repr=False, compare=False)
+    y_pred: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    y_proba: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _intervals: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def test_index(self) -> np.ndarray:
+        """The rows of ``X`` of the pooled test jets, fold after fold: the rows of
+        :attr:`predictions`, :attr:`y_pred` and :attr:`y_proba`; the true labels of the
+        pooled test jets are ``y[test_index]``."""
+        if not self.splits:
+            return np.zeros(0, dtype=np.intp)
+        return np.concatenate([np.asarray(test) for _, test in self.splits])
 
     # -- statistical uncertainty -----------------------------------------------------------
     def rejection_intervals(self, confidence_level: float = STAT_CONFIDENCE_LEVEL) -> pd.DataFrame:

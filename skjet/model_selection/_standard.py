@@ -23,15 +23,17 @@ PRETRAINED_TAGGER = "ParticleNet-JetClass-kin"
 Approaches = dict[str, tuple[BaseEstimator, str]]
 
 
+# The arguments of the reference taggers; the standard approaches add ``taggers``.
+_TAGGER_CONSTRAINTS: dict[str, list] = {
+    "quick": ["boolean"],
+    "random_state": ["random_state"],
+    "from_scratch": ["boolean", None],
+    "classes": ["array-like", None],
+}
+
+
 @validate_params(
-    {
-        "quick": ["boolean"],
-        "random_state": ["random_state"],
-        "taggers": ["boolean"],
-        "from_scratch": ["boolean", None],
-        "classes": ["array-like", None],
-    },
-    prefer_skip_nested_validation=True,
+    {**_TAGGER_CONSTRAINTS, "taggers": ["boolean"]}, prefer_skip_nested_validation=True
 )
 def standard_approaches(
     *,
@@ -123,15 +125,7 @@ def standard_approaches(
     return approaches
 
 
-@validate_params(
-    {
-        "quick": ["boolean"],
-        "random_state": ["random_state"],
-        "from_scratch": ["boolean", None],
-        "classes": ["array-like", None],
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_TAGGER_CONSTRAINTS, prefer_skip_nested_validation=True)
 def reference_taggers(
     *,
     quick: bool,

@@ -2,9 +2,10 @@
 
 A :class:`_ScoringView` wraps a fitted classifier for one test set so that
 
-- each response (``predict_proba``, or ``decision_function`` for classifiers without it,
-  and ``predict``) is computed once and reused by every scorer (and timed once, for the
-  ``predict_time`` column), so the scorers and the ROC curves rank by the same score;
+- each response of the classifier (``predict_proba``, or ``decision_function`` for
+  classifiers without it, and ``predict``) is computed once and reused by every scorer (and
+  timed once, for the ``predict_time`` column) and by the comparison's result, so the
+  scorers and the ROC curves rank by the same score, and nothing predicts twice;
 - with ``signal`` given, the classifier looks binary: class 1 is the signal (the summed
   probabilities of the signal classes), class 0 everything else, so every binary scorer
   (AUC, rejection, significance, accuracy) scores the signal-vs-background projection.
@@ -19,7 +20,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
-from ..metrics._projection import _signal_mask, signal_score
+from ..metrics._projection import (
+    _estimator_signal,
+    _project_estimator_proba,
+    _signal_mask,
+    signal_score,
+)
 
 _RESPONSE_METHODS = ("predict_proba", "decision_function", "predict")
 
@@ -65,6 +71,11 @@ class _ScoringView(ClassifierMixin, BaseEstimator):
         """The signal score on ``X`` (binary or projected), from the cached responses."""
         return signal_score(self, self.X)
 
+    def response(self, method: str) -> np.ndarray:
+        """The classifier's own ``method`` (``"predict"``, ``"predict_proba"``, ...) on ``X``,
+        not projected; computed once, whether a scorer asked for it first or not."""
+        return self._cached(method, self.X, getattr(self.estimator, method))
+
     def _cached(self, name, X, compute):
         if X is not self.X:  # a scorer asking about other data: no caching
             return compute(X)
@@ -85,7 +96,10 @@ class _ScoringView(ClassifierMixin, BaseEstimator):
                 f"{type(self.estimator).__name__} has no predict_proba: projecting on "
                 f"signal={np.atleast_1d(self.signal).tolist()} needs class probabilities."
             )
-        return signal_score(self.estimator, X, self.signal)
+        # the classifier's own probabilities, cached: the result keeps them
+        proba = self._cached("predict_proba", X, self.estimator.predict_proba)
+        return _project_estimator_proba(
+            self.estimator, proba, *_estimator_signal(self.estimator, self.signal))
 
     @available_if(_has_decision_only)
     def decision_function(self, X):
