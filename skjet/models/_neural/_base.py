@@ -16,9 +16,9 @@ and the docs page "Adding an architecture".
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -40,9 +40,10 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
-from ...utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ...utils._sklearn_compat import _fit_context
 from .._validation import LogProbaMixin, check_classifier_weights, check_first_output
 from ._decorrelation import check_decorrelation_target, disco_callbacks, disco_criterion
+from ._parameters import TRAINING_PARAMETERS, compose_doc, compose_signature
 from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -100,89 +101,6 @@ _HISTORY_COLUMNS = [
 
 _SKORCH_ONLY = {"batches", "train_batch_count", "valid_batch_count"}
 
-SHARED_PARAMS_DOC = """\
-    max_epochs : int, default=20
-        Number of passes over the training data in ``fit`` (fewer with early stopping);
-        ``partial_fit`` makes one pass per call.
-    batch_size : int, default=256
-        Jets per mini-batch, for training and for streaming predictions.
-    lr : float, default=1e-3
-        Initial learning rate.
-    optimizer : {"adam", "adamw", "sgd"} or torch.optim.Optimizer class, default="adam"
-    optimizer_params : dict, default=None
-        Extra keyword arguments of the optimizer, e.g. ``{"weight_decay": 1e-4}``.
-    lr_schedule : {None, "exponential", "plateau", "cosine", "warmup_cosine", "flat_decay"}, \
-default=None
-        Learning-rate schedule (skorch ``LRScheduler``). Stepped once per epoch:
-        ``ExponentialLR(gamma=0.9)``, ``ReduceLROnPlateau(factor=0.1, patience=2)`` on the
-        validation loss (training loss without validation) or ``CosineAnnealingLR(T_max=
-        max_epochs)``. Stepped once per batch over the ``max_epochs`` epochs of ``fit``
-        (or ``max_epochs`` calls of ``partial_fit``): ``"warmup_cosine"``, a linear warm-up
-        over ``warmup_fraction=0.05`` of the steps then a cosine decay, and ``"flat_decay"``,
-        the Particle Transformer recipe: constant for ``flat_fraction=0.7`` of the steps,
-        then an exponential decay to ``final_factor=0.01`` times ``lr``. A torch scheduler
-        class is also accepted (stepped per epoch).
-    lr_schedule_params : dict, default=None
-        Overrides of the schedule's keyword arguments.
-    early_stopping : bool, default=True
-        Stop when the validation loss has not improved for ``patience`` epochs and restore
-        the weights of the best epoch. Without ``train_split``, a stratified
-        ``validation_fraction`` of the training data is held out. Not used by
-        ``partial_fit``.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping when ``train_split`` is None.
-    patience : int, default=5
-        Epochs without improvement of the validation loss before stopping.
-    train_split : None, (X_val, y_val) tuple or callable, default=None
-        A predefined validation set, or a skorch split such as
-        ``skorch.helper.predefined_split(skorch.dataset.Dataset(X_val, y_val))`` or
-        ``skorch.dataset.ValidSplit(5)``. Its loss and accuracy are recorded every epoch and
-        early stopping monitors it.
-    class_weight : None, "balanced" or dict, default=None
-        Per-class loss weights (``{label: weight}``; "balanced" is ``n / (n_classes *
-        count)``), multiplied with ``sample_weight``.
-    callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net.
-    device : {"auto", "cpu", "cuda"} or str, default="auto"
-        "auto" uses CUDA when available.
-    warm_start : bool, default=False
-        Refitting continues training the fitted network (and optimizer state) for
-        ``max_epochs`` more epochs; the architecture and optimizer are kept from the first fit.
-    verbose : int, default=0
-        0 silent, 1 one line per epoch, 2 also a progress bar per epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation split: the same
-        value gives identical results on CPU. The global torch RNG is left untouched.
-    decorrelation : {None, "disco"}, default=None
-        "disco": add ``decorrelation_strength`` times the squared weighted distance
-        correlation between the background jets' signal score and the decorrelation target
-        (the jet mass) to every batch loss (DisCo, Kasieczka and Shih, 2020), so that a cut
-        on the score does not sculpt the background mass. The target is passed to ``fit``
-        as ``decorrelation_target``; see the user guide page "Mass decorrelation". The
-        background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
-        ``fit`` or ``partial_fit`` keeps the loss of the first fit.
-    decorrelation_strength : float, default=1.0
-        The DisCo weight lambda; 0 trains the plain classifier. ``history_`` gets the
-        mean squared distance correlation of the batches per epoch (``train_disco``,
-        ``valid_disco``), before the factor lambda.
-
-    Notes
-    -----
-    The loss is the cross-entropy, each sample's term multiplied by its weight
-    ``w_i = class_weight[y_i] * sample_weight_i``, with the weights rescaled to mean 1 over the
-    fit data; a batch loss is the mean over its samples of ``w_i * CE_i``. The epoch losses in
-    ``history_`` are therefore sums of weighted losses divided by the number of samples (mean
-    loss per sample), comparable between training and validation sets of any size.
-    Accuracies are unweighted fractions of correct predictions.
-
-    Negative sample weights (NLO generators, sWeights) are used as given: the weighted
-    cross-entropy is then the cross-entropy of the signed event distribution, well defined
-    while every class has a positive total weight (checked; the weights are rescaled by
-    their positive mean). A negative-weight event rewards a wrong prediction for itself,
-    so a network flexible enough to single out such events can fit them: keep early
-    stopping on, and train on ``np.abs(sample_weight)`` if the loss diverges."""
-
-
 @contextlib.contextmanager
 def _seeded_torch(seed: int, device: str):
     """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
@@ -217,7 +135,7 @@ def _epoch_callbacks(net, valid_ds):
 
 
 class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
-    __doc__ = f"""Base class of skjet's neural classifiers, public for new architectures.
+    """Base class of skjet's neural classifiers, public for new architectures.
 
     A subclass gets everything the built-in classifiers have (labels of any type, class
     and sample weights, early stopping, learning-rate schedules, ``warm_start``,
@@ -250,13 +168,17 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
 
     Set the class attribute ``padded_constituents = True`` for zero-padded
     (n_jets, n_constituents, n_features) input: batches are then trimmed to their longest
-    jet, and, when the estimator has a ``bucketing`` parameter ("inference" or True), hold
-    jets of similar length (predictions still come back in the input order). ``fit`` is a reset
-    followed by the code ``partial_fit`` runs.
+    jet, and, with ``bucketing`` ("inference" or True), hold jets of similar length
+    (predictions still come back in the input order). ``fit`` is a reset followed by the
+    code ``partial_fit`` runs.
+
+    A subclass declares only its own parameters and takes the training parameters below as
+    ``**training``, passed on to ``super().__init__`` (with a default of its own where it
+    names one, e.g. ``optimizer="adamw"``); its ``__init__`` then has the full signature
+    scikit-learn reads, and its docstring the training parameters' entries.
 
     Parameters
     ----------
-{SHARED_PARAMS_DOC}
 
     Examples
     --------
@@ -286,29 +208,10 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     classes_: np.ndarray
 
     _parameter_constraints: dict = {
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        # the names are checked against the table with a message that lists them
-        "optimizer": [str, type],
-        "optimizer_params": [dict, None],
-        "lr_schedule": [str, type, None],
-        "lr_schedule_params": [dict, None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "train_split": [tuple, callable, None],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "callbacks": [list, None],
-        "device": [str, torch.device],
-        "warm_start": ["boolean"],
-        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
-        "random_state": ["random_state"],
-        "decorrelation": [StrOptions({"disco"}), None],
-        "decorrelation_strength": [Interval(Real, 0, None, closed="left")],
+        name: param.constraint for name, param in TRAINING_PARAMETERS.items()
     }
 
-    # The weighted cross-entropy takes signed weights (see SHARED_PARAMS_DOC's Notes).
+    # The weighted cross-entropy takes signed weights (see TRAINING_NOTES).
     _negative_weights = "net_positive"
 
     def __init__(
@@ -331,6 +234,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         warm_start=False,
         verbose=0,
         random_state=None,
+        bucketing="inference",
+        gradient_clip=None,
+        mixed_precision=False,
         decorrelation=None,
         decorrelation_strength=1.0,
     ):
@@ -351,8 +257,20 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
+        self.bucketing = bucketing
+        self.gradient_clip = gradient_clip
+        self.mixed_precision = mixed_precision
         self.decorrelation = decorrelation
         self.decorrelation_strength = decorrelation_strength
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            signature = compose_signature(init, super(cls, cls).__init__)  # type: ignore[misc]
+            if signature is not None:
+                init.__signature__ = signature
+        cls.__doc__ = compose_doc(cls.__dict__.get("__doc__"), inspect.signature(cls.__init__))
 
     # -- hooks for subclasses -------------------------------------------------------------
     @abstractmethod
@@ -378,7 +296,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     def _bucketing(self, training: bool = False) -> bool:
         """Whether batches are grouped by length: ``bucketing`` True everywhere, "inference"
         in validation and prediction only (where outputs do not depend on the batches)."""
-        value = getattr(self, "bucketing", False)
+        value = self.bucketing
         if not self.padded_constituents:
             return False
         if isinstance(value, str):  # "inference"
@@ -402,13 +320,6 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_consistent_length(X, y)
         return X, y
-
-    # -- training options a subclass may declare as parameters ----------------------------
-    def _gradient_clip(self):
-        return getattr(self, "gradient_clip", None)
-
-    def _mixed_precision(self) -> bool:
-        return bool(getattr(self, "mixed_precision", False))
 
     # -- parameter checks that the constraints cannot express ------------------------------
     def _check_optimizer_params(self, optimizer) -> None:
@@ -516,9 +427,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
                     ),
                 )
             )
-        if self._gradient_clip() is not None:
+        if self.gradient_clip is not None:
             callbacks.append(
-                ("gradient_clip", GradientNormClipping(gradient_clip_value=self._gradient_clip()))
+                ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
             )
         if self.early_stopping and early_stopping:
             callbacks.append(
@@ -772,7 +683,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
         )
         net.batch_inputs = self._batch_inputs()
-        net.mixed_precision = self._mixed_precision()
+        net.mixed_precision = bool(self.mixed_precision)
         return net
 
     def _split(self, dataset, y_enc, seed, classes, class_weights, norm):
@@ -913,6 +824,11 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+NeuralClassifier.__doc__ = compose_doc(
+    NeuralClassifier.__doc__, inspect.signature(NeuralClassifier.__init__)
+)
 
 
 def check_input_shape(estimator, shape, *, reset: bool, attribute: str, what: str) -> None:

@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from skjet.models import ConstituentNeuralClassifier, NeuralClassifier
+from skjet.models._neural._parameters import TRAINING_PARAMETERS
 from skjet.utils._sklearn_compat import Interval
 from skjet.utils.estimator_checks import make_constituents, parametrize_with_nd_checks
 
@@ -37,10 +38,9 @@ class MeanMaxSetClassifier(ConstituentNeuralClassifier):
         "width": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, width=32, *, bucketing=True, max_epochs=10, lr=1e-2, random_state=None):
-        super().__init__(max_epochs=max_epochs, lr=lr, random_state=random_state)
+    def __init__(self, width=32, *, bucketing=True, max_epochs=10, lr=1e-2, **training):
+        super().__init__(bucketing=bucketing, max_epochs=max_epochs, lr=lr, **training)
         self.width = width
-        self.bucketing = bucketing
 
     def build_module(self, X, n_classes):
         return MeanMaxSet(X.shape[2], self.width, n_classes)
@@ -60,9 +60,13 @@ def test_user_model_trains_streams_and_reports():
     clf = MeanMaxSetClassifier(max_epochs=15, random_state=0).fit(X, y)
     assert roc_auc_score(y == "top", clf.predict_proba(X)[:, 1]) > 0.8
     assert list(clf.history_.columns[:3]) == ["epoch", "train_loss", "valid_loss"]
-    assert clf.get_params() == dict(
-        width=32, bucketing=True, max_epochs=15, lr=1e-2, random_state=0
+    # its own parameter, then every training parameter: its defaults, else the base's
+    params = clf.get_params()
+    assert set(params) == {"width", *TRAINING_PARAMETERS}
+    assert {k: params[k] for k in ("width", "bucketing", "max_epochs", "lr", "random_state")} == (
+        dict(width=32, bucketing=True, max_epochs=15, lr=1e-2, random_state=0)
     )
+    assert params["batch_size"] == 256 and params["optimizer"] == "adam"
     clf.partial_fit(X, y)  # continues training the fitted network
     assert len(clf.history_) == len(clf.net_.history)
 
