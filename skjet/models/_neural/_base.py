@@ -1,12 +1,14 @@
-"""The one base class of skjet's neural classifiers.
+"""The estimator face of skjet's neural classifiers.
 
 Design: a plain scikit-learn estimator (``ClassifierMixin, BaseEstimator``) whose ``__init__``
-stores explicit parameters, and which builds a skorch ``NeuralNetClassifier`` (``net_``) in
-``fit``. Wrapping rather than subclassing skorch keeps ``get_params``/``clone``/``GridSearchCV``
-to exactly the documented parameters (no ``module__*`` prefixes, no skorch-only parameters in
-the grid), lets skjet own input validation, label encoding and sample weights, and passes
-scikit-learn's common checks. skorch still runs the training loop, the callbacks (learning
-rate schedules, early stopping with best-weight restoring, logging) and the history.
+stores explicit parameters, and which trains a skorch ``NeuralNetClassifier`` (``net_``)
+through the trainer of :mod:`._training`, the one module that knows skorch. Wrapping rather
+than subclassing skorch keeps ``get_params``/``clone``/``GridSearchCV`` to exactly the
+documented parameters (no ``module__*`` prefixes, no skorch-only parameters in the grid),
+lets skjet own input validation, label encoding and sample weights, and passes
+scikit-learn's common checks. Here: the parameters (the training ones declared once in
+:mod:`._parameters`), the hooks, validation, labels, weights, the validation split, and
+prediction; ``fit`` and ``partial_fit`` share one training path.
 
 :class:`NeuralClassifier` is public: a new architecture is a subclass that implements
 ``validate_input`` and ``build_module`` (and optionally ``module_inputs``); see its docstring
@@ -15,9 +17,7 @@ and the docs page "Adding an architecture".
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import math
 from abc import ABCMeta, abstractmethod
 from typing import Any
 
@@ -35,103 +35,14 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
 )
-from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
-from skorch.dataset import Dataset as SkorchDataset
-from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
 from ...utils._sklearn_compat import _fit_context
-from .._validation import LogProbaMixin, check_classifier_weights, check_first_output
-from ._decorrelation import check_decorrelation_target, disco_callbacks, disco_criterion
+from .._validation import LogProbaMixin, check_classifier_weights
+from ._batches import BatchLoader, TensorBatches
+from ._decorrelation import check_decorrelation_target
 from ._parameters import TRAINING_PARAMETERS, compose_doc, compose_signature
-from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
-
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-_SCHEDULES = {
-    "exponential": ("ExponentialLR", {"gamma": 0.9}),
-    "plateau": ("ReduceLROnPlateau", {"factor": 0.1, "patience": 2}),
-    "cosine": ("CosineAnnealingLR", {}),
-    # stepped every batch: a LambdaLR over the total number of training steps
-    "warmup_cosine": ("LambdaLR", {"warmup_fraction": 0.05}),
-    "flat_decay": ("LambdaLR", {"flat_fraction": 0.7, "final_factor": 0.01}),
-}
-_PER_BATCH_SCHEDULES = ("warmup_cosine", "flat_decay")
-
-
-class WarmupCosine:
-    """Learning-rate factor: linear warm-up over ``warmup_fraction`` of the steps, then a
-    cosine decay to zero (picklable, unlike a lambda)."""
-
-    def __init__(self, total_steps: int, warmup_fraction: float = 0.05):
-        self.total_steps = max(int(total_steps), 1)
-        self.warmup = max(int(round(warmup_fraction * self.total_steps)), 1)
-
-    def __call__(self, step: int) -> float:
-        if step < self.warmup:
-            return (step + 1) / self.warmup
-        progress = min((step - self.warmup) / max(self.total_steps - self.warmup, 1), 1.0)
-        return 0.5 * (1.0 + math.cos(math.pi * progress))
-
-
-class FlatDecay:
-    """Learning-rate factor of the Particle Transformer recipe: constant for
-    ``flat_fraction`` of the steps, then an exponential decay to ``final_factor``."""
-
-    def __init__(self, total_steps: int, flat_fraction: float = 0.7, final_factor: float = 0.01):
-        self.total_steps = max(int(total_steps), 1)
-        self.flat = int(flat_fraction * self.total_steps)
-        self.final_factor = final_factor
-
-    def __call__(self, step: int) -> float:
-        if step < self.flat:
-            return 1.0
-        progress = min((step - self.flat) / max(self.total_steps - self.flat, 1), 1.0)
-        return self.final_factor**progress
-
-_HISTORY_COLUMNS = [
-    "epoch",
-    "train_loss",
-    "valid_loss",
-    "train_accuracy",
-    "valid_accuracy",
-    "lr",
-    "dur",
-    "valid_loss_best",
-]
-
-_SKORCH_ONLY = {"batches", "train_batch_count", "valid_batch_count"}
-
-@contextlib.contextmanager
-def _seeded_torch(seed: int, device: str):
-    """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
-    devices = []
-    if torch.device(device).type == "cuda":
-        devices = [torch.device(device).index or torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
-
-
-@contextlib.contextmanager
-def _epoch_callbacks(net, valid_ds):
-    """Callbacks of a net built by ``fit`` adapted to one ``partial_fit`` epoch.
-
-    Early stopping is left out (it needs a validation loss and would restore old weights),
-    and a schedule watching the validation loss watches the training loss when this call
-    has no validation set.
-    """
-    saved_callbacks = net.callbacks_
-    schedule = dict(saved_callbacks).get("lr_schedule")
-    saved_monitor = getattr(schedule, "monitor", None)
-    net.callbacks_ = [(n, cb) for n, cb in saved_callbacks if n != "early_stopping"]
-    if valid_ds is None and saved_monitor == "valid_loss":
-        schedule.monitor = "train_loss"
-    try:
-        yield
-    finally:
-        net.callbacks_ = saved_callbacks
-        if schedule is not None:
-            schedule.monitor = saved_monitor
+from ._training import Trainer, history_frame, validation_data
 
 
 class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
@@ -293,6 +204,12 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return None
         return self.module_inputs
 
+    def _optimizer_param_groups(self) -> list | None:
+        """The optimizer's parameter groups, as skorch's ``optimizer__param_groups``
+        (``[(pattern, {"lr": ...})]``), or None for a single group. The fine-tuned
+        pretrained taggers train their body at a rate of its own."""
+        return None
+
     def _bucketing(self, training: bool = False) -> bool:
         """Whether batches are grouped by length: ``bucketing`` True everywhere, "inference"
         in validation and prediction only (where outputs do not depend on the batches)."""
@@ -320,127 +237,6 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_consistent_length(X, y)
         return X, y
-
-    # -- parameter checks that the constraints cannot express ------------------------------
-    def _check_optimizer_params(self, optimizer) -> None:
-        """Build the optimizer (and the schedule) once on a dummy parameter, so that bad
-        ``optimizer_params`` or ``lr_schedule_params`` raise a ValueError naming them
-        before training rather than a bare torch error from inside skorch."""
-        name = type(self).__name__
-        dummy = [torch.nn.Parameter(torch.zeros(1))]
-        try:
-            opt = optimizer(dummy, lr=self.lr, **(self.optimizer_params or {}))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{name}: optimizer_params={self.optimizer_params!r} are not accepted by "
-                f"{optimizer.__name__}: {exc}"
-            ) from exc
-        policy, kwargs = self._schedule(total_steps=1)
-        if policy is None:
-            return
-        cls = getattr(torch.optim.lr_scheduler, policy) if isinstance(policy, str) else policy
-        try:
-            cls(opt, **kwargs)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{name}: lr_schedule={self.lr_schedule!r} with lr_schedule_params="
-                f"{self.lr_schedule_params!r} is not accepted by {cls.__name__}: {exc}"
-            ) from exc
-
-    def _optimizer_class(self):
-        opt = self.optimizer
-        if isinstance(opt, str):
-            try:
-                return _OPTIMIZERS[opt.lower()]
-            except KeyError:
-                pass
-        elif isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer):
-            return opt
-        raise ValueError(
-            f"{type(self).__name__}: optimizer must be one of {sorted(_OPTIMIZERS)} or a "
-            f"torch.optim.Optimizer class, got {opt!r}."
-        )
-
-    def _device(self) -> str:
-        if isinstance(self.device, torch.device):
-            return str(self.device)
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError):
-            raise ValueError(
-                f"{type(self).__name__}: device must be 'auto', 'cpu', 'cuda' or a torch device "
-                f"string, got {self.device!r}."
-            ) from None
-        return self.device
-
-    def _schedule(self, total_steps: int = 1):
-        """(policy, keyword arguments) of ``lr_schedule``, or (None, None) without one.
-
-        ``total_steps`` is the number of optimizer steps the per-batch schedules span.
-        """
-        schedule = self.lr_schedule
-        if schedule is None:
-            return None, None
-        policy: str | type
-        kwargs: dict[str, Any]
-        if isinstance(schedule, str) and schedule in _SCHEDULES:
-            policy, kwargs = _SCHEDULES[schedule]
-            kwargs = dict(kwargs)
-            if schedule == "cosine":
-                kwargs["T_max"] = self.max_epochs
-        elif isinstance(schedule, type):
-            policy, kwargs = schedule, {}
-        else:
-            raise ValueError(
-                f"{type(self).__name__}: lr_schedule must be None, one of "
-                f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
-            )
-        kwargs.update(self.lr_schedule_params or {})
-        if schedule in _PER_BATCH_SCHEDULES:
-            factor = WarmupCosine if schedule == "warmup_cosine" else FlatDecay
-            try:
-                kwargs = {"lr_lambda": factor(total_steps, **kwargs)}
-            except TypeError as exc:
-                raise ValueError(
-                    f"{type(self).__name__}: lr_schedule={schedule!r} with lr_schedule_params="
-                    f"{self.lr_schedule_params!r} is not accepted by {factor.__name__}: {exc}"
-                ) from exc
-        return policy, kwargs
-
-    def _callbacks(self, has_valid: bool, early_stopping: bool = True, n_batches: int = 1):
-        callbacks = []
-        policy, kwargs = self._schedule(total_steps=self.max_epochs * n_batches)
-        if policy is not None:
-            monitor = "valid_loss" if has_valid else "train_loss"
-            step_every = "batch" if self.lr_schedule in _PER_BATCH_SCHEDULES else "epoch"
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        policy=policy,
-                        monitor=monitor,
-                        event_name=None,
-                        step_every=step_every,
-                        **kwargs,
-                    ),
-                )
-            )
-        if self.gradient_clip is not None:
-            callbacks.append(
-                ("gradient_clip", GradientNormClipping(gradient_clip_value=self.gradient_clip))
-            )
-        if self.early_stopping and early_stopping:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
-                )
-            )
-        if self.verbose == 2:
-            callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks + disco_callbacks(self) + list(self.callbacks or [])
 
     # -- labels and weights ---------------------------------------------------------------
     def _encode(self, y, what: str = "y", classes=None, known: str = "seen in fit") -> np.ndarray:
@@ -485,10 +281,11 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         -------
         self
         """
-        # a warm refit continues the fitted network; otherwise it is rebuilt ("reset")
+        # a reset (unless a warm refit continues the fitted network), then the partial_fit
+        # path for max_epochs epochs with early stopping
         warm = self.warm_start and hasattr(self, "net_")
         return self._train(
-            X, y, sample_weight, first=not warm, one_epoch=False, target=decorrelation_target
+            X, y, sample_weight, epochs=None, target=decorrelation_target, reset=not warm
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -567,43 +364,41 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
                 f"{name} needs at least 2 classes; got classes={format_labels(classes)}."
             )
         return self._train(
-            X, y, sample_weight, first=first, one_epoch=True, classes=classes,
-            target=decorrelation_target,
+            X, y, sample_weight, epochs=1, classes=classes, target=decorrelation_target
         )
 
-    def _train(
-        self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None, target=None
-    ):
+    def _train(self, X, y, sample_weight, *, epochs, classes=None, target=None, reset=False):
         """The one training path of ``fit`` and ``partial_fit``.
 
-        ``first`` builds a new network (a cold ``fit``, the first ``partial_fit``), else the
-        fitted one continues. ``one_epoch`` is ``partial_fit``: one epoch, weights used as
-        given, no early stopping; otherwise ``max_epochs`` epochs with weights rescaled to
-        mean 1 and the early-stopping hold-out. Every check comes before any fitted
-        attribute is set or replaced.
+        The fitted network continues, unless ``reset`` (a cold ``fit``) or there is none:
+        then a new one is built for ``classes`` (the first ``partial_fit``) or the classes
+        of ``y`` (``fit``). ``epochs`` None is ``fit``: ``max_epochs`` epochs with the
+        early-stopping hold-out and the weights rescaled to mean 1; otherwise that many
+        epochs (``partial_fit``: one) with the weights as given. Every check comes before
+        any fitted attribute is set or replaced; the :class:`~._training.Trainer` runs
+        the epochs.
         """
-        if first:
-            optimizer = self._optimizer_class()
-            device = self._device()
-            self._check_optimizer_params(optimizer)
-        else:  # the network, its optimizer and its device are kept
-            device = str(self.net_.device)
+        trainer = Trainer(self)
+        fitted = hasattr(self, "net_") and not reset
+        if not fitted:  # the network, its optimizer and its device are kept
+            trainer.check_optimizer()
         # a continued fit must match the fitted input shape: it is checked, not replaced
-        X, y = self._validate_X_y(X, y, reset=first)
+        X, y = self._validate_X_y(X, y, reset=not fitted)
         check_classification_targets(y)
-        if one_epoch:
-            known = "in classes" if first else "in classes_ (set by the first partial_fit call)"
-            classes = classes if first else self.classes_
-            y_enc = self._encode(y, classes=classes, known=known)
-        elif first:
+        if fitted:
+            known = "seen in fit" if epochs is None else (
+                "in classes_ (set by the first partial_fit call)"
+            )
+            classes, y_enc = self.classes_, self._encode(y, known=known)
+        elif classes is None:
             classes, y_enc = encode_labels(y, estimator=self)
         else:
-            classes, y_enc = self.classes_, self._encode(y)
+            y_enc = self._encode(y, classes=classes, known="in classes")
 
         class_weights = self._class_weights(y_enc, classes)
         weight = self._sample_weights(sample_weight, X, y_enc, class_weights)
         norm = 1.0
-        if weight is not None and not one_epoch:
+        if weight is not None and epochs is None:
             norm = weight.mean()
             if not norm > 0:
                 raise ValueError(
@@ -617,80 +412,24 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         target = check_decorrelation_target(self, target, X, y_enc, weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         dataset = self._dataset(X, y_enc, weight, target)
-        if one_epoch and self.train_split is None:
-            train_ds, valid_ds = dataset, None
+        hold_out = epochs is None and self.early_stopping
+        train_ds, valid_ds = self._split(
+            dataset, y_enc, seed, classes, class_weights, norm, hold_out=hold_out
+        )
+        if fitted:
+            trainer.resume(train_ds, valid_ds, seed, epochs=epochs)
         else:
-            train_ds, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, norm)
-        if not first:
-            self._continue_net(train_ds, valid_ds, seed, device, one_epoch=one_epoch)
-            self.net_.train_split = None
-            return self
-        n_batches = len(self._loader(train_ds, seed=0))
-        callbacks = self._callbacks(valid_ds is not None, not one_epoch, n_batches)
-        with _seeded_torch(seed, device):
-            module = self.build_module(X, len(classes))
-            check_first_output(self, module, train_ds, classes)
-            self.classes_ = classes
-            self.net_ = self._build_net(module, optimizer, device, seed, callbacks, valid_ds)
-            if one_epoch:
-                self.net_.partial_fit(train_ds, None, epochs=1)
-            else:
-                self.net_.fit(train_ds, None)
+            trainer.start(X, classes, train_ds, valid_ds, seed, epochs=epochs)
         # the validation data is not part of the fitted model (and not pickled with it)
         self.net_.train_split = None
         return self
 
-    def _continue_net(self, train_ds, valid_ds, seed, device, *, one_epoch: bool) -> None:
-        """Continue training the fitted ``net_``: ``max_epochs`` epochs (a warm ``fit``) or
-        one epoch with the ``partial_fit`` callbacks."""
-        net = self.net_
-        # a fresh stream of shuffling and dropout per continuation, reproducible for the
-        # sequence of calls (set_params would re-initialise the iterator, so set directly)
-        step_seed = seed + len(net.history)
-        if one_epoch:
-            net.set_params(verbose=int(self.verbose))
-        else:
-            net.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
-        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
-        net.iterator_train__seed = step_seed
-        if one_epoch:
-            with _seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
-                net.partial_fit(train_ds, None, epochs=1)
-        else:
-            with _seeded_torch(seed, device):
-                net.partial_fit(train_ds, None)
-
-    def _build_net(self, module, optimizer, device, seed, callbacks, valid_ds):
-        criterion = disco_criterion(self) or {"criterion": WeightedCrossEntropy}
-        net = SkjetNet(
-            module,
-            **criterion,
-            optimizer=optimizer,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            iterator_train__seed=seed,
-            iterator_train__bucket=self._bucketing(training=True),
-            iterator_valid__bucket=self._bucketing(),
-            train_split=None if valid_ds is None else predefined_split(valid_ds),
-            callbacks=callbacks,
-            classes=list(range(len(self.classes_))),
-            verbose=int(self.verbose),
-            device=device,
-            **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
-        )
-        net.batch_inputs = self._batch_inputs()
-        net.mixed_precision = bool(self.mixed_precision)
-        return net
-
-    def _split(self, dataset, y_enc, seed, classes, class_weights, norm):
-        """(train, valid) TensorBatches from ``train_split`` or the early-stopping hold-out."""
+    def _split(self, dataset, y_enc, seed, classes, class_weights, norm, *, hold_out: bool):
+        """(train, valid) TensorBatches from ``train_split`` or, with ``hold_out``, the
+        early-stopping hold-out."""
         split = self.train_split
         if split is None:
-            if not self.early_stopping:
+            if not hold_out:
                 return dataset, None
             index = np.arange(len(dataset))
             counts = np.bincount(y_enc)
@@ -739,8 +478,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return part
         if isinstance(part, torch.utils.data.Subset) and isinstance(part.dataset, TensorBatches):
             return part.dataset.subset(part.indices)
-        if isinstance(part, SkorchDataset):
-            return self._external_valid(part.X, part.y, classes, class_weights, norm)
+        data = validation_data(part)
+        if data is not None:  # a skorch Dataset(X_val, y_val)
+            return self._external_valid(*data, classes, class_weights, norm)
         raise TypeError(
             f"{type(self).__name__}: train_split returned a {type(part).__name__}; expected a "
             "subset of the training data or a skorch.dataset.Dataset(X_val, y_val)."
@@ -750,19 +490,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     def history_(self) -> pd.DataFrame:
         """One row per epoch (see the class docstring), built from ``net_.history`` on read."""
         check_is_fitted(self)
-        return self._history_frame()
-
-    def _history_frame(self) -> pd.DataFrame:
-        # the standard columns first, then every other epoch-level entry of the skorch
-        # history (a user's EpochScoring, ...) in order of appearance; skorch's per-batch
-        # records and batch counts stay in net_.history
-        columns = list(_HISTORY_COLUMNS)
-        for epoch in self.net_.history:
-            columns += [key for key in epoch if key not in columns and key not in _SKORCH_ONLY]
-        rows = [{key: epoch.get(key, np.nan) for key in columns} for epoch in self.net_.history]
-        frame = pd.DataFrame(rows, columns=columns)
-        frame["valid_loss_best"] = frame["valid_loss_best"].eq(True)
-        return frame
+        return history_frame(self.net_)
 
     # -- prediction -----------------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:

@@ -323,15 +323,12 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         self.config_ = {"pretrained": model.name, **dict(model.config)}
         return module
 
-    def _build_net(self, module, *args, **kwargs):
-        net = super()._build_net(module, *args, **kwargs)
+    def _optimizer_param_groups(self) -> list | None:
         if self.pretrained is not None and self.zero_shot is None and not self.freeze_body:
             # the pretrained body ("net.*") learns at body_lr_scale * lr, the new head at lr;
             # a schedule scales both groups alike
-            net.set_params(
-                optimizer__param_groups=[("net.*", {"lr": self.lr * self.body_lr_scale})]
-            )
-        return net
+            return [("net.*", {"lr": self.lr * self.body_lr_scale})]
+        return None
 
     def _check_head_init(self, y, classes) -> None:
         """``head_init`` maps every class of the fit onto one class of the checkpoint."""
@@ -357,15 +354,12 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
                 f"{labels.tolist()}; map each of them."
             )
 
-    def _train(
-        self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None, target=None
-    ):
-        if self.head_init is not None and first:
+    def _train(self, X, y, sample_weight, *, epochs, classes=None, target=None, reset=False):
+        if self.head_init is not None and (reset or not hasattr(self, "net_")):
             self._check_head_init(y, classes)
         if self.zero_shot is None:
             return super()._train(
-                X, y, sample_weight, first=first, one_epoch=one_epoch, classes=classes,
-                target=target,
+                X, y, sample_weight, epochs=epochs, classes=classes, target=target, reset=reset
             )
         return self._fit_zero_shot(X, y, sample_weight, classes)
 
@@ -377,6 +371,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         from ...utils._classes import encode_labels
         from .._validation import check_classifier_weights
         from ._pretrained import ZeroShotHead, load_pretrained
+        from ._training import Trainer
 
         name = type(self).__name__
         if self.pretrained is None:
@@ -420,14 +415,14 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         check_classification_targets(y)
         encode_labels(y, keys, estimator=self, known="in zero_shot")
         check_classifier_weights(sample_weight, X, self)
-        device = self._device()
+        trainer = Trainer(self)
+        trainer.device()  # a bad device fails before the checkpoint is read
         module = load_pretrained(model)
         module.head = ZeroShotHead(groups)
         self.config_ = {"pretrained": model.name, "zero_shot": dict(self.zero_shot),
                         **dict(model.config)}
         self.classes_ = keys
-        net = self._build_net(module.eval(), self._optimizer_class(), device, 0, [], None)
-        self.net_ = net.initialize()
+        self.net_ = trainer.untrained_net(module.eval(), len(keys))
         self.net_.module_.eval()
         return self
 
