@@ -11,9 +11,11 @@ from __future__ import annotations
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skjet.models import NeuralClassifier
 from skjet.utils.discovery import all_estimators
 from skjet.utils.estimator_checks import (
     check_param_validation,
+    check_training_parameters,
     make_check_input,
     parametrize_with_nd_checks,
 )
@@ -70,7 +72,8 @@ MISSING_PARAMETER_CONSTRAINTS: dict[str, str] = {}
 
 
 def _param_validation_cases():
-    for est in INSTANCES:
+    # the N-D estimators get check_param_validation among parametrize_with_nd_checks'
+    for est in INSTANCES_2D:
         reason = MISSING_PARAMETER_CONSTRAINTS.get(type(est).__name__)
         marks = (pytest.mark.xfail(reason=reason, strict=True),) if reason else ()
         yield pytest.param(est, id=repr(est), marks=marks)
@@ -78,10 +81,19 @@ def _param_validation_cases():
 
 @pytest.mark.parametrize("estimator", list(_param_validation_cases()))
 def test_param_validation(estimator):
-    """Each estimator, 2-D or N-D, refuses invalid parameters through its constraints."""
-    kind = None if takes_2d(estimator) else INPUT_KINDS.get(type(estimator).__name__, "constituents")
-    X, y = make_check_input(estimator, kind)
+    """Each 2-D estimator refuses invalid parameters through its constraints."""
+    X, y = make_check_input(estimator)
     check_param_validation(type(estimator).__name__, estimator, X, y)
+
+
+@pytest.mark.parametrize(
+    "estimator", [est for est in INSTANCES_2D if isinstance(est, NeuralClassifier)], ids=repr
+)
+def test_training_parameters(estimator):
+    """A 2-D neural classifier has all of the training parameters (the N-D ones are checked
+    among parametrize_with_nd_checks')."""
+    X, y = make_check_input(estimator)
+    check_training_parameters(type(estimator).__name__, estimator, X, y)
 
 
 def test_param_validation_of_hls4ml_classifier():

@@ -5,8 +5,9 @@ arrays only, so it skips estimators tagged ``two_d_array=False``. These checks c
 contract on the inputs such estimators take: cloning and parameters, fit returning ``self``,
 ``NotFittedError`` before fit, clear errors for wrong dimensions, NaN and empty input,
 identical results after pickling and refitting, no mutation of the input, feature names and
-pandas output for 2-D outputs, the classifier API, and for constituents the same results from
-jagged (awkward) input as from the padded array.
+pandas output for 2-D outputs, the classifier API, parameter validation (every parameter
+constrained, invalid values refused), for a neural classifier all of the training parameters,
+and for constituents the same results from jagged (awkward) input as from the padded array.
 """
 
 from __future__ import annotations
@@ -294,6 +295,28 @@ def check_param_validation(name: str, estimator: Any, X: ArrayLike, y: ArrayLike
                 est.set_params(**{param: valid})
 
 
+def check_training_parameters(name: str, estimator: Any, X: ArrayLike, y: ArrayLike) -> None:
+    """A neural classifier has every training parameter, each constrained and documented.
+
+    For a subclass of :class:`skjet.models.NeuralClassifier`: ``get_params`` holds all
+    of the base's training parameters (``max_epochs`` ... ``decorrelation_strength``), with
+    the base's constraints unless the subclass declares its own, and every ``__init__``
+    parameter is documented once in the class docstring when it has a Parameters section.
+    """
+    from ..models._neural._parameters import TRAINING_PARAMETERS
+
+    params = estimator.get_params(deep=False)
+    missing = [p for p in TRAINING_PARAMETERS if p not in params]
+    assert not missing, f"{name} lacks the training parameters {missing}"
+    unconstrained = [p for p in TRAINING_PARAMETERS if p not in estimator._parameter_constraints]
+    assert not unconstrained, f"{name}: no constraint for {unconstrained}"
+    doc = type(estimator).__doc__ or ""
+    if "\n    Parameters\n    ----------\n" in doc:
+        for param in _init_param_names(estimator):
+            count = doc.count(f"\n    {param} : ")
+            assert count == 1, f"{name}'s docstring documents {param!r} {count} times"
+
+
 def make_check_input(estimator: Any, kind: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` for a check: 2-D features, or constituents or images for N-D estimators.
 
@@ -318,6 +341,9 @@ def yield_checks(estimator: Any) -> Iterator[Callable]:
     yield check_pickle_round_trip
     yield check_fit_idempotent
     yield check_finite_output
+    yield check_param_validation
+    if hasattr(estimator, "build_module"):  # a skjet neural classifier
+        yield check_training_parameters
     if is_classifier(estimator):
         yield check_classifier_api
         yield check_classifier_single_class

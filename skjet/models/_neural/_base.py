@@ -1,12 +1,14 @@
-"""The one base class of skjet's neural classifiers.
+"""The estimator face of skjet's neural classifiers.
 
 Design: a plain scikit-learn estimator (``ClassifierMixin, BaseEstimator``) whose ``__init__``
-stores explicit parameters, and which builds a skorch ``NeuralNetClassifier`` (``net_``) in
-``fit``. Wrapping rather than subclassing skorch keeps ``get_params``/``clone``/``GridSearchCV``
-to exactly the documented parameters (no ``module__*`` prefixes, no skorch-only parameters in
-the grid), lets skjet own input validation, label encoding and sample weights, and passes
-scikit-learn's common checks. skorch still runs the training loop, the callbacks (learning
-rate schedules, early stopping with best-weight restoring, logging) and the history.
+stores explicit parameters, and which trains a skorch ``NeuralNetClassifier`` (``net_``)
+through the trainer of :mod:`._training`, the one module that knows skorch. Wrapping rather
+than subclassing skorch keeps ``get_params``/``clone``/``GridSearchCV`` to exactly the
+documented parameters (no ``module__*`` prefixes, no skorch-only parameters in the grid),
+lets skjet own input validation, label encoding and sample weights, and passes
+scikit-learn's common checks. Here: the parameters (the training ones declared once in
+:mod:`._parameters`), the hooks, validation, labels, weights, the validation split, and
+prediction; ``fit`` and ``partial_fit`` share one training path.
 
 :class:`NeuralClassifier` is public: a new architecture is a subclass that implements
 ``validate_input`` and ``build_module`` (and optionally ``module_inputs``); see its docstring
@@ -15,10 +17,8 @@ and the docs page "Adding an architecture".
 
 from __future__ import annotations
 
-import contextlib
-import math
+import inspect
 from abc import ABCMeta, abstractmethod
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -35,189 +35,18 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
 )
-from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler, ProgressBar
-from skorch.dataset import Dataset as SkorchDataset
-from skorch.helper import predefined_split
 
 from ...utils._classes import check_labels, class_weight_per_class, encode_labels, format_labels
-from ...utils._sklearn_compat import Interval, StrOptions, _fit_context
-from .._validation import LogProbaMixin, check_classifier_weights, check_first_output
-from ._decorrelation import check_decorrelation_target, disco_callbacks, disco_criterion
-from ._training import BatchLoader, SkjetNet, TensorBatches, WeightedCrossEntropy
-
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
-_SCHEDULES = {
-    "exponential": ("ExponentialLR", {"gamma": 0.9}),
-    "plateau": ("ReduceLROnPlateau", {"factor": 0.1, "patience": 2}),
-    "cosine": ("CosineAnnealingLR", {}),
-    # stepped every batch: a LambdaLR over the total number of training steps
-    "warmup_cosine": ("LambdaLR", {"warmup_fraction": 0.05}),
-    "flat_decay": ("LambdaLR", {"flat_fraction": 0.7, "final_factor": 0.01}),
-}
-_PER_BATCH_SCHEDULES = ("warmup_cosine", "flat_decay")
-
-
-class WarmupCosine:
-    """Learning-rate factor: linear warm-up over ``warmup_fraction`` of the steps, then a
-    cosine decay to zero (picklable, unlike a lambda)."""
-
-    def __init__(self, total_steps: int, warmup_fraction: float = 0.05):
-        self.total_steps = max(int(total_steps), 1)
-        self.warmup = max(int(round(warmup_fraction * self.total_steps)), 1)
-
-    def __call__(self, step: int) -> float:
-        if step < self.warmup:
-            return (step + 1) / self.warmup
-        progress = min((step - self.warmup) / max(self.total_steps - self.warmup, 1), 1.0)
-        return 0.5 * (1.0 + math.cos(math.pi * progress))
-
-
-class FlatDecay:
-    """Learning-rate factor of the Particle Transformer recipe: constant for
-    ``flat_fraction`` of the steps, then an exponential decay to ``final_factor``."""
-
-    def __init__(self, total_steps: int, flat_fraction: float = 0.7, final_factor: float = 0.01):
-        self.total_steps = max(int(total_steps), 1)
-        self.flat = int(flat_fraction * self.total_steps)
-        self.final_factor = final_factor
-
-    def __call__(self, step: int) -> float:
-        if step < self.flat:
-            return 1.0
-        progress = min((step - self.flat) / max(self.total_steps - self.flat, 1), 1.0)
-        return self.final_factor**progress
-
-_HISTORY_COLUMNS = [
-    "epoch",
-    "train_loss",
-    "valid_loss",
-    "train_accuracy",
-    "valid_accuracy",
-    "lr",
-    "dur",
-    "valid_loss_best",
-]
-
-_SKORCH_ONLY = {"batches", "train_batch_count", "valid_batch_count"}
-
-SHARED_PARAMS_DOC = """\
-    max_epochs : int, default=20
-        Number of passes over the training data in ``fit`` (fewer with early stopping);
-        ``partial_fit`` makes one pass per call.
-    batch_size : int, default=256
-        Jets per mini-batch, for training and for streaming predictions.
-    lr : float, default=1e-3
-        Initial learning rate.
-    optimizer : {"adam", "adamw", "sgd"} or torch.optim.Optimizer class, default="adam"
-    optimizer_params : dict, default=None
-        Extra keyword arguments of the optimizer, e.g. ``{"weight_decay": 1e-4}``.
-    lr_schedule : {None, "exponential", "plateau", "cosine", "warmup_cosine", "flat_decay"}, \
-default=None
-        Learning-rate schedule (skorch ``LRScheduler``). Stepped once per epoch:
-        ``ExponentialLR(gamma=0.9)``, ``ReduceLROnPlateau(factor=0.1, patience=2)`` on the
-        validation loss (training loss without validation) or ``CosineAnnealingLR(T_max=
-        max_epochs)``. Stepped once per batch over the ``max_epochs`` epochs of ``fit``
-        (or ``max_epochs`` calls of ``partial_fit``): ``"warmup_cosine"``, a linear warm-up
-        over ``warmup_fraction=0.05`` of the steps then a cosine decay, and ``"flat_decay"``,
-        the Particle Transformer recipe: constant for ``flat_fraction=0.7`` of the steps,
-        then an exponential decay to ``final_factor=0.01`` times ``lr``. A torch scheduler
-        class is also accepted (stepped per epoch).
-    lr_schedule_params : dict, default=None
-        Overrides of the schedule's keyword arguments.
-    early_stopping : bool, default=True
-        Stop when the validation loss has not improved for ``patience`` epochs and restore
-        the weights of the best epoch. Without ``train_split``, a stratified
-        ``validation_fraction`` of the training data is held out. Not used by
-        ``partial_fit``.
-    validation_fraction : float, default=0.1
-        Held-out fraction for early stopping when ``train_split`` is None.
-    patience : int, default=5
-        Epochs without improvement of the validation loss before stopping.
-    train_split : None, (X_val, y_val) tuple or callable, default=None
-        A predefined validation set, or a skorch split such as
-        ``skorch.helper.predefined_split(skorch.dataset.Dataset(X_val, y_val))`` or
-        ``skorch.dataset.ValidSplit(5)``. Its loss and accuracy are recorded every epoch and
-        early stopping monitors it.
-    class_weight : None, "balanced" or dict, default=None
-        Per-class loss weights (``{label: weight}``; "balanced" is ``n / (n_classes *
-        count)``), multiplied with ``sample_weight``.
-    callbacks : list of skorch callbacks, default=None
-        Extra callbacks for the skorch net.
-    device : {"auto", "cpu", "cuda"} or str, default="auto"
-        "auto" uses CUDA when available.
-    warm_start : bool, default=False
-        Refitting continues training the fitted network (and optimizer state) for
-        ``max_epochs`` more epochs; the architecture and optimizer are kept from the first fit.
-    verbose : int, default=0
-        0 silent, 1 one line per epoch, 2 also a progress bar per epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation split: the same
-        value gives identical results on CPU. The global torch RNG is left untouched.
-    decorrelation : {None, "disco"}, default=None
-        "disco": add ``decorrelation_strength`` times the squared weighted distance
-        correlation between the background jets' signal score and the decorrelation target
-        (the jet mass) to every batch loss (DisCo, Kasieczka and Shih, 2020), so that a cut
-        on the score does not sculpt the background mass. The target is passed to ``fit``
-        as ``decorrelation_target``; see the user guide page "Mass decorrelation". The
-        background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
-        ``fit`` or ``partial_fit`` keeps the loss of the first fit.
-    decorrelation_strength : float, default=1.0
-        The DisCo weight lambda; 0 trains the plain classifier. ``history_`` gets the
-        mean squared distance correlation of the batches per epoch (``train_disco``,
-        ``valid_disco``), before the factor lambda.
-
-    Notes
-    -----
-    The loss is the cross-entropy, each sample's term multiplied by its weight
-    ``w_i = class_weight[y_i] * sample_weight_i``, with the weights rescaled to mean 1 over the
-    fit data; a batch loss is the mean over its samples of ``w_i * CE_i``. The epoch losses in
-    ``history_`` are therefore sums of weighted losses divided by the number of samples (mean
-    loss per sample), comparable between training and validation sets of any size.
-    Accuracies are unweighted fractions of correct predictions.
-
-    Negative sample weights (NLO generators, sWeights) are used as given: the weighted
-    cross-entropy is then the cross-entropy of the signed event distribution, well defined
-    while every class has a positive total weight (checked; the weights are rescaled by
-    their positive mean). A negative-weight event rewards a wrong prediction for itself,
-    so a network flexible enough to single out such events can fit them: keep early
-    stopping on, and train on ``np.abs(sample_weight)`` if the loss diverges."""
-
-
-@contextlib.contextmanager
-def _seeded_torch(seed: int, device: str):
-    """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
-    devices = []
-    if torch.device(device).type == "cuda":
-        devices = [torch.device(device).index or torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
-
-
-@contextlib.contextmanager
-def _epoch_callbacks(net, valid_ds):
-    """Callbacks of a net built by ``fit`` adapted to one ``partial_fit`` epoch.
-
-    Early stopping is left out (it needs a validation loss and would restore old weights),
-    and a schedule watching the validation loss watches the training loss when this call
-    has no validation set.
-    """
-    saved_callbacks = net.callbacks_
-    schedule = dict(saved_callbacks).get("lr_schedule")
-    saved_monitor = getattr(schedule, "monitor", None)
-    net.callbacks_ = [(n, cb) for n, cb in saved_callbacks if n != "early_stopping"]
-    if valid_ds is None and saved_monitor == "valid_loss":
-        schedule.monitor = "train_loss"
-    try:
-        yield
-    finally:
-        net.callbacks_ = saved_callbacks
-        if schedule is not None:
-            schedule.monitor = saved_monitor
+from ...utils._sklearn_compat import _fit_context
+from .._validation import LogProbaMixin, check_classifier_weights
+from ._batches import BatchLoader, TensorBatches
+from ._decorrelation import check_decorrelation_target
+from ._parameters import TRAINING_PARAMETERS, compose_doc, compose_signature
+from ._training import Trainer, history_frame, validation_data
 
 
 class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
-    __doc__ = f"""Base class of skjet's neural classifiers, public for new architectures.
+    """Base class of skjet's neural classifiers, public for new architectures.
 
     A subclass gets everything the built-in classifiers have (labels of any type, class
     and sample weights, early stopping, learning-rate schedules, ``warm_start``,
@@ -250,13 +79,17 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
 
     Set the class attribute ``padded_constituents = True`` for zero-padded
     (n_jets, n_constituents, n_features) input: batches are then trimmed to their longest
-    jet, and, when the estimator has a ``bucketing`` parameter ("inference" or True), hold
-    jets of similar length (predictions still come back in the input order). ``fit`` is a reset
-    followed by the code ``partial_fit`` runs.
+    jet, and, with ``bucketing`` ("inference" or True), hold jets of similar length
+    (predictions still come back in the input order). ``fit`` is a reset followed by the
+    code ``partial_fit`` runs.
+
+    A subclass declares only its own parameters and takes the training parameters below as
+    ``**training``, passed on to ``super().__init__`` (with a default of its own where it
+    names one, e.g. ``optimizer="adamw"``); its ``__init__`` then has the full signature
+    scikit-learn reads, and its docstring the training parameters' entries.
 
     Parameters
     ----------
-{SHARED_PARAMS_DOC}
 
     Examples
     --------
@@ -286,29 +119,10 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     classes_: np.ndarray
 
     _parameter_constraints: dict = {
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        # the names are checked against the table with a message that lists them
-        "optimizer": [str, type],
-        "optimizer_params": [dict, None],
-        "lr_schedule": [str, type, None],
-        "lr_schedule_params": [dict, None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "train_split": [tuple, callable, None],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-        "callbacks": [list, None],
-        "device": [str, torch.device],
-        "warm_start": ["boolean"],
-        "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
-        "random_state": ["random_state"],
-        "decorrelation": [StrOptions({"disco"}), None],
-        "decorrelation_strength": [Interval(Real, 0, None, closed="left")],
+        name: param.constraint for name, param in TRAINING_PARAMETERS.items()
     }
 
-    # The weighted cross-entropy takes signed weights (see SHARED_PARAMS_DOC's Notes).
+    # The weighted cross-entropy takes signed weights (see TRAINING_NOTES).
     _negative_weights = "net_positive"
 
     def __init__(
@@ -331,6 +145,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         warm_start=False,
         verbose=0,
         random_state=None,
+        bucketing="inference",
+        gradient_clip=None,
+        mixed_precision=False,
         decorrelation=None,
         decorrelation_strength=1.0,
     ):
@@ -351,8 +168,20 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
+        self.bucketing = bucketing
+        self.gradient_clip = gradient_clip
+        self.mixed_precision = mixed_precision
         self.decorrelation = decorrelation
         self.decorrelation_strength = decorrelation_strength
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            signature = compose_signature(init, super(cls, cls).__init__)  # type: ignore[misc]
+            if signature is not None:
+                init.__signature__ = signature
+        cls.__doc__ = compose_doc(cls.__dict__.get("__doc__"), inspect.signature(cls.__init__))
 
     # -- hooks for subclasses -------------------------------------------------------------
     @abstractmethod
@@ -375,10 +204,16 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return None
         return self.module_inputs
 
+    def _optimizer_param_groups(self) -> list | None:
+        """The optimizer's parameter groups, as skorch's ``optimizer__param_groups``
+        (``[(pattern, {"lr": ...})]``), or None for a single group. The fine-tuned
+        pretrained taggers train their body at a rate of its own."""
+        return None
+
     def _bucketing(self, training: bool = False) -> bool:
         """Whether batches are grouped by length: ``bucketing`` True everywhere, "inference"
         in validation and prediction only (where outputs do not depend on the batches)."""
-        value = getattr(self, "bucketing", False)
+        value = self.bucketing
         if not self.padded_constituents:
             return False
         if isinstance(value, str):  # "inference"
@@ -402,134 +237,6 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         y = column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
         check_consistent_length(X, y)
         return X, y
-
-    # -- training options a subclass may declare as parameters ----------------------------
-    def _gradient_clip(self):
-        return getattr(self, "gradient_clip", None)
-
-    def _mixed_precision(self) -> bool:
-        return bool(getattr(self, "mixed_precision", False))
-
-    # -- parameter checks that the constraints cannot express ------------------------------
-    def _check_optimizer_params(self, optimizer) -> None:
-        """Build the optimizer (and the schedule) once on a dummy parameter, so that bad
-        ``optimizer_params`` or ``lr_schedule_params`` raise a ValueError naming them
-        before training rather than a bare torch error from inside skorch."""
-        name = type(self).__name__
-        dummy = [torch.nn.Parameter(torch.zeros(1))]
-        try:
-            opt = optimizer(dummy, lr=self.lr, **(self.optimizer_params or {}))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{name}: optimizer_params={self.optimizer_params!r} are not accepted by "
-                f"{optimizer.__name__}: {exc}"
-            ) from exc
-        policy, kwargs = self._schedule(total_steps=1)
-        if policy is None:
-            return
-        cls = getattr(torch.optim.lr_scheduler, policy) if isinstance(policy, str) else policy
-        try:
-            cls(opt, **kwargs)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{name}: lr_schedule={self.lr_schedule!r} with lr_schedule_params="
-                f"{self.lr_schedule_params!r} is not accepted by {cls.__name__}: {exc}"
-            ) from exc
-
-    def _optimizer_class(self):
-        opt = self.optimizer
-        if isinstance(opt, str):
-            try:
-                return _OPTIMIZERS[opt.lower()]
-            except KeyError:
-                pass
-        elif isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer):
-            return opt
-        raise ValueError(
-            f"{type(self).__name__}: optimizer must be one of {sorted(_OPTIMIZERS)} or a "
-            f"torch.optim.Optimizer class, got {opt!r}."
-        )
-
-    def _device(self) -> str:
-        if isinstance(self.device, torch.device):
-            return str(self.device)
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError):
-            raise ValueError(
-                f"{type(self).__name__}: device must be 'auto', 'cpu', 'cuda' or a torch device "
-                f"string, got {self.device!r}."
-            ) from None
-        return self.device
-
-    def _schedule(self, total_steps: int = 1):
-        """(policy, keyword arguments) of ``lr_schedule``, or (None, None) without one.
-
-        ``total_steps`` is the number of optimizer steps the per-batch schedules span.
-        """
-        schedule = self.lr_schedule
-        if schedule is None:
-            return None, None
-        policy: str | type
-        kwargs: dict[str, Any]
-        if isinstance(schedule, str) and schedule in _SCHEDULES:
-            policy, kwargs = _SCHEDULES[schedule]
-            kwargs = dict(kwargs)
-            if schedule == "cosine":
-                kwargs["T_max"] = self.max_epochs
-        elif isinstance(schedule, type):
-            policy, kwargs = schedule, {}
-        else:
-            raise ValueError(
-                f"{type(self).__name__}: lr_schedule must be None, one of "
-                f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
-            )
-        kwargs.update(self.lr_schedule_params or {})
-        if schedule in _PER_BATCH_SCHEDULES:
-            factor = WarmupCosine if schedule == "warmup_cosine" else FlatDecay
-            try:
-                kwargs = {"lr_lambda": factor(total_steps, **kwargs)}
-            except TypeError as exc:
-                raise ValueError(
-                    f"{type(self).__name__}: lr_schedule={schedule!r} with lr_schedule_params="
-                    f"{self.lr_schedule_params!r} is not accepted by {factor.__name__}: {exc}"
-                ) from exc
-        return policy, kwargs
-
-    def _callbacks(self, has_valid: bool, early_stopping: bool = True, n_batches: int = 1):
-        callbacks = []
-        policy, kwargs = self._schedule(total_steps=self.max_epochs * n_batches)
-        if policy is not None:
-            monitor = "valid_loss" if has_valid else "train_loss"
-            step_every = "batch" if self.lr_schedule in _PER_BATCH_SCHEDULES else "epoch"
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        policy=policy,
-                        monitor=monitor,
-                        event_name=None,
-                        step_every=step_every,
-                        **kwargs,
-                    ),
-                )
-            )
-        if self._gradient_clip() is not None:
-            callbacks.append(
-                ("gradient_clip", GradientNormClipping(gradient_clip_value=self._gradient_clip()))
-            )
-        if self.early_stopping and early_stopping:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
-                )
-            )
-        if self.verbose == 2:
-            callbacks.append(("progress_bar", ProgressBar()))
-        return callbacks + disco_callbacks(self) + list(self.callbacks or [])
 
     # -- labels and weights ---------------------------------------------------------------
     def _encode(self, y, what: str = "y", classes=None, known: str = "seen in fit") -> np.ndarray:
@@ -574,10 +281,11 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         -------
         self
         """
-        # a warm refit continues the fitted network; otherwise it is rebuilt ("reset")
+        # a reset (unless a warm refit continues the fitted network), then the partial_fit
+        # path for max_epochs epochs with early stopping
         warm = self.warm_start and hasattr(self, "net_")
         return self._train(
-            X, y, sample_weight, first=not warm, one_epoch=False, target=decorrelation_target
+            X, y, sample_weight, epochs=None, target=decorrelation_target, reset=not warm
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -656,43 +364,41 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
                 f"{name} needs at least 2 classes; got classes={format_labels(classes)}."
             )
         return self._train(
-            X, y, sample_weight, first=first, one_epoch=True, classes=classes,
-            target=decorrelation_target,
+            X, y, sample_weight, epochs=1, classes=classes, target=decorrelation_target
         )
 
-    def _train(
-        self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None, target=None
-    ):
+    def _train(self, X, y, sample_weight, *, epochs, classes=None, target=None, reset=False):
         """The one training path of ``fit`` and ``partial_fit``.
 
-        ``first`` builds a new network (a cold ``fit``, the first ``partial_fit``), else the
-        fitted one continues. ``one_epoch`` is ``partial_fit``: one epoch, weights used as
-        given, no early stopping; otherwise ``max_epochs`` epochs with weights rescaled to
-        mean 1 and the early-stopping hold-out. Every check comes before any fitted
-        attribute is set or replaced.
+        The fitted network continues, unless ``reset`` (a cold ``fit``) or there is none:
+        then a new one is built for ``classes`` (the first ``partial_fit``) or the classes
+        of ``y`` (``fit``). ``epochs`` None is ``fit``: ``max_epochs`` epochs with the
+        early-stopping hold-out and the weights rescaled to mean 1; otherwise that many
+        epochs (``partial_fit``: one) with the weights as given. Every check comes before
+        any fitted attribute is set or replaced; the :class:`~._training.Trainer` runs
+        the epochs.
         """
-        if first:
-            optimizer = self._optimizer_class()
-            device = self._device()
-            self._check_optimizer_params(optimizer)
-        else:  # the network, its optimizer and its device are kept
-            device = str(self.net_.device)
+        trainer = Trainer(self)
+        fitted = hasattr(self, "net_") and not reset
+        if not fitted:  # the network, its optimizer and its device are kept
+            trainer.check_optimizer()
         # a continued fit must match the fitted input shape: it is checked, not replaced
-        X, y = self._validate_X_y(X, y, reset=first)
+        X, y = self._validate_X_y(X, y, reset=not fitted)
         check_classification_targets(y)
-        if one_epoch:
-            known = "in classes" if first else "in classes_ (set by the first partial_fit call)"
-            classes = classes if first else self.classes_
-            y_enc = self._encode(y, classes=classes, known=known)
-        elif first:
+        if fitted:
+            known = "seen in fit" if epochs is None else (
+                "in classes_ (set by the first partial_fit call)"
+            )
+            classes, y_enc = self.classes_, self._encode(y, known=known)
+        elif classes is None:
             classes, y_enc = encode_labels(y, estimator=self)
         else:
-            classes, y_enc = self.classes_, self._encode(y)
+            y_enc = self._encode(y, classes=classes, known="in classes")
 
         class_weights = self._class_weights(y_enc, classes)
         weight = self._sample_weights(sample_weight, X, y_enc, class_weights)
         norm = 1.0
-        if weight is not None and not one_epoch:
+        if weight is not None and epochs is None:
             norm = weight.mean()
             if not norm > 0:
                 raise ValueError(
@@ -706,80 +412,24 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         target = check_decorrelation_target(self, target, X, y_enc, weight)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         dataset = self._dataset(X, y_enc, weight, target)
-        if one_epoch and self.train_split is None:
-            train_ds, valid_ds = dataset, None
+        hold_out = epochs is None and self.early_stopping
+        train_ds, valid_ds = self._split(
+            dataset, y_enc, seed, classes, class_weights, norm, hold_out=hold_out
+        )
+        if fitted:
+            trainer.resume(train_ds, valid_ds, seed, epochs=epochs)
         else:
-            train_ds, valid_ds = self._split(dataset, y_enc, seed, classes, class_weights, norm)
-        if not first:
-            self._continue_net(train_ds, valid_ds, seed, device, one_epoch=one_epoch)
-            self.net_.train_split = None
-            return self
-        n_batches = len(self._loader(train_ds, seed=0))
-        callbacks = self._callbacks(valid_ds is not None, not one_epoch, n_batches)
-        with _seeded_torch(seed, device):
-            module = self.build_module(X, len(classes))
-            check_first_output(self, module, train_ds, classes)
-            self.classes_ = classes
-            self.net_ = self._build_net(module, optimizer, device, seed, callbacks, valid_ds)
-            if one_epoch:
-                self.net_.partial_fit(train_ds, None, epochs=1)
-            else:
-                self.net_.fit(train_ds, None)
+            trainer.start(X, classes, train_ds, valid_ds, seed, epochs=epochs)
         # the validation data is not part of the fitted model (and not pickled with it)
         self.net_.train_split = None
         return self
 
-    def _continue_net(self, train_ds, valid_ds, seed, device, *, one_epoch: bool) -> None:
-        """Continue training the fitted ``net_``: ``max_epochs`` epochs (a warm ``fit``) or
-        one epoch with the ``partial_fit`` callbacks."""
-        net = self.net_
-        # a fresh stream of shuffling and dropout per continuation, reproducible for the
-        # sequence of calls (set_params would re-initialise the iterator, so set directly)
-        step_seed = seed + len(net.history)
-        if one_epoch:
-            net.set_params(verbose=int(self.verbose))
-        else:
-            net.set_params(max_epochs=self.max_epochs, verbose=int(self.verbose))
-        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
-        net.iterator_train__seed = step_seed
-        if one_epoch:
-            with _seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
-                net.partial_fit(train_ds, None, epochs=1)
-        else:
-            with _seeded_torch(seed, device):
-                net.partial_fit(train_ds, None)
-
-    def _build_net(self, module, optimizer, device, seed, callbacks, valid_ds):
-        criterion = disco_criterion(self) or {"criterion": WeightedCrossEntropy}
-        net = SkjetNet(
-            module,
-            **criterion,
-            optimizer=optimizer,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            iterator_train__seed=seed,
-            iterator_train__bucket=self._bucketing(training=True),
-            iterator_valid__bucket=self._bucketing(),
-            train_split=None if valid_ds is None else predefined_split(valid_ds),
-            callbacks=callbacks,
-            classes=list(range(len(self.classes_))),
-            verbose=int(self.verbose),
-            device=device,
-            **{f"optimizer__{k}": v for k, v in (self.optimizer_params or {}).items()},
-        )
-        net.batch_inputs = self._batch_inputs()
-        net.mixed_precision = self._mixed_precision()
-        return net
-
-    def _split(self, dataset, y_enc, seed, classes, class_weights, norm):
-        """(train, valid) TensorBatches from ``train_split`` or the early-stopping hold-out."""
+    def _split(self, dataset, y_enc, seed, classes, class_weights, norm, *, hold_out: bool):
+        """(train, valid) TensorBatches from ``train_split`` or, with ``hold_out``, the
+        early-stopping hold-out."""
         split = self.train_split
         if split is None:
-            if not self.early_stopping:
+            if not hold_out:
                 return dataset, None
             index = np.arange(len(dataset))
             counts = np.bincount(y_enc)
@@ -828,8 +478,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return part
         if isinstance(part, torch.utils.data.Subset) and isinstance(part.dataset, TensorBatches):
             return part.dataset.subset(part.indices)
-        if isinstance(part, SkorchDataset):
-            return self._external_valid(part.X, part.y, classes, class_weights, norm)
+        data = validation_data(part)
+        if data is not None:  # a skorch Dataset(X_val, y_val)
+            return self._external_valid(*data, classes, class_weights, norm)
         raise TypeError(
             f"{type(self).__name__}: train_split returned a {type(part).__name__}; expected a "
             "subset of the training data or a skorch.dataset.Dataset(X_val, y_val)."
@@ -839,19 +490,7 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     def history_(self) -> pd.DataFrame:
         """One row per epoch (see the class docstring), built from ``net_.history`` on read."""
         check_is_fitted(self)
-        return self._history_frame()
-
-    def _history_frame(self) -> pd.DataFrame:
-        # the standard columns first, then every other epoch-level entry of the skorch
-        # history (a user's EpochScoring, ...) in order of appearance; skorch's per-batch
-        # records and batch counts stay in net_.history
-        columns = list(_HISTORY_COLUMNS)
-        for epoch in self.net_.history:
-            columns += [key for key in epoch if key not in columns and key not in _SKORCH_ONLY]
-        rows = [{key: epoch.get(key, np.nan) for key in columns} for epoch in self.net_.history]
-        frame = pd.DataFrame(rows, columns=columns)
-        frame["valid_loss_best"] = frame["valid_loss_best"].eq(True)
-        return frame
+        return history_frame(self.net_)
 
     # -- prediction -----------------------------------------------------------------------
     def __sklearn_is_fitted__(self) -> bool:
@@ -913,6 +552,11 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+NeuralClassifier.__doc__ = compose_doc(
+    NeuralClassifier.__doc__, inspect.signature(NeuralClassifier.__init__)
+)
 
 
 def check_input_shape(estimator, shape, *, reset: bool, attribute: str, what: str) -> None:

@@ -9,12 +9,12 @@ import pandas as pd
 
 from ...utils._sklearn_compat import Interval
 from .._validation import check_float32_finite
-from ._base import SHARED_PARAMS_DOC, NeuralClassifier, check_input_shape
+from ._base import NeuralClassifier, check_input_shape
 from ._modules import CNNModule, check_dropout, check_sizes, make_activation
 
 
 class CNNClassifier(NeuralClassifier):
-    __doc__ = f"""Convolutional neural network classifier on jet images, trained with skorch.
+    """Convolutional neural network classifier on jet images, trained with skorch.
 
     Images are (n, height, width) (one channel) or (n, channels, height, width). Each entry of
     ``channels`` is a same-padded convolution + activation, followed by 2x2 max pooling while
@@ -30,7 +30,6 @@ class CNNClassifier(NeuralClassifier):
     activation : str or torch.nn.Module class, default="relu"
     dropout : float, default=0.5
         Dropout probability before the output layer.
-{SHARED_PARAMS_DOC}
 
     Attributes
     ----------
@@ -72,48 +71,9 @@ class CNNClassifier(NeuralClassifier):
         kernel_size=3,
         activation="relu",
         dropout=0.5,
-        *,
-        max_epochs=20,
-        batch_size=256,
-        lr=1e-3,
-        optimizer="adam",
-        optimizer_params=None,
-        lr_schedule=None,
-        lr_schedule_params=None,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=5,
-        train_split=None,
-        class_weight=None,
-        callbacks=None,
-        device="auto",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-        decorrelation=None,
-        decorrelation_strength=1.0,
+        **training,
     ):
-        super().__init__(
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            optimizer_params=optimizer_params,
-            lr_schedule=lr_schedule,
-            lr_schedule_params=lr_schedule_params,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            train_split=train_split,
-            class_weight=class_weight,
-            callbacks=callbacks,
-            device=device,
-            warm_start=warm_start,
-            verbose=verbose,
-            random_state=random_state,
-            decorrelation=decorrelation,
-            decorrelation_strength=decorrelation_strength,
-        )
+        super().__init__(**training)
         self.channels = channels
         self.kernel_size = kernel_size
         self.activation = activation

@@ -7,19 +7,6 @@ import numpy as np
 from ...utils import check_constituents
 from ._base import NeuralClassifier, check_input_shape
 
-BUCKETING_DOC = """\
-    bucketing : {"inference", True, False}, default="inference"
-        Batches of jets of similar multiplicity, so that trimming each batch to its
-        longest jet removes most of the padding. "inference": in validation and
-        prediction only, where the outputs do not depend on the batches (rows still come
-        back in the input order), so it is speed for free. True: in training too, where
-        shuffled jets are grouped by multiplicity within windows of 16 batches (by its
-        quantile within each class, so that every batch keeps the class mix),
-        deterministic under ``random_state``. An epoch is then faster, but such batches
-        are not random samples of the data: on top vs QCD jets, where multiplicity
-        separates the classes, the networks reached a lower AUC after the same epochs
-        (see the model guide). False: never."""
-
 
 class ConstituentNeuralClassifier(NeuralClassifier):
     """Base of the classifiers on (n_jets, n_constituents, n_features) zero-padded input.

@@ -9,13 +9,13 @@ from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ...utils._sklearn_compat import Interval, StrOptions
-from ._base import SHARED_PARAMS_DOC, NeuralClassifier
-from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
+from ._base import NeuralClassifier
+from ._constituents import ConstituentNeuralClassifier
 from ._modules import DeepSetsModule, check_dropout, check_sizes, make_activation
 
 
 class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
-    __doc__ = f"""Deep Sets (Particle Flow Network) classifier on constituents, trained with skorch.
+    """Deep Sets (Particle Flow Network) classifier on constituents, trained with skorch.
 
     A per-constituent network phi maps every real constituent to a latent vector; the vectors
     are pooled (sum or mean) over the real constituents of each jet, and a jet network F maps
@@ -30,14 +30,12 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
         Widths of the per-constituent network; the last one is the latent dimension.
     f_sizes : tuple of int, default=(100, 100, 100)
         Widths of the hidden layers of the jet network.
-    pooling : {{"sum", "mean"}}, default="sum"
+    pooling : {"sum", "mean"}, default="sum"
         Sum (energy-flow style) or mean over the real constituents.
     activation : str or torch.nn.Module class, default="relu"
         Activation after every layer of phi and F (not the output).
     dropout : float, default=0.0
         Dropout probability after each hidden layer of F.
-{BUCKETING_DOC}
-{SHARED_PARAMS_DOC}
 
     Attributes
     ----------
@@ -72,7 +70,6 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
         "pooling": [StrOptions({"sum", "mean"})],
         "activation": [str, type],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "bucketing": [StrOptions({"inference"}), "boolean"],
     }
 
     def __init__(
@@ -82,55 +79,14 @@ class DeepSetsClassifier(TransformerMixin, ConstituentNeuralClassifier):
         pooling="sum",
         activation="relu",
         dropout=0.0,
-        *,
-        bucketing="inference",
-        max_epochs=20,
-        batch_size=256,
-        lr=1e-3,
-        optimizer="adam",
-        optimizer_params=None,
-        lr_schedule=None,
-        lr_schedule_params=None,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=5,
-        train_split=None,
-        class_weight=None,
-        callbacks=None,
-        device="auto",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-        decorrelation=None,
-        decorrelation_strength=1.0,
+        **training,
     ):
-        super().__init__(
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            optimizer_params=optimizer_params,
-            lr_schedule=lr_schedule,
-            lr_schedule_params=lr_schedule_params,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            train_split=train_split,
-            class_weight=class_weight,
-            callbacks=callbacks,
-            device=device,
-            warm_start=warm_start,
-            verbose=verbose,
-            random_state=random_state,
-            decorrelation=decorrelation,
-            decorrelation_strength=decorrelation_strength,
-        )
+        super().__init__(**training)
         self.phi_sizes = phi_sizes
         self.f_sizes = f_sizes
         self.pooling = pooling
         self.activation = activation
         self.dropout = dropout
-        self.bucketing = bucketing
 
     def build_module(self, X, n_classes):
         make_activation(self.activation)

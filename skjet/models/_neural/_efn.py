@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-from ...utils._sklearn_compat import Interval, StrOptions
-from ._base import SHARED_PARAMS_DOC, NeuralClassifier
-from ._constituents import BUCKETING_DOC
+from ...utils._sklearn_compat import Interval
+from ._base import NeuralClassifier
 from ._deepsets import DeepSetsClassifier
 from ._modules import EnergyFlowModule, check_dropout, check_sizes, make_activation
 
 
 class EnergyFlowNetworkClassifier(DeepSetsClassifier):
-    __doc__ = f"""Energy Flow Network (EFN) classifier on constituents (E, px, py, pz).
+    """Energy Flow Network (EFN) classifier on constituents (E, px, py, pz).
 
     The infrared- and collinear-safe member of the Deep Sets family (Komiske, Metodiev and
     Thaler, 2019): every constituent's latent vector Phi(deta, dphi) is weighted by its
@@ -34,8 +33,6 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
         Activation after every layer of Phi and F (not the output).
     dropout : float, default=0.0
         Dropout probability after each hidden layer of F.
-{BUCKETING_DOC}
-{SHARED_PARAMS_DOC}
 
     Attributes
     ----------
@@ -72,7 +69,6 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
         "f_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "activation": [str, type],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "bucketing": [StrOptions({"inference"}), "boolean"],
     }
 
     def __init__(
@@ -81,55 +77,14 @@ class EnergyFlowNetworkClassifier(DeepSetsClassifier):
         f_sizes=(100, 100, 100),
         activation="relu",
         dropout=0.0,
-        *,
-        bucketing="inference",
-        max_epochs=20,
-        batch_size=256,
-        lr=1e-3,
-        optimizer="adam",
-        optimizer_params=None,
-        lr_schedule=None,
-        lr_schedule_params=None,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=5,
-        train_split=None,
-        class_weight=None,
-        callbacks=None,
-        device="auto",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-        decorrelation=None,
-        decorrelation_strength=1.0,
+        **training,
     ):
-        NeuralClassifier.__init__(
-            self,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            optimizer_params=optimizer_params,
-            lr_schedule=lr_schedule,
-            lr_schedule_params=lr_schedule_params,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            train_split=train_split,
-            class_weight=class_weight,
-            callbacks=callbacks,
-            device=device,
-            warm_start=warm_start,
-            verbose=verbose,
-            random_state=random_state,
-            decorrelation=decorrelation,
-            decorrelation_strength=decorrelation_strength,
-        )
+        # Deep Sets' transform, not its parameters (no pooling)
+        NeuralClassifier.__init__(self, **training)
         self.phi_sizes = phi_sizes
         self.f_sizes = f_sizes
         self.activation = activation
         self.dropout = dropout
-        self.bucketing = bucketing
 
     def build_module(self, X, n_classes):
         make_activation(self.activation)

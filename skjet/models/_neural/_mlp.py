@@ -10,12 +10,12 @@ from sklearn.utils.validation import validate_data
 from ...utils._classes import check_labels
 from ...utils._sklearn_compat import Interval
 from .._validation import check_float32_finite
-from ._base import SHARED_PARAMS_DOC, NeuralClassifier
+from ._base import NeuralClassifier
 from ._modules import MLPModule, check_dropout, check_sizes, make_activation
 
 
 class MLPClassifier(NeuralClassifier):
-    __doc__ = f"""Fully connected neural network classifier on jet features, trained with skorch.
+    """Fully connected neural network classifier on jet features, trained with skorch.
 
     Input and output sizes come from the data: with the defaults, 16 features and 5 classes
     give the hls4ml network 16 -> 32 -> 32 -> 32 -> 5 (ReLU after every hidden layer).
@@ -30,7 +30,6 @@ class MLPClassifier(NeuralClassifier):
         Dropout probability after each hidden activation.
     batch_norm : bool, default=False
         Batch normalisation after each hidden linear layer.
-{SHARED_PARAMS_DOC}
 
     Attributes
     ----------
@@ -75,48 +74,9 @@ class MLPClassifier(NeuralClassifier):
         activation="relu",
         dropout=0.0,
         batch_norm=False,
-        *,
-        max_epochs=20,
-        batch_size=256,
-        lr=1e-3,
-        optimizer="adam",
-        optimizer_params=None,
-        lr_schedule=None,
-        lr_schedule_params=None,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=5,
-        train_split=None,
-        class_weight=None,
-        callbacks=None,
-        device="auto",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-        decorrelation=None,
-        decorrelation_strength=1.0,
+        **training,
     ):
-        super().__init__(
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            optimizer_params=optimizer_params,
-            lr_schedule=lr_schedule,
-            lr_schedule_params=lr_schedule_params,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            train_split=train_split,
-            class_weight=class_weight,
-            callbacks=callbacks,
-            device=device,
-            warm_start=warm_start,
-            verbose=verbose,
-            random_state=random_state,
-            decorrelation=decorrelation,
-            decorrelation_strength=decorrelation_strength,
-        )
+        super().__init__(**training)
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout

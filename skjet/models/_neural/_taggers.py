@@ -18,8 +18,8 @@ from torch import nn
 
 from ...utils._optional import import_optional
 from ...utils._sklearn_compat import HasMethods, Interval, StrOptions
-from ._base import SHARED_PARAMS_DOC, NeuralClassifier
-from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
+from ._base import NeuralClassifier
+from ._constituents import ConstituentNeuralClassifier
 from ._modules import _norm2, check_sizes, relative_coordinates
 
 # The published standardisation of the top-tagging configurations of ParticleNet and
@@ -174,21 +174,10 @@ class ParticleTransformerModule(nn.Module):
         return self.net(features, v=vectors, mask=mask)
 
 
-# the taggers' optimizer default is the papers' AdamW
-_SHARED_DOC = SHARED_PARAMS_DOC.replace(
-    'torch.optim.Optimizer class, default="adam"', 'torch.optim.Optimizer class, default="adamw"'
-)
-
 _TAGGER_PARAMS_DOC = """\
     max_constituents : int, default=128
         Constituents per jet the network sees; jets with more keep the hardest (highest
-        pT) ones.
-{bucketing}
-    gradient_clip : float or None, default=None
-        Clip the gradient norm to this value before every step.
-    mixed_precision : bool, default=False
-        Autocast the forward pass: float16 with a gradient scaler on CUDA, bfloat16 on CPU
-        (slower than float32 on most CPUs; meant for CUDA)."""
+        pT) ones."""
 
 _PRETRAINED_DOC = """\
     pretrained : str, PretrainedModel or None, default=None
@@ -229,9 +218,6 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         **NeuralClassifier._parameter_constraints,
         "preset": [StrOptions({"small", "paper"}), None],
         "max_constituents": [Interval(Integral, 1, None, closed="left")],
-        "bucketing": [StrOptions({"inference"}), "boolean"],
-        "gradient_clip": [Interval(Real, 0, None, closed="neither"), None],
-        "mixed_precision": ["boolean"],
         # a registry name, a PretrainedModel (has with_path) or a dict of its fields
         "pretrained": [str, dict, HasMethods(["with_path"]), None],
         "zero_shot": [dict, None],
@@ -239,6 +225,27 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         "freeze_body": ["boolean"],
         "head_init": [dict, None],
     }
+
+    def __init__(
+        self,
+        *,
+        pretrained=None,
+        zero_shot=None,
+        body_lr_scale=0.1,
+        freeze_body=False,
+        head_init=None,
+        max_constituents=128,
+        optimizer="adamw",  # the papers' AdamW
+        **training,
+    ):
+        super().__init__(optimizer=optimizer, **training)
+        self.pretrained = pretrained
+        self.zero_shot = zero_shot
+        self.body_lr_scale = body_lr_scale
+        self.freeze_body = freeze_body
+        self.head_init = head_init
+        self.max_constituents = max_constituents
+        _require_weaver(self)
 
     def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
         m = self.max_constituents
@@ -316,15 +323,12 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         self.config_ = {"pretrained": model.name, **dict(model.config)}
         return module
 
-    def _build_net(self, module, *args, **kwargs):
-        net = super()._build_net(module, *args, **kwargs)
+    def _optimizer_param_groups(self) -> list | None:
         if self.pretrained is not None and self.zero_shot is None and not self.freeze_body:
             # the pretrained body ("net.*") learns at body_lr_scale * lr, the new head at lr;
             # a schedule scales both groups alike
-            net.set_params(
-                optimizer__param_groups=[("net.*", {"lr": self.lr * self.body_lr_scale})]
-            )
-        return net
+            return [("net.*", {"lr": self.lr * self.body_lr_scale})]
+        return None
 
     def _check_head_init(self, y, classes) -> None:
         """``head_init`` maps every class of the fit onto one class of the checkpoint."""
@@ -350,15 +354,12 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
                 f"{labels.tolist()}; map each of them."
             )
 
-    def _train(
-        self, X, y, sample_weight, *, first: bool, one_epoch: bool, classes=None, target=None
-    ):
-        if self.head_init is not None and first:
+    def _train(self, X, y, sample_weight, *, epochs, classes=None, target=None, reset=False):
+        if self.head_init is not None and (reset or not hasattr(self, "net_")):
             self._check_head_init(y, classes)
         if self.zero_shot is None:
             return super()._train(
-                X, y, sample_weight, first=first, one_epoch=one_epoch, classes=classes,
-                target=target,
+                X, y, sample_weight, epochs=epochs, classes=classes, target=target, reset=reset
             )
         return self._fit_zero_shot(X, y, sample_weight, classes)
 
@@ -370,6 +371,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         from ...utils._classes import encode_labels
         from .._validation import check_classifier_weights
         from ._pretrained import ZeroShotHead, load_pretrained
+        from ._training import Trainer
 
         name = type(self).__name__
         if self.pretrained is None:
@@ -413,14 +415,14 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         check_classification_targets(y)
         encode_labels(y, keys, estimator=self, known="in zero_shot")
         check_classifier_weights(sample_weight, X, self)
-        device = self._device()
+        trainer = Trainer(self)
+        trainer.device()  # a bad device fails before the checkpoint is read
         module = load_pretrained(model)
         module.head = ZeroShotHead(groups)
         self.config_ = {"pretrained": model.name, "zero_shot": dict(self.zero_shot),
                         **dict(model.config)}
         self.classes_ = keys
-        net = self._build_net(module.eval(), self._optimizer_class(), device, 0, [], None)
-        self.net_ = net.initialize()
+        self.net_ = trainer.untrained_net(module.eval(), len(keys))
         self.net_.module_.eval()
         return self
 
@@ -437,14 +439,6 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
 def _sorted_keys(mapping: dict) -> list:
     """The keys of a class mapping in the order of ``classes_`` (sorted)."""
     return np.unique(np.asarray(list(mapping))).tolist()
-
-
-def _tagger_init(self, kwargs: dict) -> None:
-    """Store the parameters (as scikit-learn requires, unchanged) and check for weaver."""
-    for key, value in kwargs.items():
-        if key not in ("self", "__class__"):
-            setattr(self, key, value)
-    _require_weaver(self)
 
 
 class ParticleNetClassifier(_TaggerClassifier):
@@ -478,8 +472,7 @@ class ParticleNetClassifier(_TaggerClassifier):
     fc_dropout : float, default=None
         Dropout after the dense layer.
 {_PRETRAINED_DOC}
-{_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
-{_SHARED_DOC}
+{_TAGGER_PARAMS_DOC}
 
     Attributes
     ----------
@@ -525,40 +518,18 @@ class ParticleNetClassifier(_TaggerClassifier):
         self,
         preset=None,
         *,
-        pretrained=None,
-        zero_shot=None,
-        body_lr_scale=0.1,
-        freeze_body=False,
-        head_init=None,
         k=None,
         conv_channels=None,
         fc_size=None,
         fc_dropout=None,
-        max_constituents=128,
-        bucketing="inference",
-        gradient_clip=None,
-        mixed_precision=False,
-        max_epochs=20,
-        batch_size=256,
-        lr=1e-3,
-        optimizer="adamw",
-        optimizer_params=None,
-        lr_schedule=None,
-        lr_schedule_params=None,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=5,
-        train_split=None,
-        class_weight=None,
-        callbacks=None,
-        device="auto",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-        decorrelation=None,
-        decorrelation_strength=1.0,
+        **training,
     ):
-        _tagger_init(self, locals())
+        super().__init__(**training)
+        self.preset = preset
+        self.k = k
+        self.conv_channels = conv_channels
+        self.fc_size = fc_size
+        self.fc_dropout = fc_dropout
 
     def build_module(self, X, n_classes):
         if self.pretrained is not None:
@@ -619,8 +590,7 @@ class ParticleTransformerClassifier(_TaggerClassifier):
     dropout : float, default=None
         Dropout in the particle-attention blocks.
 {_PRETRAINED_DOC}
-{_TAGGER_PARAMS_DOC.format(bucketing=BUCKETING_DOC)}
-{_SHARED_DOC}
+{_TAGGER_PARAMS_DOC}
 
     Attributes
     ----------
@@ -669,42 +639,22 @@ class ParticleTransformerClassifier(_TaggerClassifier):
         self,
         preset=None,
         *,
-        pretrained=None,
-        zero_shot=None,
-        body_lr_scale=0.1,
-        freeze_body=False,
-        head_init=None,
         embed_dims=None,
         pair_embed_dims=None,
         num_heads=None,
         num_layers=None,
         num_cls_layers=None,
         dropout=None,
-        max_constituents=128,
-        bucketing="inference",
-        gradient_clip=None,
-        mixed_precision=False,
-        max_epochs=20,
-        batch_size=256,
-        lr=1e-3,
-        optimizer="adamw",
-        optimizer_params=None,
-        lr_schedule=None,
-        lr_schedule_params=None,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=5,
-        train_split=None,
-        class_weight=None,
-        callbacks=None,
-        device="auto",
-        warm_start=False,
-        verbose=0,
-        random_state=None,
-        decorrelation=None,
-        decorrelation_strength=1.0,
+        **training,
     ):
-        _tagger_init(self, locals())
+        super().__init__(**training)
+        self.preset = preset
+        self.embed_dims = embed_dims
+        self.pair_embed_dims = pair_embed_dims
+        self.num_heads = num_heads
+        self.num_layers = num_layers
+        self.num_cls_layers = num_cls_layers
+        self.dropout = dropout
 
     def build_module(self, X, n_classes):
         if self.pretrained is not None:

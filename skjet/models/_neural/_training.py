@@ -1,220 +1,44 @@
-"""Fast data feeding, the weighted loss and the skorch net the estimators drive.
+"""The trainer of the neural classifiers: the one module that knows skorch.
 
-skorch's default ``DataLoader`` collates one sample at a time, which dominates the epoch of a
-small network. Here a dataset holds whole tensors and the loader yields each batch with a
-single index operation on a (seeded) random permutation; zero-padded constituent batches are
-trimmed to their longest jet, and with length bucketing hold jets of similar multiplicity.
+The estimators (:mod:`._base`) validate the data, encode the labels, weight the samples and
+hold out the validation set; :class:`Trainer` turns the training parameters into skorch's
+terms (optimizer, learning-rate schedule, callbacks for early stopping, gradient clipping and
+the progress bar, the loss), builds the net (:class:`SkjetNet`, with mixed precision and the
+batch loaders of :mod:`._batches`, bucketed where asked) and runs its epochs: a new network
+(:meth:`Trainer.start`) or more epochs of the fitted one (:meth:`Trainer.resume`). skorch's
+private API is reached only through :mod:`._skorch_compat`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+from typing import Any
+
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
-from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochTimer,
+    GradientNormClipping,
+    LRScheduler,
+    PassthroughScoring,
+    PrintLog,
+    ProgressBar,
+)
+from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import unpack_data
+from skorch.helper import predefined_split
 from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
-
-def as_tensor(X: np.ndarray) -> torch.Tensor:
-    """Share memory with a writeable array (nothing writes to it), else copy."""
-    if not X.flags.writeable:
-        X = X.copy()
-    return torch.from_numpy(X)
-
-
-def padded_lengths(X: torch.Tensor, chunk: int = 1 << 15) -> torch.Tensor:
-    """Index of the last real constituent + 1 per jet (0 for a jet without constituents)."""
-    m = X.shape[1]
-    out = torch.empty(X.shape[0], dtype=torch.int64)
-    for start in range(0, X.shape[0], chunk):
-        mask = X[start : start + chunk].ne(0).any(dim=-1)
-        # position of the first real row counted from the end
-        last = torch.argmax(mask.flip(1).to(torch.int8), dim=1)
-        out[start : start + chunk] = torch.where(mask.any(dim=1), m - last, 0)
-    return out
-
-
-class TensorBatches(torch.utils.data.Dataset):
-    """Validated arrays as tensors, served a whole batch at a time.
-
-    Parameters
-    ----------
-    X : ndarray, float32
-    y : ndarray of int, optional
-        Encoded class indices.
-    weight : ndarray, optional
-        Per-sample loss weights.
-    trim : bool
-        ``X`` is (n, m, f) zero-padded at the end: cut each batch to its longest jet.
-    decorrelation : ndarray, optional
-        Per-sample decorrelation target (DisCo); travels with the weights in the batch
-        target ``(y, weight, decorrelation)``, unit weights when there are none.
-    """
-
-    def __init__(self, X, y=None, weight=None, *, trim: bool = False, decorrelation=None):
-        self.X = X if isinstance(X, torch.Tensor) else as_tensor(X)
-        self.y = None if y is None else torch.as_tensor(y, dtype=torch.int64)
-        self.weight = None if weight is None else torch.as_tensor(weight, dtype=torch.float32)
-        self.decorrelation = (
-            None if decorrelation is None else torch.as_tensor(decorrelation, dtype=torch.float32)
-        )
-        if self.decorrelation is not None and self.weight is None and self.y is not None:
-            self.weight = torch.ones(len(self.X), dtype=torch.float32)
-        self.lengths = padded_lengths(self.X) if trim else None
-        self.rows = None  # a subset is a view: row numbers into the full tensors
-
-    def __len__(self) -> int:
-        return len(self.X) if self.rows is None else len(self.rows)
-
-    def _target(self, index):
-        if self.y is None:
-            return None
-        if self.weight is None:
-            return self.y[index]
-        if getattr(self, "decorrelation", None) is not None:
-            return self.y[index], self.weight[index], self.decorrelation[index]
-        return self.y[index], self.weight[index]
-
-    def __getitem__(self, i):
-        # single samples, for any torch DataLoader; skjet's loader uses ``batch``
-        i = i if self.rows is None else self.rows[i]
-        return self.X[i], self._target(i)
-
-    def batch(self, index):
-        """``(X[index], target[index])`` for a slice or an index tensor."""
-        if self.rows is not None:
-            index = self.rows[index]
-        X = self.X
-        if self.lengths is not None:
-            longest = int(self.lengths[index].max())
-            X = X[:, : max(longest, 1)]
-        Xb = X[index]
-        if not Xb.is_contiguous():
-            Xb = Xb.contiguous()
-        return Xb, self._target(index)
-
-    def row_targets(self) -> torch.Tensor | None:
-        """Class indices of the rows of this dataset, or None without labels."""
-        if self.y is None:
-            return None
-        return self.y if self.rows is None else self.y[self.rows]
-
-    def row_lengths(self) -> torch.Tensor:
-        """Padded length of every row of this dataset (of the subset, for a subset)."""
-        assert self.lengths is not None  # set for every dataset whose rows are bucketed
-        return self.lengths if self.rows is None else self.lengths[self.rows]
-
-    def subset(self, index) -> TensorBatches:
-        """The rows ``index`` of this dataset, sharing its tensors (no copy of X)."""
-        index = torch.as_tensor(np.asarray(index), dtype=torch.int64)
-        sub = TensorBatches.__new__(TensorBatches)
-        vars(sub).update(vars(self))
-        sub.rows = index if self.rows is None else self.rows[index]
-        return sub
-
-
-def _rank_within_class(lengths: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Each jet's length quantile within its own class, in (0, 1).
-
-    Sorting a window by it gives batches of similar length that keep the window's class
-    proportions: sorted by length alone, a batch of short jets would be mostly of the class
-    with fewer constituents, and its gradient biased.
-    """
-    key = torch.empty_like(lengths)
-    for c in torch.unique(y):
-        sel = (y == c).nonzero(as_tuple=True)[0]
-        rank = torch.argsort(torch.argsort(lengths[sel], stable=True))
-        key[sel] = (rank.to(torch.float64) + 0.5) / len(sel)
-    return key
-
-
-class BatchLoader:
-    """DataLoader replacement: contiguous slices, or one gather per batch when shuffling.
-
-    Each ``iter`` draws a new permutation from its own ``torch.Generator`` seeded with
-    ``seed``, so shuffling is reproducible and independent of the global torch RNG.
-
-    With ``bucket=True`` (zero-padded constituents only) batches hold jets of similar
-    length, so that trimming each batch to its longest jet removes most of the padding:
-    when shuffling, the permutation is cut into windows of ``bucket_window`` batches,
-    each window is sorted by length (by the length's quantile within the jet's class when
-    there are labels, so that every batch keeps the window's class mix) and cut into
-    batches, and the order of all batches is shuffled; without shuffling (validation, prediction) the jets are taken in order of
-    length. :meth:`indexed` yields the row numbers of every batch, so that predictions
-    go back to the input order.
-    """
-
-    def __init__(
-        self,
-        dataset: TensorBatches,
-        batch_size: int = 256,
-        shuffle: bool = False,
-        seed: int | None = None,
-        bucket: bool = False,
-        bucket_window: int = 16,
-    ):
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.bucket = bool(bucket) and dataset.lengths is not None
-        self.bucket_window = bucket_window
-        self.generator = torch.Generator()
-        if seed is not None:
-            self.generator.manual_seed(int(seed))
-        else:
-            self.generator.seed()
-
-    def _bounds(self) -> list[int]:
-        n, bs = len(self.dataset), self.batch_size
-        bounds = list(range(0, n, bs)) + [n]
-        if len(bounds) > 2 and n - bounds[-2] == 1:
-            # a last batch of one sample would break batch normalisation: merge it
-            del bounds[-2]
-        return bounds
-
-    def __len__(self) -> int:
-        return len(self._bounds()) - 1
-
-    def _order(self) -> torch.Tensor | None:
-        """Positions into the dataset in batch order, or None for the identity."""
-        n = len(self.dataset)
-        if not self.bucket:
-            return torch.randperm(n, generator=self.generator) if self.shuffle else None
-        lengths = self.dataset.row_lengths()
-        if not self.shuffle:
-            return torch.argsort(lengths, descending=True, stable=True)
-        order = torch.randperm(n, generator=self.generator)
-        targets = self.dataset.row_targets()
-        window = self.batch_size * self.bucket_window
-        parts = []
-        for start in range(0, n, window):
-            chunk = order[start : start + window]
-            key = lengths[chunk].to(torch.float64)
-            if targets is not None:
-                key = _rank_within_class(key, targets[chunk])
-            parts.append(chunk[torch.argsort(key, stable=True)])
-        return torch.cat(parts)
-
-    def indexed(self):
-        """Yield ``(index, (X_batch, target_batch))``; ``index`` is a slice or a tensor of
-        positions into the dataset."""
-        bounds = self._bounds()
-        order = self._order()
-        spans = list(zip(bounds[:-1], bounds[1:]))
-        if self.bucket and self.shuffle:
-            # batches of similar length, visited in random order
-            perm = torch.randperm(len(spans), generator=self.generator).tolist()
-            spans = [spans[i] for i in perm]
-        for start, stop in spans:
-            index = slice(start, stop) if order is None else order[start:stop]
-            yield index, self.dataset.batch(index)
-
-    def __iter__(self):
-        for _, batch in self.indexed():
-            yield batch
+from .._validation import check_first_output
+from ._batches import BatchLoader, TensorBatches  # noqa: F401  (the data it takes)
+from ._decorrelation import disco_callbacks, disco_criterion
+from ._skorch_compat import FencedNet, set_iterator_seed
 
 
 class WeightedCrossEntropy(nn.Module):
@@ -255,7 +79,7 @@ class EpochMetrics(Callback):
         net.history.record("lr", float(net.optimizer_.param_groups[0]["lr"]))
 
 
-class SkjetNet(NeuralNetClassifier):
+class SkjetNet(FencedNet):
     """skorch classifier fed by :class:`BatchLoader`; skjet validates the data before.
 
     Two attributes set after construction extend skorch's step: ``batch_inputs`` (None or
@@ -272,8 +96,7 @@ class SkjetNet(NeuralNetClassifier):
     # callbacks (early stopping keeps the best weights) hold tensors on the training device.
     cuda_dependent_attributes_ = ["module", "callbacks"]
 
-    @property
-    def _default_callbacks(self):
+    def default_callbacks(self) -> list:
         return [
             ("epoch_timer", EpochTimer()),
             # no ``train_loss_best`` column: early stopping watches the validation loss
@@ -285,12 +108,6 @@ class SkjetNet(NeuralNetClassifier):
             ("metrics", EpochMetrics()),
             ("print_log", PrintLog(keys_ignored=["train_loss_best"])),
         ]
-
-    def _set_training(self, training=True):
-        # skorch switches the mode at every batch; walking the module tree each time costs
-        # as much as a small network's forward pass, so only switch when it changes
-        if self.module_.training != training or self.criterion_.training != training:
-            super()._set_training(training)
 
     def check_data(self, X, y):
         # The skjet estimator has validated and encoded X and y into a TensorBatches.
@@ -315,8 +132,8 @@ class SkjetNet(NeuralNetClassifier):
         cuda = torch.device(self.device).type == "cuda"
         if cuda and getattr(self, "grad_scaler_", None) is None:
             self.grad_scaler_ = torch.amp.GradScaler("cuda")
-        self._zero_grad_optimizer()
-        self._set_training(True)
+        self.zero_grad_optimizer()
+        self.set_training(True)
         Xi, yi = unpack_data(batch)
         with self._autocast():
             y_pred = self.infer(Xi, **fit_params)
@@ -344,3 +161,335 @@ class SkjetNet(NeuralNetClassifier):
             return super().evaluation_step(batch, training=training)
         with self._autocast():
             return super().evaluation_step(batch, training=training).float()
+
+
+_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_SCHEDULES = {
+    "exponential": ("ExponentialLR", {"gamma": 0.9}),
+    "plateau": ("ReduceLROnPlateau", {"factor": 0.1, "patience": 2}),
+    "cosine": ("CosineAnnealingLR", {}),
+    # stepped every batch: a LambdaLR over the total number of training steps
+    "warmup_cosine": ("LambdaLR", {"warmup_fraction": 0.05}),
+    "flat_decay": ("LambdaLR", {"flat_fraction": 0.7, "final_factor": 0.01}),
+}
+_PER_BATCH_SCHEDULES = ("warmup_cosine", "flat_decay")
+
+
+class WarmupCosine:
+    """Learning-rate factor: linear warm-up over ``warmup_fraction`` of the steps, then a
+    cosine decay to zero (picklable, unlike a lambda)."""
+
+    def __init__(self, total_steps: int, warmup_fraction: float = 0.05):
+        self.total_steps = max(int(total_steps), 1)
+        self.warmup = max(int(round(warmup_fraction * self.total_steps)), 1)
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        progress = min((step - self.warmup) / max(self.total_steps - self.warmup, 1), 1.0)
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+class FlatDecay:
+    """Learning-rate factor of the Particle Transformer recipe: constant for
+    ``flat_fraction`` of the steps, then an exponential decay to ``final_factor``."""
+
+    def __init__(self, total_steps: int, flat_fraction: float = 0.7, final_factor: float = 0.01):
+        self.total_steps = max(int(total_steps), 1)
+        self.flat = int(flat_fraction * self.total_steps)
+        self.final_factor = final_factor
+
+    def __call__(self, step: int) -> float:
+        if step < self.flat:
+            return 1.0
+        progress = min((step - self.flat) / max(self.total_steps - self.flat, 1), 1.0)
+        return self.final_factor**progress
+
+
+_HISTORY_COLUMNS = [
+    "epoch",
+    "train_loss",
+    "valid_loss",
+    "train_accuracy",
+    "valid_accuracy",
+    "lr",
+    "dur",
+    "valid_loss_best",
+]
+
+_SKORCH_ONLY = {"batches", "train_batch_count", "valid_batch_count"}
+
+
+@contextlib.contextmanager
+def seeded_torch(seed: int, device: str):
+    """Seed torch inside a fork of its RNG state, so the caller's global state is unchanged."""
+    devices = []
+    if torch.device(device).type == "cuda":
+        devices = [torch.device(device).index or torch.cuda.current_device()]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+@contextlib.contextmanager
+def _epoch_callbacks(net, valid_ds):
+    """Callbacks of a net built by ``fit`` adapted to one ``partial_fit`` epoch.
+
+    Early stopping is left out (it needs a validation loss and would restore old weights),
+    and a schedule watching the validation loss watches the training loss when this call
+    has no validation set.
+    """
+    saved_callbacks = net.callbacks_
+    schedule = dict(saved_callbacks).get("lr_schedule")
+    saved_monitor = getattr(schedule, "monitor", None)
+    net.callbacks_ = [(n, cb) for n, cb in saved_callbacks if n != "early_stopping"]
+    if valid_ds is None and saved_monitor == "valid_loss":
+        schedule.monitor = "train_loss"
+    try:
+        yield
+    finally:
+        net.callbacks_ = saved_callbacks
+        if schedule is not None:
+            schedule.monitor = saved_monitor
+
+
+class Trainer:
+    """Trains the network of one neural classifier with skorch.
+
+    Reads the estimator's training parameters, calls its hooks (``build_module``,
+    ``module_inputs``) and sets its fitted ``classes_`` and ``net_``; the data comes
+    validated, encoded and weighted as :class:`~._batches.TensorBatches`.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+        self.name = type(estimator).__name__
+
+    def optimizer_class(self) -> type:
+        """The torch optimizer class ``optimizer`` names."""
+        opt = self.estimator.optimizer
+        if isinstance(opt, str):
+            try:
+                return _OPTIMIZERS[opt.lower()]
+            except KeyError:
+                pass
+        elif isinstance(opt, type) and issubclass(opt, torch.optim.Optimizer):
+            return opt
+        raise ValueError(
+            f"{self.name}: optimizer must be one of {sorted(_OPTIMIZERS)} or a "
+            f"torch.optim.Optimizer class, got {opt!r}."
+        )
+
+    def device(self) -> str:
+        """The torch device ``device`` names ("auto": CUDA where available)."""
+        est = self.estimator
+        if isinstance(est.device, torch.device):
+            return str(est.device)
+        if est.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            torch.device(est.device)
+        except (RuntimeError, TypeError):
+            raise ValueError(
+                f"{self.name}: device must be 'auto', 'cpu', 'cuda' or a torch device "
+                f"string, got {est.device!r}."
+            ) from None
+        return est.device
+
+    def check_optimizer(self) -> None:
+        """Build the optimizer (and the schedule) once on a dummy parameter, so that bad
+        ``optimizer_params`` or ``lr_schedule_params`` raise a ValueError naming them
+        before training rather than a bare torch error from inside skorch."""
+        est = self.estimator
+        name = self.name
+        optimizer = self.optimizer_class()
+        dummy = [torch.nn.Parameter(torch.zeros(1))]
+        try:
+            opt = optimizer(dummy, lr=est.lr, **(est.optimizer_params or {}))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name}: optimizer_params={est.optimizer_params!r} are not accepted by "
+                f"{optimizer.__name__}: {exc}"
+            ) from exc
+        policy, kwargs = self.schedule(total_steps=1)
+        if policy is None:
+            return
+        cls = getattr(torch.optim.lr_scheduler, policy) if isinstance(policy, str) else policy
+        try:
+            cls(opt, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name}: lr_schedule={est.lr_schedule!r} with lr_schedule_params="
+                f"{est.lr_schedule_params!r} is not accepted by {cls.__name__}: {exc}"
+            ) from exc
+
+    def schedule(self, total_steps: int = 1):
+        """(policy, keyword arguments) of ``lr_schedule``, or (None, None) without one.
+
+        ``total_steps`` is the number of optimizer steps the per-batch schedules span.
+        """
+        est = self.estimator
+        schedule = est.lr_schedule
+        if schedule is None:
+            return None, None
+        policy: str | type
+        kwargs: dict[str, Any]
+        if isinstance(schedule, str) and schedule in _SCHEDULES:
+            policy, kwargs = _SCHEDULES[schedule]
+            kwargs = dict(kwargs)
+            if schedule == "cosine":
+                kwargs["T_max"] = est.max_epochs
+        elif isinstance(schedule, type):
+            policy, kwargs = schedule, {}
+        else:
+            raise ValueError(
+                f"{self.name}: lr_schedule must be None, one of "
+                f"{sorted(_SCHEDULES)} or a torch LR scheduler class, got {schedule!r}."
+            )
+        kwargs.update(est.lr_schedule_params or {})
+        if schedule in _PER_BATCH_SCHEDULES:
+            factor = WarmupCosine if schedule == "warmup_cosine" else FlatDecay
+            try:
+                kwargs = {"lr_lambda": factor(total_steps, **kwargs)}
+            except TypeError as exc:
+                raise ValueError(
+                    f"{self.name}: lr_schedule={schedule!r} with lr_schedule_params="
+                    f"{est.lr_schedule_params!r} is not accepted by {factor.__name__}: {exc}"
+                ) from exc
+        return policy, kwargs
+
+    def callbacks(self, has_valid: bool, early_stopping: bool, n_batches: int) -> list:
+        """The net's callbacks: schedule, gradient clipping, early stopping (where
+        ``early_stopping`` allows), progress bar, DisCo's and the user's."""
+        est = self.estimator
+        callbacks = []
+        policy, kwargs = self.schedule(total_steps=est.max_epochs * n_batches)
+        if policy is not None:
+            monitor = "valid_loss" if has_valid else "train_loss"
+            step_every = "batch" if est.lr_schedule in _PER_BATCH_SCHEDULES else "epoch"
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LRScheduler(
+                        policy=policy,
+                        monitor=monitor,
+                        event_name=None,
+                        step_every=step_every,
+                        **kwargs,
+                    ),
+                )
+            )
+        if est.gradient_clip is not None:
+            callbacks.append(
+                ("gradient_clip", GradientNormClipping(gradient_clip_value=est.gradient_clip))
+            )
+        if est.early_stopping and early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=est.patience, load_best=True),
+                )
+            )
+        if est.verbose == 2:
+            callbacks.append(("progress_bar", ProgressBar()))
+        return callbacks + disco_callbacks(est) + list(est.callbacks or [])
+
+    def build_net(self, module, n_classes, device, seed, callbacks, valid_ds) -> SkjetNet:
+        """The skorch net that trains ``module`` (not initialised)."""
+        est = self.estimator
+        criterion = disco_criterion(est) or {"criterion": WeightedCrossEntropy}
+        net = SkjetNet(
+            module,
+            **criterion,
+            optimizer=self.optimizer_class(),
+            lr=est.lr,
+            max_epochs=est.max_epochs,
+            batch_size=est.batch_size,
+            iterator_train=BatchLoader,
+            iterator_valid=BatchLoader,
+            iterator_train__shuffle=True,
+            iterator_train__seed=seed,
+            iterator_train__bucket=est._bucketing(training=True),
+            iterator_valid__bucket=est._bucketing(),
+            train_split=None if valid_ds is None else predefined_split(valid_ds),
+            callbacks=callbacks,
+            classes=list(range(n_classes)),
+            verbose=int(est.verbose),
+            device=device,
+            **{f"optimizer__{k}": v for k, v in (est.optimizer_params or {}).items()},
+        )
+        net.batch_inputs = est._batch_inputs()
+        net.mixed_precision = bool(est.mixed_precision)
+        groups = est._optimizer_param_groups()
+        if groups:
+            net.set_params(optimizer__param_groups=groups)
+        return net
+
+    def untrained_net(self, module, n_classes) -> SkjetNet:
+        """An initialised net around ``module`` that is not trained (a zero-shot tagger)."""
+        return self.build_net(module, n_classes, self.device(), 0, [], None).initialize()
+
+    def start(self, X, classes, train_ds, valid_ds, seed, *, epochs: int | None) -> None:
+        """Build the estimator's network and train it: ``classes_`` and ``net_`` are set.
+
+        ``epochs`` None is ``fit``: ``max_epochs`` epochs with early stopping; else that
+        many epochs (``partial_fit``: 1) without it.
+        """
+        est = self.estimator
+        device = self.device()
+        n_batches = len(BatchLoader(train_ds, est.batch_size))
+        callbacks = self.callbacks(valid_ds is not None, epochs is None, n_batches)
+        with seeded_torch(seed, device):
+            module = est.build_module(X, len(classes))
+            check_first_output(est, module, train_ds, classes)
+            est.classes_ = classes
+            est.net_ = net = self.build_net(
+                module, len(classes), device, seed, callbacks, valid_ds
+            )
+            if epochs is None:
+                net.fit(train_ds, None)
+            else:
+                net.partial_fit(train_ds, None, epochs=epochs)
+
+    def resume(self, train_ds, valid_ds, seed, *, epochs: int | None) -> None:
+        """Continue training the fitted ``net_`` on its device: ``epochs`` None is a warm
+        ``fit``, ``max_epochs`` epochs with the callbacks of the first fit; else that many
+        epochs (``partial_fit``: 1) without early stopping."""
+        est = self.estimator
+        net = est.net_
+        device = str(net.device)
+        # a fresh stream of shuffling and dropout per continuation, reproducible for the
+        # sequence of calls
+        step_seed = seed + len(net.history)
+        if epochs is None:
+            net.set_params(max_epochs=est.max_epochs, verbose=int(est.verbose))
+        else:
+            net.set_params(verbose=int(est.verbose))
+        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+        set_iterator_seed(net, step_seed)
+        if epochs is None:
+            with seeded_torch(seed, device):
+                net.partial_fit(train_ds, None)
+        else:
+            with seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
+                net.partial_fit(train_ds, None, epochs=epochs)
+
+
+def history_frame(net) -> pd.DataFrame:
+    """One row per epoch of ``net.history``: the standard columns first, then every other
+    epoch-level entry (a user's EpochScoring, ...) in order of appearance; skorch's
+    per-batch records and batch counts stay in ``net.history``."""
+    columns = list(_HISTORY_COLUMNS)
+    for epoch in net.history:
+        columns += [key for key in epoch if key not in columns and key not in _SKORCH_ONLY]
+    rows = [{key: epoch.get(key, np.nan) for key in columns} for epoch in net.history]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["valid_loss_best"] = frame["valid_loss_best"].eq(True)
+    return frame
+
+
+def validation_data(part) -> tuple[Any, Any] | None:
+    """``(X, y)`` of a skorch ``Dataset`` a ``train_split`` returned, else None."""
+    if isinstance(part, SkorchDataset):
+        return part.X, part.y
+    return None
