@@ -179,46 +179,15 @@ def _input_dims(variable) -> list:
 
 
 def _neural_proba_module(est, dims):
-    """``softmax(module_(x))`` on CPU, with ``x`` reshaped as ``validate_input`` would."""
+    """``softmax(module_(x))`` on CPU and an example input of the graph's layout.
+
+    ``module_`` takes the estimator's input as it is (``validate_input`` only checks and
+    converts to float32): everything the model computes from it (the hardest constituents,
+    the particle features, a channel axis) is part of the module, so it is exported as it
+    is, with no knowledge of the estimator's input check.
+    """
     import torch
 
-    # What the network sees for an input of this layout: e.g. CNNClassifier adds the
-    # channel axis to (n, height, width) images.
-    dummy = np.ones([2 if i == 0 else (d if isinstance(d, int) else 3)
-                     for i, d in enumerate(dims)], dtype=np.float32)
-    padded = getattr(est, "padded_constituents", False) and dummy.ndim == 3
-    if padded and dummy.shape[-1] >= 4:
-        dummy[..., 0] = 2.0  # E > |p|: a physical four-momentum for the classifiers that check
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        validated = est.validate_input(dummy, reset=False)
-    add_axis, keep, pad = False, None, False
-    # The classifiers that keep their max_constituents hardest (ParticleNet, ParT) say so
-    # by overriding _limit_constituents.
-    from ..models._neural._constituents import ConstituentNeuralClassifier
-
-    limits = padded and getattr(type(est), "_limit_constituents", None) not in (
-        None, ConstituentNeuralClassifier._limit_constituents)
-    limit = getattr(est, "max_constituents", None) if limits else None
-    if limit is not None and not isinstance(dims[1], int):
-        # A dynamic constituent axis: keep the `limit` hardest constituents of any input,
-        # as the classifier's input check does (padded first so that there are `limit`).
-        keep, pad = int(limit), True
-    elif validated.shape == dummy.shape:
-        pass
-    elif validated.shape == (dummy.shape[0], 1, *dummy.shape[1:]):
-        add_axis = True
-    elif (
-        getattr(est, "padded_constituents", False) and dummy.ndim == 3
-        and validated.shape[::2] == dummy.shape[::2] and validated.shape[1] < dummy.shape[1]
-    ):
-        # max_constituents of ParticleNet / ParT: the hardest constituents of every jet
-        keep = validated.shape[1]
-    else:
-        raise ValueError(
-            f"{type(est).__name__}: its input check turns a {dummy.shape} array into "
-            f"{validated.shape}, a change to_onnx cannot express."
-        )
     module = copy.deepcopy(est.module_).to("cpu").eval()
     # A subclass's module_inputs (features computed per batch) is part of the model.
     batch_inputs = est._batch_inputs() if hasattr(est, "_batch_inputs") else None
@@ -229,22 +198,15 @@ def _neural_proba_module(est, dims):
             self.module = module
 
         def forward(self, x):
-            if add_axis:
-                x = x.unsqueeze(1)
-            if pad:
-                x = torch.cat([x, torch.zeros_like(x[:, :1]).expand(-1, keep, -1)], dim=1)
-            if keep is not None:
-                # the `keep` highest-pT real constituents, hardest first (padding last), as
-                # the classifier's own input check keeps them
-                pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
-                key = torch.where((x != 0).any(dim=-1), pt2, torch.full_like(pt2, -1.0))
-                index = torch.topk(key, keep, dim=1, sorted=True).indices
-                x = torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
             inputs = batch_inputs(x) if batch_inputs is not None else x
             logits = self.module(*inputs) if isinstance(inputs, tuple) else self.module(inputs)
             return torch.softmax(logits, dim=1)
 
-    return Proba(), torch.from_numpy(dummy)
+    # a physical four-momentum (E > |p|) in every row: a module may compute angles and logs
+    example = torch.ones([2, *(d if isinstance(d, int) else 3 for d in dims[1:])])
+    if example.ndim == 3 and example.shape[-1] >= 4:
+        example[..., 0] = 2.0
+    return Proba(), example
 
 
 def _export_torch(est, dims):

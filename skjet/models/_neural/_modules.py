@@ -136,7 +136,7 @@ class DeepSetsModule(nn.Module):
     def latent(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled per-jet representation, shape (batch, phi_sizes[-1])."""
         mask = x.ne(0).any(dim=-1)
-        if torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting():
+        if _exporting():
             # index_add_ becomes ScatterND(reduction="add") with repeated indices, which
             # ONNX Runtime sums racily across threads (outputs off by up to 0.06 in some
             # runs): the exported graph sums phi over every slot, padding masked, instead
@@ -153,6 +153,46 @@ class DeepSetsModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.f(self.latent(x)))
+
+
+def _exporting() -> bool:
+    """Whether the module is being traced for ONNX (torch.export or TorchScript)."""
+    return torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting()
+
+
+class HardestConstituents(nn.Module):
+    """Keep the ``n`` hardest (highest pT) constituents of every jet, hardest first.
+
+    ``forward(x)`` takes zero-padded (batch, n_constituents, >= 3) rows with px, py at
+    positions 1 and 2 (the (E, px, py, pz) layout) and returns (batch, min(n_constituents,
+    n), ...). A batch no wider than ``n`` comes back unchanged; a wider one has the rows of
+    every jet put in order of decreasing pT (a stable sort: equal pT keep their order),
+    padding last, and cut after ``n``. In a traced graph (ONNX export) there is no branch
+    on the width: the input gets ``n`` padding rows and the ``n`` hardest rows of that are
+    kept, so any width works and the output is always ``n`` wide (padding rows are
+    masked downstream).
+    """
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = int(n)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = self.n
+        real = x.ne(0).any(dim=-1)
+        if _exporting():
+            x = torch.cat([x, torch.zeros_like(x[:, :1]).expand(-1, n, -1)], dim=1)
+            real = torch.cat([real, torch.zeros_like(real[:, :1]).expand(-1, n)], dim=1)
+            pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
+            index = torch.topk(torch.where(real, pt2, torch.full_like(pt2, -1.0)), n,
+                               dim=1, sorted=True).indices
+        elif x.shape[1] <= n:
+            return x
+        else:
+            pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
+            key = torch.where(real, -pt2, torch.full_like(pt2, math.inf))
+            index = torch.sort(key, dim=1, stable=True).indices[:, :n]
+        return torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
 
 
 def _norm2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -220,7 +260,8 @@ class EnergyFlowModule(DeepSetsModule):
 
 
 class CNNModule(nn.Module):
-    """Convolutional network on jet images (batch, channels, height, width).
+    """Convolutional network on jet images (batch, channels, height, width), or
+    (batch, height, width) for one channel.
 
     Each block is a same-padded convolution and the activation, followed by 2x2 max pooling
     while the image is at least 2x2; a global average pool, dropout and a linear layer give
@@ -255,4 +296,6 @@ class CNNModule(nn.Module):
         self.output = nn.Linear(n_in, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
         return self.output(self.features(x))
