@@ -5,11 +5,12 @@ Every module returns logits of shape (batch, n_classes); the estimators apply th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
+
+from ...utils._layers import exporting, relative_coordinates
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -136,7 +137,7 @@ class DeepSetsModule(nn.Module):
     def latent(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled per-jet representation, shape (batch, phi_sizes[-1])."""
         mask = x.ne(0).any(dim=-1)
-        if _exporting():
+        if exporting():
             # index_add_ becomes ScatterND(reduction="add") with repeated indices, which
             # ONNX Runtime sums racily across threads (outputs off by up to 0.06 in some
             # runs): the exported graph sums phi over every slot, padding masked, instead
@@ -153,81 +154,6 @@ class DeepSetsModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.f(self.latent(x)))
-
-
-def _exporting() -> bool:
-    """Whether the module is being traced for ONNX (torch.export or TorchScript)."""
-    return torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting()
-
-
-class HardestConstituents(nn.Module):
-    """Keep the ``n`` hardest (highest pT) constituents of every jet, hardest first.
-
-    ``forward(x)`` takes zero-padded (batch, n_constituents, >= 3) rows with px, py at
-    positions 1 and 2 (the (E, px, py, pz) layout) and returns (batch, min(n_constituents,
-    n), ...). A batch no wider than ``n`` comes back unchanged; a wider one has the rows of
-    every jet put in order of decreasing pT (a stable sort: equal pT keep their order),
-    padding last, and cut after ``n``. In a traced graph (ONNX export) there is no branch
-    on the width: the input gets ``n`` padding rows and the ``n`` hardest rows of that are
-    kept, so any width works and the output is always ``n`` wide (padding rows are
-    masked downstream).
-    """
-
-    def __init__(self, n: int):
-        super().__init__()
-        self.n = int(n)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n = self.n
-        real = x.ne(0).any(dim=-1)
-        if _exporting():
-            x = torch.cat([x, torch.zeros_like(x[:, :1]).expand(-1, n, -1)], dim=1)
-            real = torch.cat([real, torch.zeros_like(real[:, :1]).expand(-1, n)], dim=1)
-            pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
-            index = torch.topk(torch.where(real, pt2, torch.full_like(pt2, -1.0)), n,
-                               dim=1, sorted=True).indices
-        elif x.shape[1] <= n:
-            return x
-        else:
-            pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
-            key = torch.where(real, -pt2, torch.full_like(pt2, math.inf))
-            index = torch.sort(key, dim=1, stable=True).indices[:, :n]
-        return torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
-
-
-def _norm2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    # sqrt(a^2 + b^2) rather than torch.hypot, which ONNX export does not support
-    return torch.sqrt(a * a + b * b)
-
-
-def _asinh(z: torch.Tensor) -> torch.Tensor:
-    # sign(z) log(|z| + sqrt(z^2 + 1)): torch.asinh has no ONNX export; the odd form
-    # avoids the cancellation of log(z + sqrt(z^2 + 1)) for negative z
-    a = z.abs()
-    return torch.sign(z) * torch.log(a + torch.sqrt(a * a + 1.0))
-
-
-def relative_coordinates(x: torch.Tensor, eps: float = 1e-8):
-    """Per-constituent kinematics relative to the jet, from (E, px, py, pz) rows.
-
-    ``x`` is (batch, n_constituents, >= 4), zero-padded. The jet is the sum of the
-    constituents' four-momenta. Returns a dict of (batch, n_constituents) tensors ``pt``,
-    ``E``, ``deta`` (pseudorapidity difference), ``dphi`` (azimuth difference wrapped to
-    [-pi, pi)) and of (batch,) tensors ``jet_pt``, ``jet_E``, ``jet_eta``. Padding rows
-    get finite values; the caller masks them.
-    """
-    E, px, py, pz = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
-    pt = _norm2(px, py)
-    jet_px, jet_py, jet_pz, jet_E = px.sum(1), py.sum(1), pz.sum(1), E.sum(1)
-    jet_pt = _norm2(jet_px, jet_py)
-    eta = _asinh(pz / pt.clamp(min=eps))
-    jet_eta = _asinh(jet_pz / jet_pt.clamp(min=eps))
-    dphi = torch.atan2(py, px) - torch.atan2(jet_py, jet_px)[:, None]
-    dphi = torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
-    return dict(
-        pt=pt, E=E, deta=eta - jet_eta[:, None], dphi=dphi,
-        jet_pt=jet_pt, jet_E=jet_E, jet_eta=jet_eta,
-    )
 
 
 class EnergyFlowModule(DeepSetsModule):

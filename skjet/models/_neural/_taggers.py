@@ -16,11 +16,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ...utils._layers import HardestConstituents, _norm2, relative_coordinates
 from ...utils._optional import import_optional
 from ...utils._sklearn_compat import HasMethods, Interval, StrOptions
 from ._base import SHARED_PARAMS_DOC, NeuralClassifier
 from ._constituents import BUCKETING_DOC, ConstituentNeuralClassifier
-from ._modules import HardestConstituents, _norm2, check_sizes, relative_coordinates
+from ._modules import check_sizes
 
 # The published standardisation of the top-tagging configurations of ParticleNet and
 # ParT: (value - centre) * scale, clipped to [-5, 5]; deta and dphi enter unscaled.

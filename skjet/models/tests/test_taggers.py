@@ -171,7 +171,7 @@ def test_particle_features_follow_the_published_definitions():
 
 
 def test_max_constituents_keeps_the_hardest(data):
-    from skjet.models._neural._modules import HardestConstituents
+    from skjet.utils._layers import HardestConstituents
 
     X, y = data
     rng = np.random.default_rng(1)

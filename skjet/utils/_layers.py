@@ -1,0 +1,168 @@
+"""Torch layers of the constituent physics that skjet's models and transformers share.
+
+The hardest-N selection and the coordinates relative to the jet axis, written once in
+torch: the networks run them inside ``module_`` (in training, prediction and the ONNX
+export alike), :class:`~skjet.preprocessing.RelativeConstituents` runs the same
+computation on CPU and is exported to ONNX through torch's exporter.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def exporting() -> bool:
+    """Whether the module is being traced for ONNX (torch.export or TorchScript)."""
+    return torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting()
+
+
+class HardestConstituents(nn.Module):
+    """Keep the ``n`` hardest (highest pT) constituents of every jet, hardest first.
+
+    ``forward(x)`` takes zero-padded (batch, n_constituents, >= 3) rows with px, py at
+    positions 1 and 2 (the (E, px, py, pz) layout) and returns (batch, min(n_constituents,
+    n), ...). A batch no wider than ``n`` comes back unchanged; a wider one has the rows of
+    every jet put in order of decreasing pT (a stable sort: equal pT keep their order),
+    padding last, and cut after ``n``. In a traced graph (ONNX export) there is no branch
+    on the width: the input gets ``n`` padding rows and the ``n`` hardest rows of that are
+    kept, so any width works and the output is always ``n`` wide (padding rows are
+    masked downstream).
+    """
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = int(n)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n = self.n
+        real = x.ne(0).any(dim=-1)
+        if exporting():
+            x = torch.cat([x, torch.zeros_like(x[:, :1]).expand(-1, n, -1)], dim=1)
+            real = torch.cat([real, torch.zeros_like(real[:, :1]).expand(-1, n)], dim=1)
+            pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
+            index = torch.topk(torch.where(real, pt2, torch.full_like(pt2, -1.0)), n,
+                               dim=1, sorted=True).indices
+        elif x.shape[1] <= n:
+            return x
+        else:
+            pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
+            key = torch.where(real, -pt2, torch.full_like(pt2, math.inf))
+            index = torch.sort(key, dim=1, stable=True).indices[:, :n]
+        return torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+
+
+def _norm2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    # sqrt(a^2 + b^2) rather than torch.hypot, which ONNX export does not support
+    return torch.sqrt(a * a + b * b)
+
+
+def _asinh(z: torch.Tensor) -> torch.Tensor:
+    # sign(z) log(|z| + sqrt(z^2 + 1)): torch.asinh has no ONNX export; the odd form
+    # avoids the cancellation of log(z + sqrt(z^2 + 1)) for negative z
+    a = z.abs()
+    return torch.sign(z) * torch.log(a + torch.sqrt(a * a + 1.0))
+
+
+def _take(values: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
+    return values if index is None else values[index]
+
+
+def _atan2(y: torch.Tensor, x: torch.Tensor, dtype, precise: bool) -> torch.Tensor:
+    """atan2 in ``dtype``; ``precise``: computed in float64 and rounded, except in a traced
+    graph (ONNX Runtime's Atan has no float64 kernel). torch's float32 atan2 rounds an
+    element differently depending on where it falls in the array (vectorised body, scalar
+    tail), so only the float64 detour gives the same value for a row in any batch."""
+    if precise and not exporting():
+        return torch.atan2(y.to(torch.float64), x.to(torch.float64)).to(dtype)
+    return torch.atan2(y.to(dtype), x.to(dtype))
+
+
+def _relative(rows: torch.Tensor, jet: torch.Tensor, eps: float, index=None,
+              precise: bool = False):
+    """:func:`relative_coordinates` of ``rows`` (..., >= 4) to the four-momenta ``jet``
+    (..., 4) that broadcast against them (their dtype is the jet's), or with ``index``
+    (n_rows,) to ``jet[index]``; the jet quantities are returned per jet. ``precise``:
+    the azimuths through :func:`_atan2`'s float64 detour."""
+    E, px, py, pz = rows[..., 0], rows[..., 1], rows[..., 2], rows[..., 3]
+    pt = _norm2(px, py)
+    jet_E, jet_px, jet_py, jet_pz = jet[..., 0], jet[..., 1], jet[..., 2], jet[..., 3]
+    jet_pt = _norm2(jet_px, jet_py)
+    eta = _asinh(pz / pt.clamp(min=eps))
+    jet_eta = _asinh(jet_pz / jet_pt.clamp(min=eps))
+    jet_phi = _atan2(jet_py, jet_px, rows.dtype, precise)
+    dphi = _atan2(py, px, rows.dtype, precise) - _take(jet_phi, index)
+    dphi = torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
+    return dict(
+        pt=pt, E=E, deta=eta - _take(jet_eta.to(rows.dtype), index), dphi=dphi,
+        jet_pt=jet_pt, jet_E=jet_E, jet_eta=jet_eta,
+    )
+
+
+def relative_coordinates(x: torch.Tensor, eps: float = 1e-8, jet_dtype=None):
+    """Per-constituent kinematics relative to the jet, from (E, px, py, pz) rows.
+
+    ``x`` is (batch, n_constituents, >= 4), zero-padded. The jet is the sum of the
+    constituents' four-momenta, in ``jet_dtype`` (None: the dtype of ``x``). Returns a dict
+    of (batch, n_constituents) tensors ``pt``, ``E``, ``deta`` (pseudorapidity
+    difference), ``dphi`` (azimuth difference wrapped to [-pi, pi)), in the dtype of
+    ``x``, and of (batch,) tensors ``jet_pt``, ``jet_E``, ``jet_eta`` in ``jet_dtype``.
+    Padding rows get finite values; the caller masks them.
+    """
+    parts = (x[..., 0], x[..., 1], x[..., 2], x[..., 3])
+    if jet_dtype is not None:
+        parts = tuple(v.to(jet_dtype) for v in parts)
+    jet = torch.stack([v.sum(1) for v in parts], dim=-1)
+    kin = _relative(x, jet[:, None], eps)
+    for key in ("jet_pt", "jet_E", "jet_eta"):
+        kin[key] = kin[key][:, 0]
+    return kin
+
+
+def relative_features(
+    rows: torch.Tensor, jet: torch.Tensor, real=None, index=None
+) -> torch.Tensor:
+    """The seven features of :class:`~skjet.preprocessing.RelativeConstituents` of ``rows``
+    (..., >= 4) relative to the float64 jet four-momenta ``jet`` that broadcast against
+    them (or, with ``index``, to ``jet[index]``): (..., 7) of log pT, log E,
+    log(pT / pT_jet), log(E / E_jet), delta eta, delta phi, delta R, in the dtype of
+    ``rows``. ``real`` (...) marks the real rows where padding rows are among them (they
+    get harmless values, to be masked by the caller); real constituents are expected with
+    pT > 0 and jets with pT_jet > 0.
+    """
+    kin = _relative(rows, jet, torch.finfo(rows.dtype).tiny, index, precise=True)
+    pt, E = kin["pt"], kin["E"]
+    one = torch.ones((), dtype=rows.dtype)
+    if real is not None:
+        pt, E = torch.where(real, pt, one), torch.where(real, E, one)
+    log_pt, log_e = torch.log(pt), torch.log(E)
+    one64 = one.to(torch.float64)
+    jet_pt, jet_e = kin["jet_pt"], kin["jet_E"]
+    log_jet_pt = _take(torch.log(torch.where(jet_pt > 0, jet_pt, one64)), index)
+    log_jet_e = _take(torch.log(torch.where(jet_e > 0, jet_e, one64)), index)
+    deta, dphi = kin["deta"], kin["dphi"]
+    return torch.stack([
+        log_pt,
+        log_e,
+        (log_pt.to(torch.float64) - log_jet_pt).to(rows.dtype),
+        (log_e.to(torch.float64) - log_jet_e).to(rows.dtype),
+        deta,
+        dphi,
+        _norm2(deta, dphi),
+    ]).movedim(0, -1)  # stacked feature by feature: contiguous writes
+
+
+class RelativeFeatures(nn.Module):
+    """:func:`relative_features` of zero-padded (batch, n_constituents, 4) (E, px, py, pz)
+    rows relative to their jet (the sum of the constituents, in float64):
+    (batch, n_constituents, 7), zero for padding rows. The graph
+    :class:`~skjet.preprocessing.RelativeConstituents` exports to ONNX.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        real = x.ne(0).any(dim=-1)
+        jet = x[..., :4].to(torch.float64).sum(dim=1)
+        features = relative_features(x, jet[:, None], real)
+        return torch.where(real[..., None], features, torch.zeros((), dtype=x.dtype))
