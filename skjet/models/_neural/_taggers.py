@@ -190,7 +190,8 @@ _SHARED_DOC = SHARED_PARAMS_DOC.replace(
 _TAGGER_PARAMS_DOC = """\
     max_constituents : int, default=128
         Constituents per jet the network sees; jets with more keep the hardest (highest
-        pT) ones.
+        pT) ones, chosen per batch by the first layer of ``module_`` (so the exported
+        ONNX graph chooses them alike).
 {bucketing}
     gradient_clip : float or None, default=None
         Clip the gradient norm to this value before every step.
