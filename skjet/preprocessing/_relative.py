@@ -148,9 +148,9 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
 
         # the computation is the torch function of the layer that to_onnx exports
         with torch.no_grad():
-            features = relative_features(
-                torch.from_numpy(rows), torch.from_numpy(pj), index=torch.from_numpy(jets)
-            )
+            jet = tuple(torch.from_numpy(pj[:, i]) for i in range(4))
+            index = torch.from_numpy(jets)
+            features = relative_features(torch.from_numpy(rows), jet, lambda v: v[index])
         out = np.zeros((*X.shape[:2], len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
         out[jets, slots] = features.numpy()
         return out

@@ -66,10 +66,6 @@ def _asinh(z: torch.Tensor) -> torch.Tensor:
     return torch.sign(z) * torch.log(a + torch.sqrt(a * a + 1.0))
 
 
-def _take(values: torch.Tensor, index: torch.Tensor | None) -> torch.Tensor:
-    return values if index is None else values[index]
-
-
 def _atan2(y: torch.Tensor, x: torch.Tensor, dtype, precise: bool) -> torch.Tensor:
     """atan2 in ``dtype``; ``precise``: computed in float64 and rounded, except in a traced
     graph (ONNX Runtime's Atan has no float64 kernel). torch's float32 atan2 rounds an
@@ -80,25 +76,35 @@ def _atan2(y: torch.Tensor, x: torch.Tensor, dtype, precise: bool) -> torch.Tens
     return torch.atan2(y.to(dtype), x.to(dtype))
 
 
-def _relative(rows: torch.Tensor, jet: torch.Tensor, eps: float, index=None,
-              precise: bool = False):
-    """:func:`relative_coordinates` of ``rows`` (..., >= 4) to the four-momenta ``jet``
-    (..., 4) that broadcast against them (their dtype is the jet's), or with ``index``
-    (n_rows,) to ``jet[index]``; the jet quantities are returned per jet. ``precise``:
-    the azimuths through :func:`_atan2`'s float64 detour."""
+def _relative(rows: torch.Tensor, jet, to_rows, eps: float, precise: bool = False):
+    """:func:`relative_coordinates` of ``rows`` (..., >= 4) to their jets: ``jet`` holds
+    the jets' (E, px, py, pz), four tensors with one entry per jet (in the jets' dtype),
+    ``to_rows`` puts a per-jet tensor onto the rows. The jet quantities are returned per
+    jet. ``precise``: the azimuths through :func:`_atan2`'s float64 detour."""
     E, px, py, pz = rows[..., 0], rows[..., 1], rows[..., 2], rows[..., 3]
     pt = _norm2(px, py)
-    jet_E, jet_px, jet_py, jet_pz = jet[..., 0], jet[..., 1], jet[..., 2], jet[..., 3]
+    jet_E, jet_px, jet_py, jet_pz = jet
     jet_pt = _norm2(jet_px, jet_py)
     eta = _asinh(pz / pt.clamp(min=eps))
     jet_eta = _asinh(jet_pz / jet_pt.clamp(min=eps))
     jet_phi = _atan2(jet_py, jet_px, rows.dtype, precise)
-    dphi = _atan2(py, px, rows.dtype, precise) - _take(jet_phi, index)
+    dphi = _atan2(py, px, rows.dtype, precise) - to_rows(jet_phi)
     dphi = torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
     return dict(
-        pt=pt, E=E, deta=eta - _take(jet_eta.to(rows.dtype), index), dphi=dphi,
+        pt=pt, E=E, deta=eta - to_rows(jet_eta.to(rows.dtype)), dphi=dphi,
         jet_pt=jet_pt, jet_E=jet_E, jet_eta=jet_eta,
     )
+
+
+def _per_slot(values: torch.Tensor) -> torch.Tensor:
+    """A per-jet (batch,) tensor against the (batch, n_constituents) slots."""
+    return values[:, None]
+
+
+def _jet_sum(x: torch.Tensor, dtype=None) -> tuple[torch.Tensor, ...]:
+    """The jets' (E, px, py, pz): the sums over the constituent axis, in ``dtype``."""
+    dtype = x.dtype if dtype is None else dtype
+    return tuple(x[..., i].to(dtype).sum(1) for i in range(4))
 
 
 def relative_coordinates(x: torch.Tensor, eps: float = 1e-8, jet_dtype=None):
@@ -111,28 +117,19 @@ def relative_coordinates(x: torch.Tensor, eps: float = 1e-8, jet_dtype=None):
     ``x``, and of (batch,) tensors ``jet_pt``, ``jet_E``, ``jet_eta`` in ``jet_dtype``.
     Padding rows get finite values; the caller masks them.
     """
-    parts = (x[..., 0], x[..., 1], x[..., 2], x[..., 3])
-    if jet_dtype is not None:
-        parts = tuple(v.to(jet_dtype) for v in parts)
-    jet = torch.stack([v.sum(1) for v in parts], dim=-1)
-    kin = _relative(x, jet[:, None], eps)
-    for key in ("jet_pt", "jet_E", "jet_eta"):
-        kin[key] = kin[key][:, 0]
-    return kin
+    return _relative(x, _jet_sum(x, jet_dtype), _per_slot, eps)
 
 
-def relative_features(
-    rows: torch.Tensor, jet: torch.Tensor, real=None, index=None
-) -> torch.Tensor:
-    """The seven features of :class:`~skjet.preprocessing.RelativeConstituents` of ``rows``
-    (..., >= 4) relative to the float64 jet four-momenta ``jet`` that broadcast against
-    them (or, with ``index``, to ``jet[index]``): (..., 7) of log pT, log E,
-    log(pT / pT_jet), log(E / E_jet), delta eta, delta phi, delta R, in the dtype of
-    ``rows``. ``real`` (...) marks the real rows where padding rows are among them (they
-    get harmless values, to be masked by the caller); real constituents are expected with
-    pT > 0 and jets with pT_jet > 0.
+def relative_features(rows: torch.Tensor, jet, to_rows, real=None) -> torch.Tensor:
+    """The seven features of :class:`~skjet.preprocessing.RelativeConstituents` of
+    ``rows`` (..., >= 4) relative to their jets (``jet`` and ``to_rows`` as for
+    :func:`_relative`, the jets in float64): (..., 7) of log pT, log E, log(pT / pT_jet),
+    log(E / E_jet), delta eta, delta phi, delta R, in the dtype of ``rows``. ``real``
+    (...) marks the real rows where padding rows are among them (they get harmless
+    values, to be masked by the caller); real constituents are expected with pT > 0 and
+    jets with pT_jet > 0.
     """
-    kin = _relative(rows, jet, torch.finfo(rows.dtype).tiny, index, precise=True)
+    kin = _relative(rows, jet, to_rows, torch.finfo(rows.dtype).tiny, precise=True)
     pt, E = kin["pt"], kin["E"]
     one = torch.ones((), dtype=rows.dtype)
     if real is not None:
@@ -140,8 +137,8 @@ def relative_features(
     log_pt, log_e = torch.log(pt), torch.log(E)
     one64 = one.to(torch.float64)
     jet_pt, jet_e = kin["jet_pt"], kin["jet_E"]
-    log_jet_pt = _take(torch.log(torch.where(jet_pt > 0, jet_pt, one64)), index)
-    log_jet_e = _take(torch.log(torch.where(jet_e > 0, jet_e, one64)), index)
+    log_jet_pt = to_rows(torch.log(torch.where(jet_pt > 0, jet_pt, one64)))
+    log_jet_e = to_rows(torch.log(torch.where(jet_e > 0, jet_e, one64)))
     deta, dphi = kin["deta"], kin["dphi"]
     return torch.stack([
         log_pt,
@@ -163,6 +160,5 @@ class RelativeFeatures(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         real = x.ne(0).any(dim=-1)
-        jet = x[..., :4].to(torch.float64).sum(dim=1)
-        features = relative_features(x, jet[:, None], real)
+        features = relative_features(x, _jet_sum(x, torch.float64), _per_slot, real)
         return torch.where(real[..., None], features, torch.zeros((), dtype=x.dtype))
