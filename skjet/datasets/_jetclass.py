@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..utils._awkward import hardest_slots
+from ..utils._validation import constituent_mask
 from ._files import reads_file
 from ._root import load_root
 
@@ -35,10 +37,14 @@ _JETCLASS_ORDER = ["QCD", "Hbb", "Hcc", "Hgg", "H4q", "Hqql", "Zqq", "Wqq", "Tbq
 
 def _sort_by_pt(X: np.ndarray) -> np.ndarray:
     """Rows of every jet in order of decreasing pT, padding last."""
-    pt = np.hypot(X[:, :, 1], X[:, :, 2])
-    key = np.where(X.any(axis=-1), -pt, np.inf)
-    order = np.argsort(key, axis=1, kind="stable")
-    return np.take_along_axis(X, order[:, :, None], axis=1)
+    real = constituent_mask(X)
+    values = X[real]
+    source, target = hardest_slots(np.hypot(values[:, 1], values[:, 2]),
+                                   real.sum(axis=1), X.shape[1])
+    assert source is not None  # sorted by pT
+    out = np.zeros_like(X)
+    out.reshape(-1, X.shape[2])[target] = values[source]
+    return out
 
 
 @reads_file("ROOT")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from ..utils._awkward import hardest_slots
 from ..utils._coordinates import _check_cylindrical, _to_cartesian_inplace, check_coordinates
 from ..utils._validation import is_finite
 from ._files import reading, reads_file
@@ -288,14 +289,9 @@ def _read(
     # pT-descending within each jet (one awkward sort per jet list), then truncation of the
     # softest beyond max_constituents, then conversion of what is kept.
     n_constituents = np.bincount(row, minlength=len(jet_rows)).astype(np.int64)
-    starts = np.cumsum(n_constituents) - n_constituents
     pt = values[:, 0] if spec.coordinates != "e_px_py_pz" else np.hypot(values[:, 1], values[:, 2])
-    within = ak.argsort(ak.unflatten(-pt.astype(np.float64), n_constituents), axis=1, stable=True)
-    order = ak.to_numpy(ak.flatten(within + starts))
-    position = np.arange(len(row)) - starts[row]
-    inside = position < spec.max_constituents
-    source = order[inside]
-    target = row[inside] * spec.max_constituents + position[inside]
+    source, target = hardest_slots(pt, n_constituents, spec.max_constituents)
+    assert source is not None  # sorted by pT
     constituents = np.zeros(
         (len(jet_rows), spec.max_constituents, values.shape[1]), dtype=np.float32
     )

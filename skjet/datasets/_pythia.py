@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils import _fourvec
+from ..utils._awkward import hardest_slots
 from ..utils._fastjet import no_fastjet_banner
 from ..utils._optional import import_optional
 from . import _detector
@@ -479,12 +480,13 @@ def _generate_chunk(
         within = np.arange(len(row)) - first_member[row]
         member = member_rows[member_start[chosen][row] + within]
         member_p = particles[member]
-        by_pt = np.lexsort((-_fourvec.pt(member_p), row))
-        member_p = member_p[by_pt]
-        kept = within < max_constituents  # rows are still grouped by jet after the sort
-        constituents[accepted + row[kept], within[kept], :4] = member_p[kept]
+        source, target = hardest_slots(_fourvec.pt(member_p), n_members, max_constituents)
+        assert source is not None  # sorted by pT
+        # a view (the rows of a C-contiguous array): the scatter fills ``constituents``
+        out = constituents[accepted : accepted + len(chosen)].reshape(-1, 4 + n_features)
+        out[target, :4] = member_p[source]
         if n_features:
-            constituents[accepted + row[kept], within[kept], 4:] = features[member[by_pt]][kept]
+            out[target, 4:] = features[member[source]]
         table[accepted : accepted + len(chosen)] = np.column_stack(
             [
                 jet_pt[chosen],

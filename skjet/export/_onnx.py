@@ -178,47 +178,27 @@ def _input_dims(variable) -> list:
     return list(variable.type.shape)
 
 
-def _neural_proba_module(est, dims):
-    """``softmax(module_(x))`` on CPU, with ``x`` reshaped as ``validate_input`` would."""
+def _example_input(dims):
+    """An example tensor of the graph input's layout, a physical four-momentum (E > |p|)
+    in every row of constituents: a module may compute angles and logarithms."""
     import torch
 
-    # What the network sees for an input of this layout: e.g. CNNClassifier adds the
-    # channel axis to (n, height, width) images.
-    dummy = np.ones([2 if i == 0 else (d if isinstance(d, int) else 3)
-                     for i, d in enumerate(dims)], dtype=np.float32)
-    padded = getattr(est, "padded_constituents", False) and dummy.ndim == 3
-    if padded and dummy.shape[-1] >= 4:
-        dummy[..., 0] = 2.0  # E > |p|: a physical four-momentum for the classifiers that check
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        validated = est.validate_input(dummy, reset=False)
-    add_axis, keep, pad = False, None, False
-    # The classifiers that keep their max_constituents hardest (ParticleNet, ParT) say so
-    # by overriding _limit_constituents.
-    from ..models._neural._constituents import ConstituentNeuralClassifier
+    example = torch.ones([2, *(d if isinstance(d, int) else 3 for d in dims[1:])])
+    if example.ndim == 3 and example.shape[-1] >= 4:
+        example[..., 0] = 2.0
+    return example
 
-    limits = padded and getattr(type(est), "_limit_constituents", None) not in (
-        None, ConstituentNeuralClassifier._limit_constituents)
-    limit = getattr(est, "max_constituents", None) if limits else None
-    if limit is not None and not isinstance(dims[1], int):
-        # A dynamic constituent axis: keep the `limit` hardest constituents of any input,
-        # as the classifier's input check does (padded first so that there are `limit`).
-        keep, pad = int(limit), True
-    elif validated.shape == dummy.shape:
-        pass
-    elif validated.shape == (dummy.shape[0], 1, *dummy.shape[1:]):
-        add_axis = True
-    elif (
-        getattr(est, "padded_constituents", False) and dummy.ndim == 3
-        and validated.shape[::2] == dummy.shape[::2] and validated.shape[1] < dummy.shape[1]
-    ):
-        # max_constituents of ParticleNet / ParT: the hardest constituents of every jet
-        keep = validated.shape[1]
-    else:
-        raise ValueError(
-            f"{type(est).__name__}: its input check turns a {dummy.shape} array into "
-            f"{validated.shape}, a change to_onnx cannot express."
-        )
+
+def _neural_proba_module(est):
+    """``softmax(module_(x))`` on CPU.
+
+    ``module_`` takes the estimator's input as it is (``validate_input`` only checks and
+    converts to float32): everything the model computes from it (the hardest constituents,
+    the particle features, a channel axis) is part of the module, so it is exported as it
+    is, with no knowledge of the estimator's input check.
+    """
+    import torch
+
     module = copy.deepcopy(est.module_).to("cpu").eval()
     # A subclass's module_inputs (features computed per batch) is part of the model.
     batch_inputs = est._batch_inputs() if hasattr(est, "_batch_inputs") else None
@@ -229,32 +209,22 @@ def _neural_proba_module(est, dims):
             self.module = module
 
         def forward(self, x):
-            if add_axis:
-                x = x.unsqueeze(1)
-            if pad:
-                x = torch.cat([x, torch.zeros_like(x[:, :1]).expand(-1, keep, -1)], dim=1)
-            if keep is not None:
-                # the `keep` highest-pT real constituents, hardest first (padding last), as
-                # the classifier's own input check keeps them
-                pt2 = x[..., 1] * x[..., 1] + x[..., 2] * x[..., 2]
-                key = torch.where((x != 0).any(dim=-1), pt2, torch.full_like(pt2, -1.0))
-                index = torch.topk(key, keep, dim=1, sorted=True).indices
-                x = torch.gather(x, 1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
             inputs = batch_inputs(x) if batch_inputs is not None else x
             logits = self.module(*inputs) if isinstance(inputs, tuple) else self.module(inputs)
             return torch.softmax(logits, dim=1)
 
-    return Proba(), torch.from_numpy(dummy)
+    return Proba()
 
 
-def _export_torch(est, dims):
-    """The ONNX model of ``softmax(module_(x))``, batch (and constituent) axes dynamic."""
+def _export_torch(est, module, dims):
+    """The ONNX model of the torch ``module`` (``est``'s computation, named in errors),
+    batch (and constituent) axes dynamic."""
     import torch
     from torch.export import Dim
 
     onnx = import_optional("onnx", purpose=_EXTRA)
     import_optional("onnxscript", purpose=_EXTRA)
-    module, example = _neural_proba_module(est, dims)
+    example = _example_input(dims)
     dynamic = {0: Dim("batch")}
     for axis, d in enumerate(dims[1:], start=1):
         if not isinstance(d, int):
@@ -362,6 +332,11 @@ def _outer_names(node) -> set:
     return outer
 
 
+def _module_name(module) -> str:
+    """The class name of the module inside ``_neural_proba_module``'s wrapper."""
+    return type(getattr(module, "module", module)).__name__
+
+
 def _export_torchscript(est, module, example, dims, first_error):
     """``module`` exported by torch's TorchScript-based exporter, with dynamic axes."""
     import io
@@ -384,7 +359,7 @@ def _export_torchscript(est, module, example, dims, first_error):
     except Exception as exc:  # the exporter raises many types; name the step
         raise ValueError(
             f"{type(est).__name__}: torch's ONNX exporters failed on its module "
-            f"{type(est.module_).__name__}: torch.export: {type(first_error).__name__}: "
+            f"{_module_name(module)}: torch.export: {type(first_error).__name__}: "
             f"{str(first_error)[:300]}; TorchScript: {type(exc).__name__}: {str(exc)[:300]}"
         ) from exc
     model = onnx.load_from_string(buffer.getvalue())
@@ -396,7 +371,7 @@ def _export_torchscript(est, module, example, dims, first_error):
     if any(name == "" for node in model.graph.node for name in node.input):
         raise ValueError(
             f"{type(est).__name__}: torch.export cannot trace its module "
-            f"{type(est.module_).__name__} ({type(first_error).__name__}), and the "
+            f"{_module_name(module)} ({type(first_error).__name__}), and the "
             "TorchScript exporter's graph omits optional inputs in the middle of operators, "
             "which skl2onnx cannot merge into one graph; export the module alone with "
             "torch.onnx.export instead."
@@ -406,7 +381,7 @@ def _export_torchscript(est, module, example, dims, first_error):
     except onnx.checker.ValidationError as exc:
         raise ValueError(
             f"{type(est).__name__}: torch.export cannot trace its module "
-            f"{type(est.module_).__name__} ({type(first_error).__name__}), and the "
+            f"{_module_name(module)} ({type(first_error).__name__}), and the "
             f"TorchScript exporter gives an invalid ONNX graph: {str(exc)[:300]}"
         ) from exc
     return model
@@ -414,11 +389,19 @@ def _export_torchscript(est, module, example, dims, first_error):
 
 def _convert_neural(scope, operator, container):
     est = operator.raw_operator
-    sub = _export_torch(est, _input_dims(operator.inputs[0]))
+    sub = _export_torch(est, _neural_proba_module(est), _input_dims(operator.inputs[0]))
     g = _Graph(scope, container, type(est).__name__)
     proba = operator.outputs[1].full_name
-    rename = {sub.graph.input[0].name: operator.inputs[0].full_name,
-              sub.graph.output[0].name: proba, "": ""}
+    _inline(g, sub, operator.inputs[0].full_name, proba)
+    _label_output(g, proba, operator.outputs[0].full_name, np.asarray(est.classes_))
+
+
+def _inline(g: _Graph, sub, input_name: str, output_name: str) -> None:
+    """The nodes and weights of the one-input, one-output ONNX model ``sub`` added to the
+    graph of ``g``, under fresh names, reading ``input_name`` and writing ``output_name``."""
+    scope, container = g.scope, g.container
+    rename = {sub.graph.input[0].name: input_name, sub.graph.output[0].name: output_name,
+              "": ""}
     for tensor in sub.graph.initializer:
         rename[tensor.name] = g.name("w")
         new = copy.deepcopy(tensor)
@@ -435,7 +418,6 @@ def _convert_neural(scope, operator, container):
         container.nodes.append(new)
     for opset in sub.opset_import:
         container.node_domain_version_pair_sets.add((opset.domain, opset.version))
-    _label_output(g, proba, operator.outputs[0].full_name, np.asarray(est.classes_))
 
 
 # --------------------------------------------------------------------------- trees and cuts
@@ -607,39 +589,13 @@ def _convert_reshape(scope, operator, container):
 
 
 def _convert_relative(scope, operator, container):
-    """RelativeConstituents: per-constituent work in float32, jet quantities in float64."""
-    g = _Graph(scope, container, "RelativeConstituents")
-    X = operator.inputs[0].full_name
-    f64 = np.float64
-    jet = g.op("ReduceSum", g.cast(X, f64), g.const([1], np.int64), keepdims=1)  # (n, 1, 4)
-    real = g.real_mask(X)
-    one32 = g.const(1.0, np.float32)
-    # padding rows get harmless values (pT = E = 1) and are zeroed at the end
-    E = g.where(real, g.take(X, 0), one32)
-    rows_pt = g.where(real, g.hypot(g.take(X, 1), g.take(X, 2)), one32)
-    log_pt, log_e = g.op("Log", rows_pt), g.op("Log", E)
-    jet_pt = g.hypot(g.take(jet, 1), g.take(jet, 2))
-    one64 = g.const(1.0, f64)
-    jet_pt_safe = g.where(g.op("Greater", jet_pt, g.const(0.0, f64)), jet_pt, one64)
-    jet_e = g.take(jet, 0)
-    jet_e_safe = g.where(g.op("Greater", jet_e, g.const(0.0, f64)), jet_e, one64)
-    log_pt_rel = g.op("Sub", log_pt, g.cast(g.op("Log", jet_pt_safe), np.float32))
-    log_e_rel = g.op("Sub", log_e, g.cast(g.op("Log", jet_e_safe), np.float32))
-    d_eta = g.op("Sub", g.eta(X, np.float32), g.cast(g.eta(jet, f64), np.float32))
-    jet_phi = g.cast(g.atan2(g.take(jet, 2), g.take(jet, 1), f64), np.float32)
-    rows_phi = g.atan2(g.take(X, 2), g.take(X, 1), np.float32)
-    # (a - b + pi) mod 2 pi - pi, with floor (ONNX's float Mod is fmod)
-    two_pi = g.const(2 * np.pi, np.float32)
-    shifted = g.op("Add", g.op("Sub", rows_phi, jet_phi), g.const(np.pi, np.float32))
-    wrapped = g.op("Sub", shifted, g.op("Mul", two_pi, g.op("Floor", g.op("Div", shifted, two_pi))))
-    d_phi = g.op("Sub", wrapped, g.const(np.pi, np.float32))
-    d_r = g.hypot(d_eta, d_phi)
-    axis = g.const([-1], np.int64)
-    parts = [g.op("Unsqueeze", v, axis)
-             for v in (log_pt, log_e, log_pt_rel, log_e_rel, d_eta, d_phi, d_r)]
-    features = g.op("Concat", *parts, axis=-1)
-    g.op("Where", g.op("Unsqueeze", real, axis), features, g.const(0.0, np.float32),
-         out=operator.outputs[0].full_name)
+    """RelativeConstituents: the torch layer it computes with, exported by torch."""
+    from ..utils._layers import RelativeFeatures
+
+    est = operator.raw_operator
+    sub = _export_torch(est, RelativeFeatures().eval(), _input_dims(operator.inputs[0]))
+    _inline(_Graph(scope, container, type(est).__name__), sub, operator.inputs[0].full_name,
+            operator.outputs[0].full_name)
 
 
 def _convert_kinematics(scope, operator, container):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import ConstituentInputMixin, constituent_mask
-from ..utils._fourvec import delta_phi, eta, jet_four_momentum, phi, pt
+from ..utils._fourvec import jet_four_momentum, pt
+from ..utils._layers import relative_features
 from ..utils._sklearn_compat import _fit_context
 from ..utils._typing import ArrayLike
 from ._base import _NDOutputTransformer
@@ -137,27 +139,20 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
             with zero total pT.
         """
         X = self._validate_transform(X)
-        # Work on the real constituents only: padding is most of a 200-slot array.
+        # the checks work on the real constituents only: padding is most of a 200-slot array
         jets, slots = np.nonzero(constituent_mask(X))
         rows = X[jets, slots]
         pj = jet_four_momentum(X)
         rows_pt, pj_pt = pt(rows), pt(pj)
         _check_defined(rows, rows_pt, jets, slots, pj_pt, type(self).__name__)
 
-        # Per-constituent work in float32 (the input precision); jet quantities in float64.
-        log_pt = np.log(rows_pt)
-        log_e = np.log(rows[:, 0])
-        features = np.empty((len(rows), len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
-        features[:, 0] = log_pt
-        features[:, 1] = log_e
-        with np.errstate(divide="ignore"):  # jets without constituents are never gathered
-            features[:, 2] = log_pt - np.log(pj_pt)[jets]
-            features[:, 3] = log_e - np.log(pj[:, 0])[jets]
-        features[:, 4] = eta(rows) - eta(pj).astype(np.float32)[jets]
-        features[:, 5] = delta_phi(phi(rows), phi(pj).astype(np.float32)[jets])
-        features[:, 6] = np.hypot(features[:, 4], features[:, 5])
+        # the computation is the torch function of the layer that to_onnx exports
+        with torch.no_grad():
+            jet = tuple(torch.from_numpy(pj[:, i]) for i in range(4))
+            index = torch.from_numpy(jets)
+            features = relative_features(torch.from_numpy(rows), jet, lambda v: v[index])
         out = np.zeros((*X.shape[:2], len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
-        out[jets, slots] = features
+        out[jets, slots] = features.numpy()
         return out
 
     def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:

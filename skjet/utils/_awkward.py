@@ -142,38 +142,15 @@ class JaggedConstituents:
                 self.values, name=f"{_who(who)}the jagged constituents", locate=self._locate
             )
         out = np.zeros((n, width, k), dtype=dtype)
-        total = len(self.values)
-        index = np.int32 if max(total, n * width) < 2**31 - 1 else np.int64
-        counts = self.counts.astype(index)
-        starts = np.zeros(n, dtype=index)
-        np.cumsum(counts[:-1], out=starts[1:])
-        jet = np.repeat(np.arange(n, dtype=index), counts)
-        offsets = starts[jet]
-        # Position of each constituent within its jet (sorted or not, the same 0..c-1).
-        pos = np.arange(total, dtype=index)
-        pos -= offsets
-        order: np.ndarray | None = None
-        if sort_by_pt:
-            order = _argsort_pt(self.values, self.counts).astype(index, copy=False)
-            order += offsets
-        del offsets
-        keep = pos < width
-        if not keep.all():
-            jet, pos = jet[keep], pos[keep]
-            order = np.flatnonzero(keep) if order is None else order[keep]
-        del keep
-        # Row of the output each constituent goes to, computed in place in ``jet``.
-        jet *= width
-        jet += pos
-        del pos
+        pt = np.hypot(self.values[:, 1], self.values[:, 2]) if sort_by_pt else None
+        source, target = hardest_slots(pt, self.counts, width)
         # Feature by feature: a contiguous gather per column beats gathering whole rows of
         # the column-major values.
         flat = out.reshape(n * width, k)
         for j in range(k):
             column = self.values[:, j]
-            flat[:, j][jet] = column if order is None else column.take(order)
+            flat[:, j][target] = column if source is None else column.take(source)
         return out
-
 
     def _locate(self, index: tuple[int, ...]) -> str:
         """Names row ``index[0]`` of ``values`` by its jet and position in the input."""
@@ -187,13 +164,49 @@ class JaggedConstituents:
         )
 
 
-def _argsort_pt(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Index within its jet of each jet's constituents sorted by pT, descending (stable)."""
-    import awkward as ak
+def hardest_slots(
+    pt: np.ndarray | None, counts: np.ndarray, width: int
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Where each constituent goes when every jet keeps its ``width`` hardest, hardest first.
 
-    pt = np.hypot(values[:, 1], values[:, 2])
-    local = ak.argsort(ak.unflatten(pt, counts), axis=1, ascending=False, stable=True)
-    return ak.to_numpy(ak.flatten(local, axis=1))
+    The one truncation to the hardest constituents of skjet's readers and of
+    :class:`~skjet.preprocessing.PadConstituents` (the networks select theirs per batch in
+    ``module_``). ``pt`` (n_total,) holds the constituents jet by jet, ``counts`` (n_jets,)
+    how many each jet has; equal pT keep their input order. ``pt=None``: the input order,
+    first ``width`` kept.
+
+    Returns ``(source, target)``: the kept rows of the flat input in output order (None:
+    all of them, in order) and their positions in the flattened (n_jets, width) output,
+    ``jet * width + slot``. The temporaries are a few integer arrays over the
+    constituents, in int32 when the sizes allow.
+    """
+    n, total = len(counts), int(np.sum(counts))
+    index = np.int32 if max(total, n * width) < 2**31 - 1 else np.int64
+    counts = counts.astype(index)
+    starts = np.zeros(n, dtype=index)
+    np.cumsum(counts[:-1], out=starts[1:])
+    jet = np.repeat(np.arange(n, dtype=index), counts)
+    offsets = starts[jet]
+    # Position of each constituent within its jet (sorted or not, the same 0..c-1).
+    pos = np.arange(total, dtype=index)
+    pos -= offsets
+    source: np.ndarray | None = None
+    if pt is not None:
+        import awkward as ak
+
+        local = ak.argsort(ak.unflatten(pt, counts), axis=1, ascending=False, stable=True)
+        source = ak.to_numpy(ak.flatten(local, axis=1)).astype(index, copy=False)
+        source += offsets
+    del offsets
+    keep = pos < width
+    if not keep.all():
+        jet, pos = jet[keep], pos[keep]
+        source = np.flatnonzero(keep) if source is None else source[keep]
+    del keep
+    # Row of the output each constituent goes to, computed in place in ``jet``.
+    jet *= width
+    jet += pos
+    return source, jet
 
 
 def _strip(layout):

@@ -54,8 +54,8 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     implementing two hooks, and optionally a third:
 
     ``validate_input(self, X, *, reset)``
-        Check and convert the input; return a C-contiguous float32 ndarray whose first
-        axis is the samples. With ``reset=True`` (a fresh fit) store what prediction must
+        Check and convert the input; return a C-contiguous float32 ndarray of the shape
+        it came in (a reshape belongs in the module), whose first axis is the samples. With ``reset=True`` (a fresh fit) store what prediction must
         match, at least ``n_features_in_``; otherwise check it, for example with
         ``check_input_shape``. Validate constituents through
         :func:`skjet.utils.check_constituents`.
@@ -74,8 +74,9 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     ``module_`` maps ``module_inputs`` of the validated float32 input to logits of shape
     (n_samples, n_classes), and ``predict_proba`` is their softmax. The built-in
     classifiers keep the default ``module_inputs``, so their ``module_`` takes the
-    validated array itself; computations that belong to a model (such as the particle
-    features of ParticleNet and the Particle Transformer) live inside ``module_``.
+    validated array itself; computations that belong to a model (such as the hardest-N
+    selection and the particle features of ParticleNet and the Particle Transformer, or
+    the CNN's channel axis) live inside ``module_``, which ``to_onnx`` exports as it is.
 
     Set the class attribute ``padded_constituents = True`` for zero-padded
     (n_jets, n_constituents, n_features) input: batches are then trimmed to their longest

@@ -94,20 +94,20 @@ class CNNClassifier(NeuralClassifier):
                 f"{name}: X must be a 3-D (n_images, height, width) or 4-D (n_images, channels, "
                 f"height, width) array, got {X.ndim}-D of shape {X.shape}."
             )
-        if X.ndim == 3:
-            X = X[:, None]
         if X.shape[0] == 0 or 0 in X.shape[1:]:
             raise ValueError(f"{name}: X is empty: images of shape {X.shape}.")
         X = check_float32_finite(X, self)
+        # (n, height, width) is one channel; the module adds the channel axis itself
+        image_shape = tuple(int(s) for s in X.shape[1:])
         check_input_shape(
             self,
-            tuple(int(s) for s in X.shape[1:]),
+            (1, *image_shape) if X.ndim == 3 else image_shape,
             reset=reset,
             attribute="image_shape_",
             what="images of shape (channels, height, width) = {}",
         )
         if reset:
-            self.n_features_in_ = X.shape[1]
+            self.n_features_in_ = self.image_shape_[0]
         return X
 
     def build_module(self, X, n_classes):
@@ -118,7 +118,7 @@ class CNNClassifier(NeuralClassifier):
             )
         make_activation(self.activation)
         return CNNModule(
-            image_shape=X.shape[1:],
+            image_shape=self.image_shape_,
             n_classes=n_classes,
             channels=check_sizes(self.channels, "channels", allow_empty=False),
             kernel_size=int(k),

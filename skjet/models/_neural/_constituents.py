@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ...utils import check_constituents
 from ._base import NeuralClassifier, check_input_shape
 
@@ -42,9 +40,6 @@ class ConstituentNeuralClassifier(NeuralClassifier):
             attribute="n_features_in_",
             what="{} features per constituent",
         )
-        return self._limit_constituents(X)
-
-    def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
         return X
 
     def __sklearn_tags__(self):

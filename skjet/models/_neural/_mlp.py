@@ -7,7 +7,6 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils.validation import validate_data
 
-from ...utils._classes import check_labels
 from ...utils._sklearn_compat import Interval
 from .._validation import check_float32_finite
 from ._base import NeuralClassifier
@@ -88,13 +87,6 @@ class MLPClassifier(NeuralClassifier):
             self, X, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False
         )
         return check_float32_finite(X, self)
-
-    def _validate_X_y(self, X, y, *, reset=True):
-        check_labels(y, estimator=self)  # before numpy sorts or converts them
-        X, y = validate_data(
-            self, X, y, reset=reset, dtype=[np.float32, np.float64], ensure_all_finite=False
-        )
-        return check_float32_finite(X, self), y
 
     def build_module(self, X, n_classes):
         make_activation(self.activation)  # fail early with the parameter's name

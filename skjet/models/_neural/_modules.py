@@ -5,11 +5,12 @@ Every module returns logits of shape (batch, n_classes); the estimators apply th
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
+
+from ...utils._layers import exporting, relative_coordinates
 
 _ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -136,7 +137,7 @@ class DeepSetsModule(nn.Module):
     def latent(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled per-jet representation, shape (batch, phi_sizes[-1])."""
         mask = x.ne(0).any(dim=-1)
-        if torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting():
+        if exporting():
             # index_add_ becomes ScatterND(reduction="add") with repeated indices, which
             # ONNX Runtime sums racily across threads (outputs off by up to 0.06 in some
             # runs): the exported graph sums phi over every slot, padding masked, instead
@@ -153,41 +154,6 @@ class DeepSetsModule(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.f(self.latent(x)))
-
-
-def _norm2(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    # sqrt(a^2 + b^2) rather than torch.hypot, which ONNX export does not support
-    return torch.sqrt(a * a + b * b)
-
-
-def _asinh(z: torch.Tensor) -> torch.Tensor:
-    # sign(z) log(|z| + sqrt(z^2 + 1)): torch.asinh has no ONNX export; the odd form
-    # avoids the cancellation of log(z + sqrt(z^2 + 1)) for negative z
-    a = z.abs()
-    return torch.sign(z) * torch.log(a + torch.sqrt(a * a + 1.0))
-
-
-def relative_coordinates(x: torch.Tensor, eps: float = 1e-8):
-    """Per-constituent kinematics relative to the jet, from (E, px, py, pz) rows.
-
-    ``x`` is (batch, n_constituents, >= 4), zero-padded. The jet is the sum of the
-    constituents' four-momenta. Returns a dict of (batch, n_constituents) tensors ``pt``,
-    ``E``, ``deta`` (pseudorapidity difference), ``dphi`` (azimuth difference wrapped to
-    [-pi, pi)) and of (batch,) tensors ``jet_pt``, ``jet_E``, ``jet_eta``. Padding rows
-    get finite values; the caller masks them.
-    """
-    E, px, py, pz = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
-    pt = _norm2(px, py)
-    jet_px, jet_py, jet_pz, jet_E = px.sum(1), py.sum(1), pz.sum(1), E.sum(1)
-    jet_pt = _norm2(jet_px, jet_py)
-    eta = _asinh(pz / pt.clamp(min=eps))
-    jet_eta = _asinh(jet_pz / jet_pt.clamp(min=eps))
-    dphi = torch.atan2(py, px) - torch.atan2(jet_py, jet_px)[:, None]
-    dphi = torch.remainder(dphi + math.pi, 2 * math.pi) - math.pi
-    return dict(
-        pt=pt, E=E, deta=eta - jet_eta[:, None], dphi=dphi,
-        jet_pt=jet_pt, jet_E=jet_E, jet_eta=jet_eta,
-    )
 
 
 class EnergyFlowModule(DeepSetsModule):
@@ -220,7 +186,8 @@ class EnergyFlowModule(DeepSetsModule):
 
 
 class CNNModule(nn.Module):
-    """Convolutional network on jet images (batch, channels, height, width).
+    """Convolutional network on jet images (batch, channels, height, width), or
+    (batch, height, width) for one channel.
 
     Each block is a same-padded convolution and the activation, followed by 2x2 max pooling
     while the image is at least 2x2; a global average pool, dropout and a linear layer give
@@ -255,4 +222,6 @@ class CNNModule(nn.Module):
         self.output = nn.Linear(n_in, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
         return self.output(self.features(x))

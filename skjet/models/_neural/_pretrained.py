@@ -303,9 +303,12 @@ class CheckpointFeatures(nn.Module):
     ``features`` holding ``input_features`` of the description, in that order.
     """
 
-    def __init__(self, model: PretrainedModel, min_length: int = 1):
+    def __init__(self, model: PretrainedModel, min_length: int = 1,
+                 max_constituents: int | None = None):
         super().__init__()
-        self.particle_features = ParticleFeatures(min_length=min_length)
+        self.particle_features = ParticleFeatures(
+            min_length=min_length, max_constituents=max_constituents
+        )
         names = KINEMATIC_FEATURES + tuple(model.extra_features)
         order = [names.index(f) for f in model.input_features]
         self.register_buffer("order", torch.tensor(order, dtype=torch.int64), persistent=False)
@@ -369,7 +372,8 @@ class PretrainedModule(nn.Module):
     the head trains.
     """
 
-    def __init__(self, model: PretrainedModel, n_outputs: int | None = None):
+    def __init__(self, model: PretrainedModel, n_outputs: int | None = None,
+                 max_constituents: int | None = None):
         super().__init__()
         model.check()
         self.model = model
@@ -379,14 +383,16 @@ class PretrainedModule(nn.Module):
         if model.architecture == "ParticleNet":
             weaver = _weaver_model("ParticleNet", "ParticleNetClassifier")
             k = max(int(k) for k, _ in config.get("conv_params", [(7, ())]))
-            self.features = CheckpointFeatures(model, min_length=k + 1)
+            self.features = CheckpointFeatures(
+                model, min_length=k + 1, max_constituents=max_constituents
+            )
             self.net = weaver.ParticleNet(
                 input_dims=input_width, num_classes=n_outputs,
                 **{**config, "trim": False, "for_inference": False},
             )
         else:
             weaver = _weaver_model("ParticleTransformer", "ParticleTransformerClassifier")
-            self.features = CheckpointFeatures(model)
+            self.features = CheckpointFeatures(model, max_constituents=max_constituents)
             self.net = weaver.ParticleTransformer(
                 input_dim=input_width, num_classes=n_outputs,
                 **{"pair_input_dim": 4, **config, "trim": False, "for_inference": False},
@@ -430,7 +436,7 @@ class PretrainedModule(nn.Module):
         return self
 
 
-def load_pretrained(pretrained, *, data_home=None) -> PretrainedModule:
+def load_pretrained(pretrained, *, data_home=None, max_constituents=None) -> PretrainedModule:
     """Build a pretrained tagger and load its weights, verified.
 
     Parameters
@@ -442,6 +448,9 @@ def load_pretrained(pretrained, *, data_home=None) -> PretrainedModule:
     data_home : path-like, default=None
         The skjet data folder where downloads are cached (see
         :func:`skjet.datasets.get_data_home`).
+    max_constituents : int, default=None
+        The module keeps the hardest (highest pT) constituents of every jet, at most this
+        many (the JetClass checkpoints were trained on up to 128); None: all of them.
 
     Returns
     -------
@@ -474,7 +483,7 @@ def load_pretrained(pretrained, *, data_home=None) -> PretrainedModule:
     model = describe_pretrained(pretrained)
     path = _locate(model, data_home)
     state = _read_state_dict(model, path)
-    module = PretrainedModule(model)
+    module = PretrainedModule(model, max_constituents=max_constituents)
     try:
         module.net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

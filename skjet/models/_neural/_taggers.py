@@ -16,11 +16,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from ...utils._layers import HardestConstituents, _norm2, relative_coordinates
 from ...utils._optional import import_optional
 from ...utils._sklearn_compat import HasMethods, Interval, StrOptions
 from ._base import NeuralClassifier
 from ._constituents import ConstituentNeuralClassifier
-from ._modules import _norm2, check_sizes, relative_coordinates
+from ._modules import check_sizes
 
 # The published standardisation of the top-tagging configurations of ParticleNet and
 # ParT: (value - centre) * scale, clipped to [-5, 5]; deta and dphi enter unscaled.
@@ -58,16 +59,21 @@ class ParticleFeatures(nn.Module):
     pseudorapidity, dphi the azimuth difference. Padding rows get zeros everywhere. A jet
     without constituents gets one zero "constituent" unmasked so that attention and
     pooling stay finite (with the four-vector of a 1 GeV massless particle along x, so that
-    the pairwise features are finite too). ``min_length`` pads the constituent axis (ParticleNet's k
-    nearest neighbours need k + 1 points).
+    the pairwise features are finite too). ``max_constituents``: only the hardest ones of
+    every jet are used (:class:`HardestConstituents`; None: all). ``min_length`` then pads
+    the constituent axis (ParticleNet's k nearest neighbours need k + 1 points).
     """
 
-    def __init__(self, min_length: int = 1, eps: float = 1e-8):
+    def __init__(self, min_length: int = 1, eps: float = 1e-8,
+                 max_constituents: int | None = None):
         super().__init__()
         self.min_length = int(min_length)
         self.eps = eps
+        self.hardest = None if max_constituents is None else HardestConstituents(max_constituents)
 
     def forward(self, x: torch.Tensor):
+        if self.hardest is not None:
+            x = self.hardest(x)
         if x.shape[1] < self.min_length:
             x = nn.functional.pad(x, (0, 0, 0, self.min_length - x.shape[1]))
         mask = x.ne(0).any(dim=-1)
@@ -112,10 +118,11 @@ class ParticleFeatures(nn.Module):
 class ParticleNetModule(nn.Module):
     """:class:`ParticleFeatures` followed by weaver-core's ``ParticleNet``; returns logits."""
 
-    def __init__(self, n_features, n_classes, k, conv_channels, fc_size, fc_dropout):
+    def __init__(self, n_features, n_classes, k, conv_channels, fc_size, fc_dropout,
+                 max_constituents=None):
         super().__init__()
         weaver = _weaver_model("ParticleNet", "ParticleNetClassifier")
-        self.features = ParticleFeatures(min_length=k + 1)
+        self.features = ParticleFeatures(min_length=k + 1, max_constituents=max_constituents)
         self.net = weaver.ParticleNet(
             input_dims=N_KINEMATIC_FEATURES + n_features - 4,
             num_classes=n_classes,
@@ -148,10 +155,11 @@ class ParticleTransformerModule(nn.Module):
         num_layers,
         num_cls_layers,
         dropout,
+        max_constituents=None,
     ):
         super().__init__()
         weaver = _weaver_model("ParticleTransformer", "ParticleTransformerClassifier")
-        self.features = ParticleFeatures()
+        self.features = ParticleFeatures(max_constituents=max_constituents)
         block = dict(dropout=dropout, attn_dropout=dropout, activation_dropout=dropout)
         self.net = weaver.ParticleTransformer(
             input_dim=N_KINEMATIC_FEATURES + n_features - 4,
@@ -177,7 +185,8 @@ class ParticleTransformerModule(nn.Module):
 _TAGGER_PARAMS_DOC = """\
     max_constituents : int, default=128
         Constituents per jet the network sees; jets with more keep the hardest (highest
-        pT) ones."""
+        pT) ones, chosen per batch by the first layer of ``module_`` (so the exported
+        ONNX graph chooses them alike)."""
 
 _PRETRAINED_DOC = """\
     pretrained : str, PretrainedModel or None, default=None
@@ -247,19 +256,6 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         self.max_constituents = max_constituents
         _require_weaver(self)
 
-    def _limit_constituents(self, X: np.ndarray) -> np.ndarray:
-        m = self.max_constituents
-        if X.shape[1] <= m:
-            return X
-        if not X[:, m:].any():  # the slots beyond m are all padding
-            return np.ascontiguousarray(X[:, :m])
-        # keep the m hardest constituents of every jet, in order of decreasing pT
-        pt = np.hypot(X[:, :, 1], X[:, :, 2])
-        real = X.any(axis=-1)
-        key = np.where(real, -pt, np.inf)
-        index = np.argsort(key, axis=1, kind="stable")[:, :m]
-        return np.ascontiguousarray(np.take_along_axis(X, index[:, :, None], axis=1))
-
     # -- pretrained checkpoints -------------------------------------------------------------
     _ARCHITECTURE = ""
 
@@ -317,7 +313,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         if self.head_init is not None:
             rows = [list(model.class_names).index(self.head_init[k])
                     for k in _sorted_keys(self.head_init)]
-        module = load_pretrained(model).replace_head(
+        module = load_pretrained(model, max_constituents=self.max_constituents).replace_head(
             n_classes, freeze_body=self.freeze_body, init_rows=rows
         )
         self.config_ = {"pretrained": model.name, **dict(model.config)}
@@ -417,7 +413,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         check_classifier_weights(sample_weight, X, self)
         trainer = Trainer(self)
         trainer.device()  # a bad device fails before the checkpoint is read
-        module = load_pretrained(model)
+        module = load_pretrained(model, max_constituents=self.max_constituents)
         module.head = ZeroShotHead(groups)
         self.config_ = {"pretrained": model.name, "zero_shot": dict(self.zero_shot),
                         **dict(model.config)}
@@ -547,7 +543,8 @@ class ParticleNetClassifier(_TaggerClassifier):
             )
         config["conv_channels"] = channels
         self.config_ = config
-        return ParticleNetModule(X.shape[2], n_classes, **config)
+        return ParticleNetModule(X.shape[2], n_classes, **config,
+                                 max_constituents=self.max_constituents)
 
 
 class ParticleTransformerClassifier(_TaggerClassifier):
@@ -670,4 +667,5 @@ class ParticleTransformerClassifier(_TaggerClassifier):
                 f"attention width embed_dims[-1]={config['embed_dims'][-1]}."
             )
         self.config_ = config
-        return ParticleTransformerModule(X.shape[2], n_classes, **config)
+        return ParticleTransformerModule(X.shape[2], n_classes, **config,
+                                         max_constituents=self.max_constituents)

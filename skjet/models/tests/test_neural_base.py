@@ -138,3 +138,28 @@ def test_only_the_trainer_imports_skorch():
     outside = [p.name for p in root.glob("*.py") if p.name != "_skorch_compat.py"
                and private.search(p.read_text())]
     assert not outside, f"skorch's private API used outside _skorch_compat: {outside}"
+
+
+def test_built_in_classifiers_use_the_public_hooks_only():
+    """A user's subclass can do what the built-in ones do: they override no private method
+    of the base (input checks, the constituent selection and the particle features go
+    through validate_input and module_)."""
+    import skjet.models._neural as neural
+
+    private = {
+        name for cls in NeuralClassifier.__mro__ for name in vars(cls)
+        if name.startswith("_") and not name.startswith("__")
+        and callable(getattr(NeuralClassifier, name, None))
+    }
+    overridden = {
+        (cls.__name__, name)
+        for cls in map(vars(neural).get, neural.__all__)
+        if isinstance(cls, type) and issubclass(cls, NeuralClassifier)
+        for klass in cls.__mro__[: cls.__mro__.index(NeuralClassifier)]
+        for name in vars(klass) if name in private
+    }
+    # the pretrained taggers' optimizer groups and zero-shot fit wait for public hooks of
+    # the trainer (issue 24's trainer split names the groups' hook _optimizer_param_groups)
+    known = {(c, n) for c in ("ParticleNetClassifier", "ParticleTransformerClassifier")
+             for n in ("_build_net", "_optimizer_param_groups", "_train")}
+    assert overridden <= known, sorted(overridden - known)

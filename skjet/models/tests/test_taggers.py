@@ -171,18 +171,33 @@ def test_particle_features_follow_the_published_definitions():
 
 
 def test_max_constituents_keeps_the_hardest(data):
+    from skjet.utils._layers import HardestConstituents
+
     X, y = data
-    clf = tiny(ParticleTransformerClassifier, max_constituents=3)
     rng = np.random.default_rng(1)
     shuffled = X.copy()
     for jet in shuffled:  # break the pT order of the real constituents
         n = int(jet.any(axis=1).sum())
         jet[:n] = jet[rng.permutation(n)]
-    Xv = clf.validate_input(shuffled, reset=True)
-    assert Xv.shape == (len(X), 3, 4)
-    pt_kept = np.hypot(Xv[..., 1], Xv[..., 2])
+    hardest = HardestConstituents(3)
+    kept = hardest(torch.from_numpy(shuffled)).numpy()
+    assert kept.shape == (len(X), 3, 4)
+    pt_kept = np.hypot(kept[..., 1], kept[..., 2])
     pt_all = np.sort(np.hypot(X[..., 1], X[..., 2]), axis=1)[:, ::-1][:, :3]
     np.testing.assert_allclose(pt_kept, pt_all, rtol=1e-6)
+    # jets with fewer than 3 keep their padding last; a batch no wider passes unchanged
+    short = np.flatnonzero(X.any(axis=-1).sum(axis=1) < 3)
+    assert len(short) and not kept[short, -1].any()
+    narrow = torch.from_numpy(shuffled[:, :3])
+    assert torch.equal(hardest(narrow), narrow)
+    # the selection is the first layer of module_: validate_input keeps every constituent,
+    # and the network sees the same 3 however many softer ones follow them
+    clf = tiny(ParticleTransformerClassifier, max_constituents=3)
+    assert clf.validate_input(shuffled, reset=True).shape == shuffled.shape
+    clf.fit(shuffled, y)
+    assert clf.module_.features.hardest.n == 3
+    np.testing.assert_allclose(clf.predict_proba(shuffled), clf.predict_proba(kept),
+                               rtol=0, atol=1e-6)
 
 
 def test_presets_and_overrides(data):

@@ -265,3 +265,27 @@ def test_user_guide_example_runs(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "(200, 30, 4) ['E_0', 'PX_0', 'PY_0', 'PZ_0']"
     assert out[1].split() == ["[5.", "3.", "0.", "0.]"]
+
+
+def test_hardest_slots_is_a_stable_pt_sort_cut_at_the_width():
+    # the one truncation of PadConstituents and the readers, against a per-jet reference
+    from skjet.utils._awkward import hardest_slots
+
+    rng = np.random.default_rng(4)
+    counts = rng.integers(0, 9, 50)
+    pt = np.round(rng.exponential(5.0, counts.sum()))  # rounded: many ties
+    source, target = hardest_slots(pt, counts, 4)
+    expected_source, expected_target, start = [], [], 0
+    for jet, n in enumerate(counts):
+        order = start + np.argsort(-pt[start:start + n], kind="stable")[:4]
+        expected_source += order.tolist()
+        expected_target += [jet * 4 + slot for slot in range(len(order))]
+        start += n
+    assert source.tolist() == expected_source
+    assert target.tolist() == expected_target
+    # pt=None: the input order, cut at the width; nothing cut: no gather at all
+    starts = np.cumsum(counts) - counts
+    source, target = hardest_slots(None, counts, 4)
+    assert source.tolist() == [s + i for s, n in zip(starts, counts) for i in range(min(n, 4))]
+    assert target.tolist() == expected_target
+    assert hardest_slots(None, counts, 9)[0] is None
