@@ -205,9 +205,10 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
             return None
         return self.module_inputs
 
-    def _optimizer_param_groups(self) -> list | None:
-        """The optimizer's parameter groups, as skorch's ``optimizer__param_groups``
-        (``[(pattern, {"lr": ...})]``), or None for a single group. The fine-tuned
+    def optimizer_param_groups(self) -> list | None:
+        """The optimizer's parameter groups: ``[(pattern, {"lr": ...}), ...]`` where
+        ``pattern`` matches parameter names of the module (``fnmatch`` style, as skorch's
+        ``optimizer__param_groups``), or None for one group at ``lr``. The fine-tuned
         pretrained taggers train their body at a rate of its own."""
         return None
 

@@ -18,7 +18,7 @@ from torch import nn
 
 from ...utils._layers import HardestConstituents, _norm2, relative_coordinates
 from ...utils._optional import import_optional
-from ...utils._sklearn_compat import HasMethods, Interval, StrOptions
+from ...utils._sklearn_compat import HasMethods, Interval, StrOptions, _fit_context
 from ._base import NeuralClassifier
 from ._constituents import ConstituentNeuralClassifier
 from ._modules import check_sizes
@@ -319,7 +319,7 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
         self.config_ = {"pretrained": model.name, **dict(model.config)}
         return module
 
-    def _optimizer_param_groups(self) -> list | None:
+    def optimizer_param_groups(self) -> list | None:
         if self.pretrained is not None and self.zero_shot is None and not self.freeze_body:
             # the pretrained body ("net.*") learns at body_lr_scale * lr, the new head at lr;
             # a schedule scales both groups alike
@@ -350,14 +350,28 @@ class _TaggerClassifier(ConstituentNeuralClassifier):
                 f"{labels.tolist()}; map each of them."
             )
 
-    def _train(self, X, y, sample_weight, *, epochs, classes=None, target=None, reset=False):
-        if self.head_init is not None and (reset or not hasattr(self, "net_")):
+    # fit and partial_fit: a zero-shot tagger only checks the labels; a new head started
+    # from the checkpoint's (head_init) is checked before a network is built
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, decorrelation_target=None):
+        if self.zero_shot is not None:
+            return self._fit_zero_shot(X, y, sample_weight, None)
+        if self.head_init is not None and not (self.warm_start and hasattr(self, "net_")):
+            self._check_head_init(y, None)
+        return super().fit(X, y, sample_weight=sample_weight,
+                           decorrelation_target=decorrelation_target)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None, decorrelation_target=None):
+        if self.zero_shot is not None:
+            return self._fit_zero_shot(X, y, sample_weight, classes)
+        if self.head_init is not None and not hasattr(self, "net_"):
             self._check_head_init(y, classes)
-        if self.zero_shot is None:
-            return super()._train(
-                X, y, sample_weight, epochs=epochs, classes=classes, target=target, reset=reset
-            )
-        return self._fit_zero_shot(X, y, sample_weight, classes)
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight,
+                                   decorrelation_target=decorrelation_target)
+
+    fit.__doc__ = NeuralClassifier.fit.__doc__
+    partial_fit.__doc__ = NeuralClassifier.partial_fit.__doc__
 
     def _fit_zero_shot(self, X, y, sample_weight, classes):
         """No training: check the labels against ``zero_shot`` and build the network whose

@@ -420,7 +420,7 @@ class Trainer:
         )
         net.batch_inputs = est._batch_inputs()
         net.mixed_precision = bool(est.mixed_precision)
-        groups = est._optimizer_param_groups()
+        groups = est.optimizer_param_groups()
         if groups:
             net.set_params(optimizer__param_groups=groups)
         return net

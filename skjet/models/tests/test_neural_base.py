@@ -158,8 +158,4 @@ def test_built_in_classifiers_use_the_public_hooks_only():
         for klass in cls.__mro__[: cls.__mro__.index(NeuralClassifier)]
         for name in vars(klass) if name in private
     }
-    # the pretrained taggers' optimizer groups and zero-shot fit wait for public hooks of
-    # the trainer (issue 24's trainer split names the groups' hook _optimizer_param_groups)
-    known = {(c, n) for c in ("ParticleNetClassifier", "ParticleTransformerClassifier")
-             for n in ("_build_net", "_optimizer_param_groups", "_train")}
-    assert overridden <= known, sorted(overridden - known)
+    assert not overridden, sorted(overridden)
