@@ -72,7 +72,7 @@ def bench_onnx(n_jets: int, min_time: float) -> pd.DataFrame:
     options.inter_op_num_threads = 1
     rows = []
     for name, (est, key) in standard_approaches(quick=True, random_state=0,
-                                                from_scratch=True).items():
+                                                from_scratch=True, cnn=True).items():
         X = inputs[key]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -66,12 +66,13 @@ def _log_stage_times() -> None:
 
 def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, signal=None,
                    extra=None, settings=None, sample=None, taggers=True, from_scratch=None,
-                   decorrelate=None):
+                   cnn=None, decorrelate=None):
     """Compare the standard approaches on constituents and write table, figures and report.
 
     ``signal`` chooses the signal class(es) (default: the second class in sorted order);
     ``extra`` adds approaches on other inputs, as ``{name: (estimator, X)}``; ``taggers``
-    includes the reference taggers, pretrained or ``from_scratch``; ``decorrelate="mass"``
+    includes the reference taggers, pretrained or ``from_scratch``; ``cnn`` the CNN on jet
+    images (None: on CUDA only); ``decorrelate="mass"``
     adds DisCo DeepSets and scores the mass sculpting (1/JSD, the sculpting figures) of every
     approach.
     """
@@ -80,7 +81,7 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
     from .model_selection import compare, prepare_inputs, standard_approaches
 
     approaches = standard_approaches(quick=quick, random_state=random_state, taggers=taggers,
-                                     from_scratch=from_scratch, classes=np.unique(y))
+                                     from_scratch=from_scratch, classes=np.unique(y), cnn=cnn)
     estimators = {name: est for name, (est, _) in approaches.items()}
     # Fetch (or find) the checkpoints before any training: a missing file fails in a second,
     # not after minutes of training the other approaches.
@@ -162,13 +163,13 @@ def _demo(args: argparse.Namespace) -> int:
     settings = {
         "command": "demo", "n_jets_per_class": n_jets, "quick": args.quick,
         "random_state": args.random_state, "taggers": not args.no_taggers,
-        "from_scratch": args.from_scratch,
+        "from_scratch": args.from_scratch, "cnn": args.cnn,
         "generator": {k: v for k, v in sample.settings.items() if _jsonable(v)},
     }
     result = run_comparison(
         sample.constituents, sample.target, quick=args.quick, random_state=args.random_state,
         n_jobs=args.n_jobs, out=out, settings=settings, sample=sample_label(sample.settings),
-        taggers=not args.no_taggers, from_scratch=args.from_scratch,
+        taggers=not args.no_taggers, from_scratch=args.from_scratch, cnn=args.cnn,
     )
     print(result.to_string())
     settings["evaluation"] = result.description
@@ -223,6 +224,7 @@ def _compare(args: argparse.Namespace) -> int:
     result = run_comparison(
         constituents, labels, quick=args.quick, random_state=args.random_state,
         n_jobs=args.n_jobs, out=out, signal=args.signal, from_scratch=args.from_scratch,
+        cnn=args.cnn,
         sample=f"{path.name}: top vs QCD jets",
         settings={"command": "compare", "data": str(path), "n_jets": len(labels),
                   "quick": args.quick, "random_state": args.random_state,
@@ -387,7 +389,7 @@ def _compare_root(paths: list[Path], args: argparse.Namespace, out: Path) -> int
             constituents[rows], y, quick=args.quick, random_state=args.random_state,
             n_jobs=args.n_jobs, out=out, signal=args.signal, extra=extra,
             sample=sample, settings=settings, taggers=not args.no_taggers,
-            from_scratch=args.from_scratch, decorrelate=args.decorrelate,
+            from_scratch=args.from_scratch, cnn=args.cnn, decorrelate=args.decorrelate,
         )
     print(result.to_string())
     return 0
@@ -415,6 +417,8 @@ FROM_SCRATCH_HELP = (
     "train ParticleNet and ParT from scratch instead of fine-tuning JetClass's pretrained "
     "ParticleNet (and listing it zero-shot); default: from scratch on CUDA only"
 )
+CNN_HELP = ("include the CNN on jet images (default: on CUDA only; on a CPU it costs about as "
+            "much as every other approach together)")
 DETECTOR_HELP = ("detector simulation of the generated jets: Delphes-like ATLAS or CMS card, "
                  "or hadron (none) (default atlas)")
 
@@ -450,6 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
     demo.add_argument("--from-scratch", action=argparse.BooleanOptionalAction, default=None,
                       help=FROM_SCRATCH_HELP)
+    demo.add_argument("--cnn", action=argparse.BooleanOptionalAction, default=None,
+                      help=CNN_HELP)
     demo.add_argument("--detector", choices=("atlas", "cms", "hadron"), default="atlas",
                       help=DETECTOR_HELP)
     demo.set_defaults(func=_demo)
@@ -483,6 +489,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--no-taggers", action="store_true", help=NO_TAGGERS_HELP)
     cmp_.add_argument("--from-scratch", action=argparse.BooleanOptionalAction, default=None,
                       help=FROM_SCRATCH_HELP)
+    cmp_.add_argument("--cnn", action=argparse.BooleanOptionalAction, default=None,
+                      help=CNN_HELP)
     cmp_.add_argument("--decorrelate", choices=["mass"], default=None,
                       help="score the mass sculpting of every approach (1/JSD at 50%% signal "
                       "efficiency, sculpting figures) and add DeepSets trained with DisCo")

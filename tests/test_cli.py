@@ -14,9 +14,11 @@ from skjet.__main__ import main
 # Tiny test sets: a perfect tagger leaves no background at 30 % efficiency (R30 = inf).
 pytestmark = pytest.mark.filterwarnings("ignore:The background efficiency is zero")
 
-APPROACHES = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
+WITH_CNN = ["logistic (mass, mean pT)", "cut-and-count", "XGBoost", "MLP", "DeepSets", "CNN"]
+# the CNN on jet images joins on CUDA (or with --cnn)
+APPROACHES = WITH_CNN if torch.cuda.is_available() else WITH_CNN[:-1]
 TAGGERS = ["ParticleNet", "ParT"]  # left out of the demo test (--no-taggers): minutes on CI
-PRETRAINED = ["ParticleNet (JetClass, fine-tuned)", "ParticleNet (JetClass, zero-shot)"]
+PRETRAINED = ["ParticleNet (JetClass, head fine-tuned)", "ParticleNet (JetClass, zero-shot)"]
 
 
 def test_detector_level_is_the_default_of_demo_and_generate():
@@ -56,10 +58,11 @@ def test_a_missing_checkpoint_fails_before_any_training(tmp_path, monkeypatch):
 def test_demo_quick_writes_table_plots_and_settings(tmp_path, capsys):
     # The demo generates its detector-level (ATLAS-like) sample, cached for the next run.
     out = tmp_path / "demo"
+    # --cnn: the CNN's outputs (its history, the mean jet images) are tested on a CPU too
     assert main(["demo", "--quick", "--out", str(out), "--no-progress", "--n-jobs", "1",
-                 "--no-taggers"]) == 0
+                 "--no-taggers", "--cnn"]) == 0
     table = pd.read_csv(out / "comparison.csv", index_col=0)
-    assert list(table.index) == APPROACHES
+    assert list(table.index) == WITH_CNN
     assert ((table["roc_auc_mean"] > 0.5) & (table["roc_auc_mean"] <= 1)).all()
     # Every tagger beats a random guess by far on top vs QCD.
     assert (table["r30_mean"] > 1 / 0.3).all()
@@ -76,7 +79,7 @@ def test_demo_quick_writes_table_plots_and_settings(tmp_path, capsys):
     assert page.count('<img src="data:image/png;base64,') == len(figures)
     assert "√s = 14 TeV" in page and 'class="skjet-comparison"' in page
     intervals = pd.read_csv(out / "rejection_intervals.csv", index_col=0)
-    assert list(intervals.index) == APPROACHES
+    assert list(intervals.index) == WITH_CNN
     finite = np.isfinite(intervals["r50_high"])
     assert (intervals["r50_low"] <= intervals["r50"]).all()
     assert (intervals.loc[finite, "r50"] <= intervals.loc[finite, "r50_high"]).all()
@@ -134,20 +137,38 @@ def test_pretrained_taggers_are_the_default_on_a_cpu():
     assert list(approaches) == names
     if cuda:
         return
-    tuned, key = approaches["ParticleNet (JetClass, fine-tuned)"]
+    tuned, key = approaches["ParticleNet (JetClass, head fine-tuned)"]
     assert key == "four_momenta" and tuned.pretrained == PRETRAINED_TAGGER
-    assert tuned.zero_shot is None and tuned.max_epochs == 1 and tuned.max_constituents == 32
+    assert tuned.zero_shot is None and tuned.freeze_body and tuned.early_stopping
+    assert tuned.max_epochs == 20 and tuned.max_constituents == 128  # as JetClass's training
     zero_shot, key = approaches["ParticleNet (JetClass, zero-shot)"]
     assert key == "four_momenta" and zero_shot.zero_shot == {"top": "Tbqq", "qcd": "QCD"}
     assert tuned.head_init == {"top": "Tbqq", "qcd": "QCD"}
     # classes other than top and QCD: no zero-shot mapping to guess
     other = standard_approaches(quick=False, random_state=0, classes=["w", "qcd"])
     assert list(other) == APPROACHES + PRETRAINED[:1]
-    assert other["ParticleNet (JetClass, fine-tuned)"][0].max_epochs == 1  # on a CPU
-    assert other["ParticleNet (JetClass, fine-tuned)"][0].head_init is None
+    assert other["ParticleNet (JetClass, head fine-tuned)"][0].max_epochs == 60
+    assert other["ParticleNet (JetClass, head fine-tuned)"][0].head_init is None
     from skjet._cli import build_parser
 
     assert build_parser().parse_args(["demo", "--from-scratch"]).from_scratch is True
+
+
+def test_the_cnn_joins_on_cuda_or_when_asked():
+    from skjet._cli import build_parser
+    from skjet.model_selection import standard_approaches
+    from skjet.models import CNNClassifier
+
+    with_cnn = standard_approaches(quick=True, random_state=0, taggers=False, cnn=True)
+    assert isinstance(with_cnn["CNN"][0], CNNClassifier) and with_cnn["CNN"][1] == "images"
+    assert "CNN" not in standard_approaches(quick=True, random_state=0, taggers=False,
+                                            cnn=False)
+    default = standard_approaches(quick=True, random_state=0, taggers=False)
+    assert ("CNN" in default) == torch.cuda.is_available()
+    for command in (["demo"], ["compare", "file.h5"]):
+        assert build_parser().parse_args([*command, "--cnn"]).cnn is True
+        assert build_parser().parse_args([*command, "--no-cnn"]).cnn is False
+        assert build_parser().parse_args(command).cnn is None
     assert build_parser().parse_args(["demo"]).from_scratch is None
 
 

@@ -81,7 +81,7 @@ def demo(top_qcd_sample):
     inputs = prepare_inputs(X)
     fitted = {}
     for name, (est, key) in standard_approaches(quick=True, random_state=0,
-                                                from_scratch=True).items():
+                                                from_scratch=True, cnn=True).items():
         for param in est.get_params():
             if param.endswith("max_epochs"):
                 est.set_params(**{param: 2})

@@ -78,6 +78,13 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
     selection and the particle features of ParticleNet and the Particle Transformer, or
     the CNN's channel axis) live inside ``module_``, which ``to_onnx`` exports as it is.
 
+    A module with a frozen body (a pretrained network fine-tuned with ``freeze_body``)
+    can say so with a method ``frozen_body()`` returning ``(embed, head)``: ``embed``
+    maps a batch to what ``head`` reads and has no trainable parameters, ``head`` is the
+    ``nn.Module`` that trains, and ``module(x)`` equals ``head(embed(x))``. Training then
+    runs ``embed`` once per sample, with the module in evaluation mode and no gradients,
+    and trains ``head`` on the stored outputs, so every further epoch costs only the head.
+
     Set the class attribute ``padded_constituents = True`` for zero-padded
     (n_jets, n_constituents, n_features) input: batches are then trimmed to their longest
     jet, and, with ``bucketing`` ("inference" or True), hold jets of similar length

@@ -209,3 +209,32 @@ class BatchLoader:
     def __iter__(self):
         for _, batch in self.indexed():
             yield batch
+
+
+def embedded(dataset: TensorBatches, embed, device, batch_size: int,
+             batch_inputs=None) -> TensorBatches:
+    """``dataset`` with every row replaced by ``embed`` of it (computed once, no gradients),
+    keeping its labels, weights and decorrelation target.
+
+    ``batch_inputs`` (None or a callable) turns a batch into ``embed``'s inputs. Rows go
+    through in order of length, so that zero-padded batches are trimmed the most.
+    """
+    loader = BatchLoader(dataset, batch_size, bucket=True)
+    out: torch.Tensor | None = None
+    with torch.no_grad():
+        for index, (xb, _) in loader.indexed():
+            inputs = xb.to(device)
+            if batch_inputs is not None:
+                inputs = batch_inputs(inputs)
+            z = embed(*inputs) if isinstance(inputs, tuple) else embed(inputs)
+            z = z.float().cpu()
+            if out is None:
+                out = torch.empty((len(dataset), *z.shape[1:]), dtype=torch.float32)
+            out[index] = z
+    assert out is not None  # a dataset has rows
+
+    def rows(t):
+        return t if t is None or dataset.rows is None else t[dataset.rows]
+
+    return TensorBatches(out, rows(dataset.y), rows(dataset.weight),
+                         decorrelation=rows(dataset.decorrelation))

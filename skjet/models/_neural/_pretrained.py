@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -400,13 +400,25 @@ class PretrainedModule(nn.Module):
         self.head: nn.Module = nn.Identity()
         self.freeze_body = False
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """What ``head`` reads: the output of ``net`` (with a new head, of its last hidden
+        layer)."""
         points, features, vectors, mask = self.features(x)
         if self.model.architecture == "ParticleNet":
-            out = self.net(points, features, mask)
-        else:
-            out = self.net(features, v=vectors, mask=mask)
-        return self.head(out)
+            return self.net(points, features, mask)
+        return self.net(features, v=vectors, mask=mask)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
+
+    def frozen_body(self) -> tuple[Callable[[torch.Tensor], torch.Tensor], nn.Module] | None:
+        """``(embed, head)`` when the body is frozen, else None.
+
+        The trainer then runs the body once per jet and trains ``head`` on its outputs
+        (see :class:`~skjet.models.NeuralClassifier`, "frozen bodies"): a frozen body in
+        evaluation mode gives the same output every epoch.
+        """
+        return (self.embed, self.head) if self.freeze_body else None
 
     def replace_head(self, n_classes: int, *, freeze_body: bool = False,
                      init_rows: Sequence[int] | None = None) -> PretrainedModule:

@@ -36,7 +36,7 @@ from skorch.utils import TeeGenerator, to_tensor
 from torch import nn
 
 from .._validation import check_first_output
-from ._batches import BatchLoader, TensorBatches  # noqa: F401  (the data it takes)
+from ._batches import BatchLoader, TensorBatches, embedded  # noqa: F401  (the data it takes)
 from ._decorrelation import disco_callbacks, disco_criterion
 from ._skorch_compat import FencedNet, set_iterator_seed
 
@@ -446,9 +446,9 @@ class Trainer:
             est.net_ = net = self.build_net(
                 module, len(classes), device, seed, callbacks, valid_ds
             )
-            if epochs is None:
-                net.fit(train_ds, None)
-            else:
+            net.initialize()
+            with frozen_body_once(net, train_ds, valid_ds) as (train_ds, valid_ds):
+                # partial_fit of an initialised net: fit's epochs without re-initialising
                 net.partial_fit(train_ds, None, epochs=epochs)
 
     def resume(self, train_ds, valid_ds, seed, *, epochs: int | None) -> None:
@@ -465,14 +465,45 @@ class Trainer:
             net.set_params(max_epochs=est.max_epochs, verbose=int(est.verbose))
         else:
             net.set_params(verbose=int(est.verbose))
-        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
         set_iterator_seed(net, step_seed)
-        if epochs is None:
-            with seeded_torch(seed, device):
-                net.partial_fit(train_ds, None)
-        else:
-            with seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
-                net.partial_fit(train_ds, None, epochs=epochs)
+        with frozen_body_once(net, train_ds, valid_ds) as (train_ds, valid_ds):
+            if epochs is None:
+                with seeded_torch(seed, device):
+                    net.partial_fit(train_ds, None)
+            else:
+                with seeded_torch(step_seed, device), _epoch_callbacks(net, valid_ds):
+                    net.partial_fit(train_ds, None, epochs=epochs)
+
+
+@contextlib.contextmanager
+def frozen_body_once(net, train_ds, valid_ds):
+    """Point ``net`` at the training (and validation) data, through a frozen body once.
+
+    Yields the datasets to train on. For a module without ``frozen_body()`` (or one that
+    returns None) these are ``train_ds`` and ``valid_ds``. Otherwise the body's outputs,
+    computed once in evaluation mode without gradients, replace the inputs, and
+    ``net.module_`` is the head while the block runs; the whole module is put back after.
+    """
+    module = net.module_
+    split = getattr(module, "frozen_body", None)
+    split = split() if callable(split) else None
+    if split is None:
+        net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+        yield train_ds, valid_ds
+        return
+    embed, head = split
+    batch_inputs = net.batch_inputs
+    module.eval()
+    train_ds, valid_ds = (
+        None if ds is None else embedded(ds, embed, net.device, net.batch_size, batch_inputs)
+        for ds in (train_ds, valid_ds)
+    )
+    net.train_split = None if valid_ds is None else predefined_split(valid_ds)
+    net.module_, net.batch_inputs = head, None
+    try:
+        yield train_ds, valid_ds
+    finally:
+        net.module_, net.batch_inputs = module, batch_inputs
 
 
 def history_frame(net) -> pd.DataFrame:

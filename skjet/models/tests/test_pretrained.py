@@ -308,6 +308,39 @@ def test_head_init_starts_fine_tuning_from_the_zero_shot_tagger(data, tmp_path):
         ParticleNetClassifier(head_init=same).fit(X, y)
 
 
+@pytest.mark.parametrize("cls", [ParticleNetClassifier, ParticleTransformerClassifier])
+def test_frozen_body_runs_once_per_jet_and_trains_the_head_alike(cls, data, tmp_path,
+                                                                 monkeypatch):
+    from skjet.models._neural._pretrained import PretrainedModule
+
+    X, y = data
+    _, model = _own_checkpoint(cls, data, tmp_path)
+    params = dict(pretrained=model, freeze_body=True, max_epochs=3, batch_size=16,
+                  random_state=0)
+    rows = []
+    embed = PretrainedModule.embed
+    monkeypatch.setattr(PretrainedModule, "embed",
+                        lambda self, x: rows.append(len(x)) or embed(self, x))
+    weight = np.linspace(0.5, 1.5, len(y))
+    once = cls(**params).fit(X, y, sample_weight=weight)
+    # three epochs and the validation loss of each, yet every jet went through the body
+    # once (after the first batch that checks the output shape of the new network)
+    assert sum(rows[1:]) == len(X)
+    assert len(once.history_) == 3 and np.isfinite(once.history_["valid_loss"]).all()
+    assert type(once.module_).__name__ == "PretrainedModule"  # the whole network again
+    rows.clear()
+    # the reference: the body run on every batch of every epoch
+    monkeypatch.setattr(PretrainedModule, "frozen_body", lambda self: None)
+    every_batch = cls(**params).fit(X, y, sample_weight=weight)
+    assert sum(rows) > 3 * len(X)
+    np.testing.assert_allclose(once.predict_proba(X), every_batch.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(once.history_["train_loss"], every_batch.history_["train_loss"],
+                               rtol=1e-5)
+    # the head trained
+    assert np.abs(once.predict_proba(X) - cls(**{**params, "max_epochs": 1, "lr": 1e-12})
+                  .fit(X, y).predict_proba(X)).max() > 1e-4
+
+
 def test_fine_tuning_replaces_the_head_and_keeps_sklearn_behaviour(data, tmp_path):
     X, y = data
     _, model = _own_checkpoint(ParticleNetClassifier, data, tmp_path)
