@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ...datasets._detector import PARTICLE_FEATURES
+from ._particlenet_inference import particlenet_body
 from ._taggers import N_KINEMATIC_FEATURES, ParticleFeatures, _weaver_model
 
 # The features ParticleFeatures computes, in its output order: the five standardised ones
@@ -403,7 +404,8 @@ class PretrainedModule(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         points, features, vectors, mask = self.features(x)
         if self.model.architecture == "ParticleNet":
-            out = self.net(points, features, mask)
+            # the fast path also serves a frozen body (evaluation mode, no gradients)
+            out = particlenet_body(self.net, points, features, mask)
         else:
             out = self.net(features, v=vectors, mask=mask)
         return self.head(out)
