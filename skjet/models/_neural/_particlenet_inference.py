@@ -3,7 +3,7 @@
 weaver's ``ParticleNet`` computes every EdgeConv on all ``P`` constituent slots of a jet,
 padding included, and on the ``2 C``-wide edge features ``[x_i, x_j - x_i]`` of all
 ``P k`` edges, with ``Conv2d`` 1x1 layers followed by batch normalisation. In evaluation
-mode, without gradients, the same function is computed here with far less work:
+mode, without gradients, on the CPU, the same function is computed here with far less work:
 
 - every batch normalisation is folded into the 1x1 convolution before it (weights scaled
   per output channel, the shift as bias), from the current parameters and running
@@ -34,9 +34,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Jets per chunk: 32 keeps the edge activations of the paper-size network (about
-# 50 x 16 x 256 floats per jet) within a few MB; larger chunks measured slower on CPU.
-CHUNK_SIZE = 32
+# Jets per chunk: 8 keeps the edge activations of the paper-size network (about
+# 50 x 16 x 256 floats per jet) within about 1.6 MB; 8 and 16 measured fastest on 2 CPU
+# cores, 32 and 64 up to 1.5x slower (benchmarks/bench_particlenet_inference.py).
+CHUNK_SIZE = 8
 
 
 def _weaver_particlenet():
@@ -70,7 +71,8 @@ def fast_forward_applies(net: Any, *inputs: torch.Tensor | None) -> bool:
     Returns
     -------
     applies : bool
-        True when ``net`` is weaver's ``ParticleNet`` (not a subclass), classifies jets
+        True when ``net`` is weaver's ``ParticleNet`` (not a subclass) on the CPU (the
+        path is written and measured for CPUs), classifies jets
         (not ``for_segmentation``), every submodule is in evaluation mode, its batch
         normalisations use running statistics, no gradient is needed through it (grad
         mode off, or no parameter and no input requires one), and no export, trace or
@@ -81,6 +83,8 @@ def fast_forward_applies(net: Any, *inputs: torch.Tensor | None) -> bool:
     except ImportError:  # pragma: no cover - no weaver, no ParticleNet
         return False
     if type(net) is not module.ParticleNet or net.for_segmentation or _tracing():
+        return False
+    if any(t is not None and t.device.type != "cpu" for t in inputs):
         return False
     if any(m.training for m in net.modules()):
         return False

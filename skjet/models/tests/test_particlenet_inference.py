@@ -214,6 +214,10 @@ def test_taken_in_evaluation_only(preset_module, spy):
     points, features, mask = body_inputs(module, x)
     inference.particlenet_body(module.net, points, features.requires_grad_(), mask)
     assert len(spy) == 2
+    # not on the CPU: weaver (the path is written and measured for CPUs)
+    with torch.no_grad():
+        assert fast_forward_applies(module.net, points, features, mask)
+        assert not fast_forward_applies(module.net, points.to("meta"), features, mask)
     # one submodule in training mode: weaver
     for p in module.parameters():
         p.requires_grad_(True)
