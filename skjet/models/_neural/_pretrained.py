@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ...datasets._detector import PARTICLE_FEATURES
+from ._particlenet_inference import particlenet_body
 from ._taggers import N_KINEMATIC_FEATURES, ParticleFeatures, _weaver_model
 
 # The features ParticleFeatures computes, in its output order: the five standardised ones
@@ -405,7 +406,8 @@ class PretrainedModule(nn.Module):
         layer)."""
         points, features, vectors, mask = self.features(x)
         if self.model.architecture == "ParticleNet":
-            return self.net(points, features, mask)
+            # the fast path serves a frozen body too (evaluation mode, no gradients)
+            return particlenet_body(self.net, points, features, mask)
         return self.net(features, v=vectors, mask=mask)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
