@@ -18,6 +18,7 @@ from torch import nn
 
 from ...metrics._decorrelation import distance_covariances, jet_mass_target
 from ...utils import check_finite
+from ._skorch_compat import replace_criterion
 
 # Below this many background jets per batch, the distance correlation of a batch is mostly
 # noise (its finite-sample bias alone is ~1/sqrt(n)): warn.
@@ -79,6 +80,9 @@ class DisCoHistory(Callback):
                 )
 
 
+_DISCO_NAMES = ("disco_history",)
+
+
 def disco_callbacks(estimator) -> list:
     """The callbacks a DisCo fit adds: the per-epoch distance correlation in ``history_``."""
     if getattr(estimator, "decorrelation", None) != "disco":
@@ -91,6 +95,43 @@ def disco_criterion(estimator) -> dict | None:
     if getattr(estimator, "decorrelation", None) != "disco":
         return None
     return {"criterion": DisCoLoss, "criterion__strength": float(estimator.decorrelation_strength)}
+
+
+def sync_disco(estimator, net) -> None:
+    """Bring the loss and the DisCo callbacks of a fitted ``net`` to the estimator's current
+    ``decorrelation`` and ``decorrelation_strength``, before a warm ``fit`` or a
+    ``partial_fit`` continues it.
+
+    The loss is rebuilt without touching the optimizer state (neither loss has
+    parameters); :class:`DisCoHistory` is added (before the user's callbacks) or removed
+    with DisCo, in ``net.callbacks`` and in the initialised ``net.callbacks_`` alike.
+    """
+    from ._training import WeightedCrossEntropy  # here: _training imports this module
+
+    params = disco_criterion(estimator) or {"criterion": WeightedCrossEntropy}
+    criterion = params.pop("criterion")
+    replace_criterion(net, criterion, **{key.split("__", 1)[1]: v for key, v in params.items()})
+
+    wanted = [(name, cb.initialize()) for name, cb in disco_callbacks(estimator)]
+    user = {id(_callback(item)) for item in estimator.callbacks or []}
+    # net.callbacks holds (name, callback) tuples and the user's entries as given
+    for attribute in ("callbacks", "callbacks_"):
+        callbacks = [
+            item for item in getattr(net, attribute) or []
+            if not (isinstance(item, tuple) and item[0] in _DISCO_NAMES)
+        ]
+        # where build_net puts them: after skjet's callbacks, before the user's
+        at = next(
+            (i for i, item in enumerate(callbacks) if id(_callback(item)) in user),
+            len(callbacks),
+        )
+        callbacks[at:at] = wanted
+        setattr(net, attribute, callbacks)
+
+
+def _callback(item):
+    """The callback of a ``callbacks`` entry, a callback or a (name, callback) tuple."""
+    return item[1] if isinstance(item, tuple) else item
 
 
 def _reads_four_momenta(estimator) -> bool:

@@ -168,7 +168,9 @@ TRAINING_PARAMETERS: dict[str, TrainingParameter] = {
         on the score does not sculpt the background mass. The target is passed to ``fit``
         as ``decorrelation_target``; see the user guide page "Mass decorrelation". The
         background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
-        ``fit`` or ``partial_fit`` keeps the loss of the first fit.""",
+        ``fit`` or a ``partial_fit`` that continues a fitted network trains with the
+        current ``decorrelation`` and ``decorrelation_strength`` (the optimizer state is
+        kept).""",
     ),
     "decorrelation_strength": TrainingParameter(
         [Interval(Real, 0, None, closed="left")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 
 import numpy as np
@@ -17,6 +18,7 @@ from skjet.features import JetMass
 from skjet.metrics import distance_correlation
 from skjet.models import MLPClassifier, ParticleNetClassifier
 from skjet.models._neural._decorrelation import DisCoLoss
+from skjet.models._neural._training import WeightedCrossEntropy
 from skjet.utils.estimator_checks import make_constituents
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -105,6 +107,70 @@ def test_partial_fit_with_target(mass_correlated_jets):
     clf.partial_fit(X[::2], y[::2], classes=["qcd", "top"], decorrelation_target=mass[::2])
     clf.partial_fit(X[1::2], y[1::2], decorrelation_target=mass[1::2])
     assert len(clf.history_) == 2
+
+
+def _adam_steps(clf) -> int:
+    state = clf.net_.optimizer_.state
+    return int(next(iter(state.values()))["step"])
+
+
+@pytest.mark.parametrize("continuation", ["warm_fit", "partial_fit"])
+def test_continued_fit_takes_the_current_strength(mass_correlated_jets, continuation):
+    # two equal batches (1024 jets, no hold-out) and a learning rate too small to move the
+    # weights: both copies see the same network and batches, so their epoch losses differ
+    # by exactly the change of lambda times the batches' mean dCor^2
+    X, y, mass = mass_correlated_jets(n=1024)
+    clf = _mlp(
+        decorrelation="disco", decorrelation_strength=1.0, warm_start=True, max_epochs=1,
+        lr=1e-12, early_stopping=False,
+    ).fit(X, y, decorrelation_target=mass)
+    fitted = {}
+    for strength in (1.0, 4.0):
+        est = copy.deepcopy(clf).set_params(decorrelation_strength=strength)
+        if continuation == "warm_fit":
+            est.fit(X, y, decorrelation_target=mass)
+        else:
+            est.partial_fit(X, y, decorrelation_target=mass)
+        assert isinstance(est.net_.criterion_, DisCoLoss)
+        assert est.net_.criterion_.strength == strength
+        assert _adam_steps(est) == 4  # the optimizer state continued (2 + 2 steps)
+        fitted[strength] = est.history_.iloc[-1]
+    disco = fitted[4.0]["train_disco"]
+    assert disco > 1e-3
+    assert fitted[1.0]["train_disco"] == pytest.approx(disco, rel=1e-4)
+    assert fitted[4.0]["train_loss"] - fitted[1.0]["train_loss"] == pytest.approx(
+        3.0 * disco, rel=1e-3
+    )
+
+
+def test_continued_fit_switches_disco_on_and_off(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=1024)
+    clf = _mlp(warm_start=True, max_epochs=1, early_stopping=False)
+    clf.fit(X, y)
+    assert isinstance(clf.net_.criterion_, WeightedCrossEntropy)
+
+    def names(callbacks):
+        return [item[0] for item in callbacks if isinstance(item, tuple)]
+
+    clf.set_params(decorrelation="disco", decorrelation_strength=2.0)
+    clf.fit(X, y, decorrelation_target=mass)
+    assert isinstance(clf.net_.criterion_, DisCoLoss)
+    assert clf.net_.criterion_.strength == 2.0
+    assert "disco_history" in names(clf.net_.callbacks_)
+    assert "disco_history" in names(clf.net_.callbacks)
+    history = clf.history_
+    assert np.isnan(history["train_disco"].iloc[0]) and history["train_disco"].iloc[1] > 0
+
+    clf.set_params(decorrelation=None)
+    clf.partial_fit(X, y)
+    assert isinstance(clf.net_.criterion_, WeightedCrossEntropy)
+    assert "disco_history" not in names(clf.net_.callbacks_)
+    assert not hasattr(clf.net_, "criterion__strength")
+    assert np.isnan(clf.history_["train_disco"].iloc[2])
+    assert _adam_steps(clf) == 6
+    # a fresh (not warm) fit builds the same net as a first fit would
+    clf.set_params(warm_start=False, decorrelation="disco").fit(X, y, decorrelation_target=mass)
+    assert clf.net_.criterion_.strength == 2.0 and len(clf.history_) == 1
 
 
 def test_disco_errors_and_warnings(mass_correlated_jets):
