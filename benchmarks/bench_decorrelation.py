@@ -43,7 +43,8 @@ DeepSets row with plain DeepSets: R50 at least half and 1/JSD at least 5 times.
     python benchmarks/bench_decorrelation.py [--quick] [--n-train 20000] [--n-test 20000]
         [--epochs 10] [--lambdas 1 2 3] [--matched-lambdas 0 0.5 1] [--subjet-lambdas 0 1]
         [--particlenet-epochs 3] [--xgb-lambdas 1 3] [--skip-deepsets] [--skip-particlenet]
-        [--skip-xgboost] [--device {auto,cpu,cuda}] [--save scores.npz] [--figures DIR]
+        [--skip-xgboost] [--device {auto,cpu,cuda}] [--seed 0] [--save scores.npz]
+        [--figures DIR]
 
 ``--lambdas``, ``--matched-lambdas`` and ``--subjet-lambdas`` take no values to skip
 those rows.
@@ -90,6 +91,8 @@ def main() -> None:
     parser.add_argument("--skip-particlenet", action="store_true")
     parser.add_argument("--skip-deepsets", action="store_true")
     parser.add_argument("--skip-xgboost", action="store_true")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random_state of the networks (the jets and the split keep 0)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                         help="the networks' device parameter")
     parser.add_argument("--ddt-efficiency", type=float, default=0.1)
@@ -114,7 +117,8 @@ def main() -> None:
     from skjet.preprocessing import ConstituentScaler
 
     print(f"torch threads: {torch.get_num_threads()}; train {n_train}, test {n_test} jets, "
-          f"{epochs} epochs, batch {args.batch_size}, device {args.device}", flush=True)
+          f"{epochs} epochs, batch {args.batch_size}, device {args.device}, seed {args.seed}",
+          flush=True)
     inputs, y = top_qcd_inputs((n_train + n_test + 1) // 2)
     feats = inputs["jet_features"]
     mass, pt = feats["mass"].to_numpy(), feats["pt"].to_numpy()
@@ -127,7 +131,7 @@ def main() -> None:
         return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
     neural = dict(max_epochs=epochs, batch_size=args.batch_size, early_stopping=False,
-                  random_state=0, device=args.device)
+                  random_state=args.seed, device=args.device)
 
     def deepsets(**params):
         return make_pipeline(ConstituentScaler(), DeepSetsClassifier(
