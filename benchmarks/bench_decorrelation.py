@@ -11,6 +11,10 @@ trained on the training jets and scored on the test jets:
 - XGBoost on the jet features of ``skjet compare`` (mass included): plain, trained with
   ``skjet.decorrelation.flat_weights`` (each class flat in (pT, mass)), and with the
   bin-flatness objective (``decorrelation="flatness"``) at each ``--xgb-lambdas`` strength;
+- DeepSets trained with the background reweighted to the signal's mass distribution
+  (``--matched-lambdas``: one row per DisCo strength, 0 for none; see below);
+- DeepSets whose constituents also carry their distances to the N-subjettiness axes
+  (``--subjet-lambdas``: one row per DisCo strength, 0 for none; see below);
 - tau32 and its DDT (``DesignedDecorrelatedTagger`` on (tau32, rho), fitted on the training
   background at ``--ddt-efficiency``).
 
@@ -20,10 +24,30 @@ inverse Jensen-Shannon divergence between the mass histograms (``--mass-bins`` b
 and the ratios of each decorrelated approach to its plain baseline. The issue's target:
 DisCo DeepSets raises 1/JSD at least 5-fold with R50 within a factor 2 of plain DeepSets.
 
+The mass-matched rows train DeepSets with ``sample_weight`` that give the background jets
+the signal's mass distribution (the ratio of the two training histograms in
+``--mass-bins`` bins over 0-300 GeV, capped at 100 times the background mean): the mass
+alone then no longer separates the classes in the loss, so the network has to learn
+substructure (mass "planing", Chang, Cohen and Ostdiek 2018), and DisCo has less mass
+dependence left to remove. The weights enter the distance correlation too.
+
+The "+subjets" rows give every constituent two more features: its (rapidity, phi) distance
+to the nearest of the 2 and of the 3 exclusive-kT subjet axes of its jet (the axes of
+tau2 and tau3). A sum over constituents of pT times such a distance is tau_N itself, so
+the three-prong structure that separates top from QCD at the same mass is one sum away
+for the Deep Sets, instead of something it has to find from (eta, phi) positions; DisCo
+then removes the mass dependence without removing all that was learnt. Their ratios are
+to the "+subjets" row with lambda 0 when it is there; the column "target" compares every
+DeepSets row with plain DeepSets: R50 at least half and 1/JSD at least 5 times.
+
     python benchmarks/bench_decorrelation.py [--quick] [--n-train 20000] [--n-test 20000]
-        [--epochs 10] [--lambdas 1 2 3] [--particlenet-epochs 3]
-        [--xgb-lambdas 1 3] [--skip-deepsets] [--skip-particlenet] [--save scores.npz]
+        [--epochs 10] [--lambdas 1 2 3] [--matched-lambdas 0 0.5 1] [--subjet-lambdas 0 1]
+        [--particlenet-epochs 3] [--xgb-lambdas 1 3] [--skip-deepsets] [--skip-particlenet]
+        [--skip-xgboost] [--device {auto,cpu,cuda}] [--seed 0] [--save scores.npz]
         [--figures DIR]
+
+``--lambdas``, ``--matched-lambdas`` and ``--subjet-lambdas`` take no values to skip
+those rows.
 
 ``--save`` writes the test scores, labels and masses; ``--figures`` draws the sculpting plot
 of each approach and the decorrelation plane.
@@ -50,16 +74,27 @@ def main() -> None:
     parser.add_argument("--n-test", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=512)
-    parser.add_argument("--lambdas", type=float, nargs="+", default=[1.0, 2.0, 3.0],
+    parser.add_argument("--lambdas", type=float, nargs="*", default=[1.0, 2.0, 3.0],
                         help="DisCo strengths of DeepSets")
+    parser.add_argument("--matched-lambdas", type=float, nargs="*", default=[],
+                        help="DisCo strengths (0: none) of DeepSets trained with the "
+                             "background reweighted to the signal's mass distribution")
+    parser.add_argument("--subjet-lambdas", type=float, nargs="*", default=[],
+                        help="DisCo strengths (0: none) of DeepSets with the constituents' "
+                             "distances to the 2 and 3 kT subjet axes as extra features")
     parser.add_argument("--particlenet-lambda", type=float, default=2.0)
     parser.add_argument("--particlenet-epochs", type=int, default=None,
                         help="epochs of ParticleNet (default: --epochs)")
     parser.add_argument("--max-constituents", type=int, default=64)
-    parser.add_argument("--xgb-lambdas", type=float, nargs="+", default=[1.0, 3.0],
+    parser.add_argument("--xgb-lambdas", type=float, nargs="*", default=[1.0, 3.0],
                         help="flatness strengths of XGBoost")
     parser.add_argument("--skip-particlenet", action="store_true")
     parser.add_argument("--skip-deepsets", action="store_true")
+    parser.add_argument("--skip-xgboost", action="store_true")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="random_state of the networks (the jets and the split keep 0)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                        help="the networks' device parameter")
     parser.add_argument("--ddt-efficiency", type=float, default=0.1)
     parser.add_argument("--mass-bins", type=int, default=30)
     parser.add_argument("--threads", type=int, default=None)
@@ -82,7 +117,8 @@ def main() -> None:
     from skjet.preprocessing import ConstituentScaler
 
     print(f"torch threads: {torch.get_num_threads()}; train {n_train}, test {n_test} jets, "
-          f"{epochs} epochs, batch {args.batch_size}", flush=True)
+          f"{epochs} epochs, batch {args.batch_size}, device {args.device}, seed {args.seed}",
+          flush=True)
     inputs, y = top_qcd_inputs((n_train + n_test + 1) // 2)
     feats = inputs["jet_features"]
     mass, pt = feats["mass"].to_numpy(), feats["pt"].to_numpy()
@@ -95,7 +131,7 @@ def main() -> None:
         return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
     neural = dict(max_epochs=epochs, batch_size=args.batch_size, early_stopping=False,
-                  random_state=0)
+                  random_state=args.seed, device=args.device)
 
     def deepsets(**params):
         return make_pipeline(ConstituentScaler(), DeepSetsClassifier(
@@ -115,6 +151,26 @@ def main() -> None:
             deepsets(decorrelation="disco", decorrelation_strength=lam), "relative",
             {"deepsetsclassifier__decorrelation_target": mass[train]},
         )
+    if args.matched_lambdas and not args.skip_deepsets:
+        matched = matched_background_weights(y[train] == "top", mass[train], bins)
+    for lam in [] if args.skip_deepsets else args.matched_lambdas:
+        disco = dict(decorrelation="disco", decorrelation_strength=lam) if lam > 0 else {}
+        models[f"DeepSets mass-matched λ={lam:g}"] = (
+            deepsets(**disco), "relative",
+            {"deepsetsclassifier__sample_weight": matched,
+             **({"deepsetsclassifier__decorrelation_target": mass[train]} if disco else {})},
+        )
+    if args.subjet_lambdas and not args.skip_deepsets:
+        start = time.perf_counter()
+        inputs["relative+subjets"] = np.concatenate(
+            [inputs["relative"], subjet_distances(inputs["constituents"])], axis=-1)
+        print(f"subjet axes: {time.perf_counter() - start:.0f} s", flush=True)
+    for lam in [] if args.skip_deepsets else args.subjet_lambdas:
+        disco = dict(decorrelation="disco", decorrelation_strength=lam) if lam > 0 else {}
+        models[f"DeepSets+subjets λ={lam:g}"] = (
+            deepsets(**disco), "relative+subjets",
+            {"deepsetsclassifier__decorrelation_target": mass[train]} if disco else {},
+        )
     if not args.skip_particlenet:
         models["ParticleNet"] = (particlenet(), "constituents", {})
         models[f"ParticleNet DisCo λ={args.particlenet_lambda:g}"] = (
@@ -122,13 +178,14 @@ def main() -> None:
             "constituents", {},  # the jet mass of its constituents
         )
     xgb = dict(n_estimators=300, random_state=0)
-    models["XGBoost"] = (XGBoostClassifier(**xgb), "jet_features", {})
-    models["XGBoost flat (pT, mass)"] = (
-        XGBoostClassifier(**xgb), "jet_features",
-        {"sample_weight": flat_weights(y[train], np.c_[pt[train], mass[train]],
-                                       bins=[10, 30])},
-    )
-    for lam in args.xgb_lambdas:
+    if not args.skip_xgboost:
+        models["XGBoost"] = (XGBoostClassifier(**xgb), "jet_features", {})
+        models["XGBoost flat (pT, mass)"] = (
+            XGBoostClassifier(**xgb), "jet_features",
+            {"sample_weight": flat_weights(y[train], np.c_[pt[train], mass[train]],
+                                           bins=[10, 30])},
+        )
+    for lam in [] if args.skip_xgboost else args.xgb_lambdas:
         models[f"XGBoost flatness λ={lam:g}"] = (
             XGBoostClassifier(**xgb, decorrelation="flatness", decorrelation_strength=lam),
             "jet_features", {"decorrelation_target": mass[train]},
@@ -163,7 +220,9 @@ def main() -> None:
             "fit [s]": times[name],
         })
     table = pd.DataFrame(rows).set_index("approach")
-    baseline = {name: ("DeepSets" if name.startswith("DeepSets") else
+    subjets = "DeepSets+subjets λ=0"
+    baseline = {name: (subjets if name.startswith("DeepSets+") and subjets in table.index else
+                       "DeepSets" if name.startswith("DeepSets") else
                        "ParticleNet" if name.startswith("ParticleNet") else
                        "XGBoost" if name.startswith("XGBoost") else "tau32")
                 for name in table.index}
@@ -171,6 +230,12 @@ def main() -> None:
                             if baseline[n] in table.index else np.nan for n in table.index]
     table["1/JSD / plain"] = [table.loc[n, "1/JSD50"] / table.loc[baseline[n], "1/JSD50"]
                               if baseline[n] in table.index else np.nan for n in table.index]
+    if "DeepSets" in table.index:
+        plain = table.loc["DeepSets"]
+        table["target"] = [
+            ("yes" if table.loc[n, "R50"] >= plain["R50"] / 2
+             and table.loc[n, "1/JSD50"] >= 5 * plain["1/JSD50"] else "no")
+            if n.startswith("DeepSets") and n != "DeepSets" else "" for n in table.index]
     print()
     print(table.to_string(float_format="%.3f"))
     if args.save:
@@ -198,6 +263,68 @@ def main() -> None:
                 ax = plot_mass_sculpting(is_top, score, mass[test], bins=bins, title=name)
                 save_figure(ax.figure, out / f"sculpting_{slug.strip('_')}")
                 plt.close(ax.figure)
+
+
+def subjet_distances(constituents, n_axes=(2, 3), chunk=5000) -> np.ndarray:
+    """Each constituent's (rapidity, phi) distance to the nearest of the N exclusive-kT
+    subjet axes of its jet (E-scheme, as ``Substructure``'s tau_N), for each N of
+    ``n_axes``: float32 of shape (n_jets, n_constituents, len(n_axes)), 0 on padding.
+    ``sum(pT * distance) / (sum(pT) * R)`` is tau_N."""
+    import warnings
+
+    import awkward as ak
+    import fastjet
+
+    X = np.asarray(constituents[..., :4], dtype=np.float64)
+    real = X[..., 0] > 0
+    out = np.zeros(X.shape[:2] + (len(n_axes),), dtype=np.float32)
+    jetdef = fastjet.JetDefinition(fastjet.kt_algorithm, 1000.0)  # one jet of everything
+
+    def rapidity_phi(E, px, py, pz):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rap = 0.5 * np.log((E + pz) / (E - pz))
+        return np.nan_to_num(rap), np.arctan2(py, px)  # padding: 0, never read
+
+    for start in range(0, len(X), chunk):
+        x, mask = X[start:start + chunk], real[start:start + chunk]
+        flat = x[mask]
+        events = ak.unflatten(ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3],
+                                      "E": flat[:, 0]}), mask.sum(axis=1))
+        rap, phi = rapidity_phi(*np.moveaxis(x, -1, 0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # fastjet's banner and exclusive-jets notes
+            sequence = fastjet.ClusterSequence(events, jetdef)
+            for k, n in enumerate(n_axes):
+                axes = sequence.exclusive_jets_up_to(n)
+
+                def padded(field, axes=axes, n=n):
+                    return ak.to_numpy(ak.fill_none(ak.pad_none(axes[field], n, clip=True), 0.0))
+
+                a_rap, a_phi = rapidity_phi(*(padded(f) for f in ("E", "px", "py", "pz")))
+                valid = np.arange(n) < ak.to_numpy(ak.num(axes))[:, None]
+                dphi = (phi[:, :, None] - a_phi[:, None, :] + np.pi) % (2 * np.pi) - np.pi
+                dr = np.hypot(rap[:, :, None] - a_rap[:, None, :], dphi)
+                dr = np.where(valid[:, None, :], dr, np.inf).min(axis=2)
+                out[start:start + chunk, :, k] = np.where(mask, dr, 0.0)
+    return out
+
+
+def matched_background_weights(is_signal, mass, bins, max_weight=100.0) -> np.ndarray:
+    """Sample weights: 1 for signal, and for background the ratio of the signal's to the
+    background's normalised mass histogram in its bin (outer bins take the overflow),
+    capped at ``max_weight`` times the background mean and rescaled to the background
+    count, so that the weighted background has the signal's mass distribution."""
+    index = np.clip(np.searchsorted(bins, mass, side="right") - 1, 0, len(bins) - 2)
+    n_bins = len(bins) - 1
+    sig = np.bincount(index[is_signal], minlength=n_bins) / is_signal.sum()
+    bkg = np.bincount(index[~is_signal], minlength=n_bins) / (~is_signal).sum()
+    ratio = np.divide(sig, bkg, out=np.zeros(n_bins), where=bkg > 0)
+    weight = np.ones(len(mass))
+    w = ratio[index[~is_signal]]
+    w *= (~is_signal).sum() / w.sum()
+    w = np.minimum(w, max_weight)
+    weight[~is_signal] = w * (~is_signal).sum() / w.sum()
+    return weight
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from ...utils._classes import check_labels, class_weight_per_class, encode_label
 from ...utils._sklearn_compat import _fit_context
 from .._validation import LogProbaMixin, check_classifier_weights
 from ._batches import BatchLoader, TensorBatches
-from ._decorrelation import check_decorrelation_target
+from ._decorrelation import check_decorrelation_target, check_validation_target
 from ._parameters import TRAINING_PARAMETERS, compose_doc, compose_signature
 from ._training import Trainer, history_frame, validation_data
 
@@ -458,12 +458,16 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
                 ) from exc
             return dataset.subset(train_idx), dataset.subset(valid_idx)
         if isinstance(split, tuple):
-            if len(split) != 2:
+            if len(split) not in (2, 3):
                 raise ValueError(
-                    f"{type(self).__name__}: train_split as a tuple must be (X_val, y_val), "
-                    f"got a tuple of length {len(split)}."
+                    f"{type(self).__name__}: train_split as a tuple must be (X_val, y_val) or "
+                    f"(X_val, y_val, decorrelation_target_val), got a tuple of length "
+                    f"{len(split)}."
                 )
-            return dataset, self._external_valid(*split, classes, class_weights, norm)
+            X_val, y_val, *target = split
+            return dataset, self._external_valid(
+                X_val, y_val, classes, class_weights, norm, target=target[0] if target else None
+            )
         if callable(split):
             train, valid = split(dataset, y_enc)
             return (
@@ -471,15 +475,21 @@ class NeuralClassifier(LogProbaMixin, ClassifierMixin, BaseEstimator, metaclass=
                 self._coerce_split(valid, classes, class_weights, norm),
             )
         raise ValueError(
-            f"{type(self).__name__}: train_split must be None, a (X_val, y_val) tuple or a "
-            f"callable such as skorch.helper.predefined_split, got {split!r}."
+            f"{type(self).__name__}: train_split must be None, a (X_val, y_val) or (X_val, "
+            "y_val, decorrelation_target_val) tuple or a callable such as "
+            f"skorch.helper.predefined_split, got {split!r}."
         )
 
-    def _external_valid(self, X_val, y_val, classes, class_weights, norm) -> TensorBatches:
+    def _external_valid(
+        self, X_val, y_val, classes, class_weights, norm, target=None
+    ) -> TensorBatches:
+        """The validation set of a ``train_split`` tuple or skorch Dataset, with its
+        decorrelation target under DisCo (given, or the jet mass of ``X_val``)."""
         X_val, y_val = self._validate_X_y(X_val, y_val, reset=False)
         y_enc = self._encode(y_val, what="the validation labels", classes=classes)
         weight = None if class_weights is None else class_weights[y_enc] / norm
-        return self._dataset(X_val, y_enc, weight)
+        target = check_validation_target(self, target, X_val)
+        return self._dataset(X_val, y_enc, weight, target)
 
     def _coerce_split(self, part, classes, class_weights=None, norm=1.0):
         """Bring what a skorch-style split returned back to a TensorBatches."""

@@ -18,6 +18,7 @@ from torch import nn
 
 from ...metrics._decorrelation import distance_covariances, jet_mass_target
 from ...utils import check_finite
+from ._skorch_compat import replace_criterion
 
 # Below this many background jets per batch, the distance correlation of a batch is mostly
 # noise (its finite-sample bias alone is ~1/sqrt(n)): warn.
@@ -79,6 +80,9 @@ class DisCoHistory(Callback):
                 )
 
 
+_DISCO_NAMES = ("disco_history",)
+
+
 def disco_callbacks(estimator) -> list:
     """The callbacks a DisCo fit adds: the per-epoch distance correlation in ``history_``."""
     if getattr(estimator, "decorrelation", None) != "disco":
@@ -91,6 +95,43 @@ def disco_criterion(estimator) -> dict | None:
     if getattr(estimator, "decorrelation", None) != "disco":
         return None
     return {"criterion": DisCoLoss, "criterion__strength": float(estimator.decorrelation_strength)}
+
+
+def sync_disco(estimator, net) -> None:
+    """Bring the loss and the DisCo callbacks of a fitted ``net`` to the estimator's current
+    ``decorrelation`` and ``decorrelation_strength``, before a warm ``fit`` or a
+    ``partial_fit`` continues it.
+
+    The loss is rebuilt without touching the optimizer state (neither loss has
+    parameters); :class:`DisCoHistory` is added (before the user's callbacks) or removed
+    with DisCo, in ``net.callbacks`` and in the initialised ``net.callbacks_`` alike.
+    """
+    from ._training import WeightedCrossEntropy  # here: _training imports this module
+
+    params = disco_criterion(estimator) or {"criterion": WeightedCrossEntropy}
+    criterion = params.pop("criterion")
+    replace_criterion(net, criterion, **{key.split("__", 1)[1]: v for key, v in params.items()})
+
+    wanted = [(name, cb.initialize()) for name, cb in disco_callbacks(estimator)]
+    user = {id(_callback(item)) for item in estimator.callbacks or []}
+    # net.callbacks holds (name, callback) tuples and the user's entries as given
+    for attribute in ("callbacks", "callbacks_"):
+        callbacks = [
+            item for item in getattr(net, attribute) or []
+            if not (isinstance(item, tuple) and item[0] in _DISCO_NAMES)
+        ]
+        # where build_net puts them: after skjet's callbacks, before the user's
+        at = next(
+            (i for i, item in enumerate(callbacks) if id(_callback(item)) in user),
+            len(callbacks),
+        )
+        callbacks[at:at] = wanted
+        setattr(net, attribute, callbacks)
+
+
+def _callback(item):
+    """The callback of a ``callbacks`` entry, a callback or a (name, callback) tuple."""
+    return item[1] if isinstance(item, tuple) else item
 
 
 def _reads_four_momenta(estimator) -> bool:
@@ -118,16 +159,7 @@ def check_decorrelation_target(estimator, target, X, y_enc, weight) -> np.ndarra
             )
         target = jet_mass_target(X)
     else:
-        target = check_array(
-            target, ensure_2d=False, dtype=np.float64, ensure_all_finite=False,
-            input_name="decorrelation_target",
-        )
-        if target.ndim != 1 or target.shape[0] != len(y_enc):
-            raise ValueError(
-                f"{name}: decorrelation_target must have shape ({len(y_enc)},), one value per "
-                f"jet, got shape {target.shape}."
-            )
-        check_finite(target, name=f"{name}: decorrelation_target")
+        target = _check_values(estimator, target, len(y_enc), "decorrelation_target")
     if weight is not None and (weight < 0).any():
         raise ValueError(
             f"{name}: decorrelation='disco' needs non-negative sample weights (the distance "
@@ -152,3 +184,44 @@ def check_decorrelation_target(estimator, target, X, y_enc, weight) -> np.ndarra
             stacklevel=4,
         )
     return target.astype(np.float32)
+
+
+def check_validation_target(estimator, target, X_val) -> np.ndarray | None:
+    """The float32 decorrelation target of a ``train_split`` validation set, or None.
+
+    None without DisCo, and (with a warning) when the validation set has no target and
+    the classifier cannot compute the jet mass from ``X_val`` (the validated validation
+    input): its loss is then the cross-entropy alone.
+    """
+    if getattr(estimator, "decorrelation", None) != "disco":
+        return None  # as fit ignores decorrelation_target without DisCo
+    if target is not None:
+        return _check_values(
+            estimator, target, len(X_val), "decorrelation_target_val"
+        ).astype(np.float32)
+    if _reads_four_momenta(estimator):
+        return jet_mass_target(X_val).astype(np.float32)
+    warnings.warn(
+        f"{type(estimator).__name__}: the train_split validation set has no decorrelation "
+        "target, so its loss (which early stopping watches) is the cross-entropy without "
+        "the DisCo term, and history_ gets no valid_disco. Pass train_split=(X_val, y_val, "
+        "decorrelation_target_val).",
+        UserWarning,
+        stacklevel=7,  # the caller of fit or partial_fit
+    )
+    return None
+
+
+def _check_values(estimator, target, n_jets: int, what: str) -> np.ndarray:
+    """``target`` as a finite float64 array of shape (n_jets,); errors name ``what``."""
+    name = type(estimator).__name__
+    target = check_array(
+        target, ensure_2d=False, dtype=np.float64, ensure_all_finite=False, input_name=what
+    )
+    if target.ndim != 1 or target.shape[0] != n_jets:
+        raise ValueError(
+            f"{name}: {what} must have shape ({n_jets},), one value per jet, got shape "
+            f"{target.shape}."
+        )
+    check_finite(target, name=f"{name}: {what}")
+    return target

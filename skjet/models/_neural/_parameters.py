@@ -97,11 +97,16 @@ TRAINING_PARAMETERS: dict[str, TrainingParameter] = {
     ),
     "train_split": TrainingParameter(
         [tuple, callable, None],
-        "None, (X_val, y_val) tuple or callable",
+        "None, (X_val, y_val) or (X_val, y_val, decorrelation_target_val) tuple, or callable",
         """A predefined validation set, or a skorch split such as
         ``skorch.helper.predefined_split(skorch.dataset.Dataset(X_val, y_val))`` or
         ``skorch.dataset.ValidSplit(5)``. Its loss and accuracy are recorded every epoch and
-        early stopping monitors it.""",
+        early stopping monitors it. With ``decorrelation="disco"`` the third entry of the
+        tuple is the validation jets' decorrelation target (shape (n_val,)), so that the
+        validation loss has the DisCo term and ``history_`` gets ``valid_disco``; without
+        it, a classifier that reads (E, px, py, pz) constituents computes the jet mass of
+        the validation jets, and the others warn that the validation loss is the
+        cross-entropy alone. A split of the training data keeps its target.""",
     ),
     "class_weight": TrainingParameter(
         [StrOptions({"balanced"}), dict, None],
@@ -168,7 +173,9 @@ TRAINING_PARAMETERS: dict[str, TrainingParameter] = {
         on the score does not sculpt the background mass. The target is passed to ``fit``
         as ``decorrelation_target``; see the user guide page "Mass decorrelation". The
         background is ``classes_[0]`` and the score ``1 - P(classes_[0])``. A warm
-        ``fit`` or ``partial_fit`` keeps the loss of the first fit.""",
+        ``fit`` or a ``partial_fit`` that continues a fitted network trains with the
+        current ``decorrelation`` and ``decorrelation_strength`` (the optimizer state is
+        kept).""",
     ),
     "decorrelation_strength": TrainingParameter(
         [Interval(Real, 0, None, closed="left")],

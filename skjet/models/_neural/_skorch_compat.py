@@ -11,6 +11,7 @@ skorch release that changes them is fixed here. Everything else the trainer uses
 from __future__ import annotations
 
 from skorch import NeuralNetClassifier
+from skorch.utils import to_device
 
 
 class FencedNet(NeuralNetClassifier):
@@ -49,3 +50,20 @@ def set_iterator_seed(net: NeuralNetClassifier, seed: int) -> None:
     them at every epoch; ``set_params`` would re-initialise the net, so set it directly.
     """
     net.iterator_train__seed = seed
+
+
+def replace_criterion(net: NeuralNetClassifier, criterion: type, **params) -> None:
+    """Give an initialised net a new loss, ``criterion(**params)``, keeping its optimizer.
+
+    skorch's ``set_params(criterion=...)`` or ``set_params(criterion__x=...)`` re-initialises
+    the optimizer as well, which would drop the optimizer state a warm fit continues from;
+    a loss without parameters does not need that. The loss is stored as skorch stores its
+    constructor arguments (``criterion`` and ``criterion__*`` attributes), so a later
+    ``initialize()`` builds the same loss.
+    """
+    for key in [key for key in vars(net) if key.startswith("criterion__")]:
+        delattr(net, key)
+    net.criterion = criterion
+    for key, value in params.items():
+        setattr(net, f"criterion__{key}", value)
+    net.criterion_ = to_device(criterion(**params), net.device)

@@ -37,7 +37,7 @@ from torch import nn
 
 from .._validation import check_first_output
 from ._batches import BatchLoader, TensorBatches, embedded  # noqa: F401  (the data it takes)
-from ._decorrelation import disco_callbacks, disco_criterion
+from ._decorrelation import disco_callbacks, disco_criterion, sync_disco
 from ._skorch_compat import FencedNet, set_iterator_seed
 
 
@@ -454,7 +454,8 @@ class Trainer:
     def resume(self, train_ds, valid_ds, seed, *, epochs: int | None) -> None:
         """Continue training the fitted ``net_`` on its device: ``epochs`` None is a warm
         ``fit``, ``max_epochs`` epochs with the callbacks of the first fit; else that many
-        epochs (``partial_fit``: 1) without early stopping."""
+        epochs (``partial_fit``: 1) without early stopping. The loss follows the current
+        ``decorrelation`` and ``decorrelation_strength`` (:func:`~._decorrelation.sync_disco`)."""
         est = self.estimator
         net = est.net_
         device = str(net.device)
@@ -466,6 +467,8 @@ class Trainer:
         else:
             net.set_params(verbose=int(est.verbose))
         set_iterator_seed(net, step_seed)
+        # the loss of the current decorrelation parameters, not those of the first fit
+        sync_disco(est, net)
         with frozen_body_once(net, train_ds, valid_ds) as (train_ds, valid_ds):
             if epochs is None:
                 with seeded_torch(seed, device):

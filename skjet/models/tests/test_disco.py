@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 
 import numpy as np
@@ -15,8 +16,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skjet.features import JetMass
 from skjet.metrics import distance_correlation
-from skjet.models import MLPClassifier, ParticleNetClassifier
+from skjet.models import EnergyFlowNetworkClassifier, MLPClassifier, ParticleNetClassifier
 from skjet.models._neural._decorrelation import DisCoLoss
+from skjet.models._neural._training import WeightedCrossEntropy
 from skjet.utils.estimator_checks import make_constituents
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -105,6 +107,133 @@ def test_partial_fit_with_target(mass_correlated_jets):
     clf.partial_fit(X[::2], y[::2], classes=["qcd", "top"], decorrelation_target=mass[::2])
     clf.partial_fit(X[1::2], y[1::2], decorrelation_target=mass[1::2])
     assert len(clf.history_) == 2
+
+
+def _adam_steps(clf) -> int:
+    state = clf.net_.optimizer_.state
+    return int(next(iter(state.values()))["step"])
+
+
+@pytest.mark.parametrize("continuation", ["warm_fit", "partial_fit"])
+def test_continued_fit_takes_the_current_strength(mass_correlated_jets, continuation):
+    # two equal batches (1024 jets, no hold-out) and a learning rate too small to move the
+    # weights: both copies see the same network and batches, so their epoch losses differ
+    # by exactly the change of lambda times the batches' mean dCor^2
+    X, y, mass = mass_correlated_jets(n=1024)
+    clf = _mlp(
+        decorrelation="disco", decorrelation_strength=1.0, warm_start=True, max_epochs=1,
+        lr=1e-12, early_stopping=False,
+    ).fit(X, y, decorrelation_target=mass)
+    fitted = {}
+    for strength in (1.0, 4.0):
+        est = copy.deepcopy(clf).set_params(decorrelation_strength=strength)
+        if continuation == "warm_fit":
+            est.fit(X, y, decorrelation_target=mass)
+        else:
+            est.partial_fit(X, y, decorrelation_target=mass)
+        assert isinstance(est.net_.criterion_, DisCoLoss)
+        assert est.net_.criterion_.strength == strength
+        assert _adam_steps(est) == 4  # the optimizer state continued (2 + 2 steps)
+        fitted[strength] = est.history_.iloc[-1]
+    disco = fitted[4.0]["train_disco"]
+    assert disco > 1e-3
+    assert fitted[1.0]["train_disco"] == pytest.approx(disco, rel=1e-4)
+    assert fitted[4.0]["train_loss"] - fitted[1.0]["train_loss"] == pytest.approx(
+        3.0 * disco, rel=1e-3
+    )
+
+
+def test_continued_fit_switches_disco_on_and_off(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=1024)
+    clf = _mlp(warm_start=True, max_epochs=1, early_stopping=False)
+    clf.fit(X, y)
+    assert isinstance(clf.net_.criterion_, WeightedCrossEntropy)
+
+    def names(callbacks):
+        return [item[0] for item in callbacks if isinstance(item, tuple)]
+
+    clf.set_params(decorrelation="disco", decorrelation_strength=2.0)
+    clf.fit(X, y, decorrelation_target=mass)
+    assert isinstance(clf.net_.criterion_, DisCoLoss)
+    assert clf.net_.criterion_.strength == 2.0
+    assert "disco_history" in names(clf.net_.callbacks_)
+    assert "disco_history" in names(clf.net_.callbacks)
+    history = clf.history_
+    assert np.isnan(history["train_disco"].iloc[0]) and history["train_disco"].iloc[1] > 0
+
+    clf.set_params(decorrelation=None)
+    clf.partial_fit(X, y)
+    assert isinstance(clf.net_.criterion_, WeightedCrossEntropy)
+    assert "disco_history" not in names(clf.net_.callbacks_)
+    assert not hasattr(clf.net_, "criterion__strength")
+    assert np.isnan(clf.history_["train_disco"].iloc[2])
+    assert _adam_steps(clf) == 6
+    # a fresh (not warm) fit builds the same net as a first fit would
+    clf.set_params(warm_start=False, decorrelation="disco").fit(X, y, decorrelation_target=mass)
+    assert clf.net_.criterion_.strength == 2.0 and len(clf.history_) == 1
+
+
+def test_validation_set_with_a_decorrelation_target(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=1024)
+    X_val, y_val, m_val = mass_correlated_jets(n=400, seed=1)
+    # a learning rate too small to move the weights, and a validation set of one batch:
+    # the 3-tuple's validation loss (the one early stopping watches) is the 2-tuple's plus
+    # lambda times its dCor^2
+    params = dict(
+        decorrelation="disco", decorrelation_strength=2.0, max_epochs=2, lr=1e-12, patience=5
+    )
+    with_target = _mlp(train_split=(X_val, y_val, m_val), **params).fit(
+        X, y, decorrelation_target=mass
+    )
+    history = with_target.history_
+    assert history["valid_disco"].notna().all() and (history["valid_disco"] > 1e-3).all()
+    with pytest.warns(UserWarning, match=r"Pass train_split=\(X_val, y_val, decorrel"):
+        without = _mlp(train_split=(X_val, y_val), **params).fit(
+            X, y, decorrelation_target=mass
+        )
+    assert "valid_disco" not in without.history_.columns
+    np.testing.assert_allclose(
+        history["valid_loss"] - without.history_["valid_loss"],
+        2.0 * history["valid_disco"],
+        rtol=1e-3,
+    )
+    # without DisCo the target is not used, as fit's decorrelation_target
+    plain = _mlp(max_epochs=1, train_split=(X_val, y_val, m_val[:3])).fit(X, y)
+    assert "valid_disco" not in plain.history_.columns
+
+
+def test_validation_target_errors(mass_correlated_jets):
+    X, y, mass = mass_correlated_jets(n=600)
+    X_val, y_val, m_val = mass_correlated_jets(n=200, seed=1)
+
+    def fit(split):
+        return _mlp(decorrelation="disco", max_epochs=1, train_split=split).fit(
+            X, y, decorrelation_target=mass
+        )
+
+    with pytest.raises(ValueError, match=r"decorrelation_target_val must have shape \(200,\)"):
+        fit((X_val, y_val, m_val[:150]))
+    with pytest.raises(ValueError, match=r"decorrelation_target_val must have shape \(200,\)"):
+        fit((X_val, y_val, np.c_[m_val, m_val]))
+    bad = m_val.copy()
+    bad[7] = np.inf
+    with pytest.raises(ValueError, match="decorrelation_target_val"):
+        fit((X_val, y_val, bad))
+    with pytest.raises(ValueError, match="got a tuple of length 4"):
+        fit((X_val, y_val, m_val, m_val))
+    with pytest.raises(ValueError, match="got a tuple of length 1"):
+        fit((X_val,))
+
+
+def test_four_momentum_classifier_computes_the_validation_mass(recwarn):
+    X, y = make_constituents(n_jets=256, n_slots=12)
+    X_val, y_val = make_constituents(n_jets=128, n_slots=12, random_state=1)
+    clf = EnergyFlowNetworkClassifier(
+        phi_sizes=(16, 8), f_sizes=(16,), max_epochs=1, batch_size=256, random_state=0,
+        device="cpu", decorrelation="disco", train_split=(X_val, y_val),
+    ).fit(X, y)
+    assert clf.history_["valid_disco"].notna().all()
+    assert not [w for w in recwarn if "no decorrelation target" in str(w.message)]
 
 
 def test_disco_errors_and_warnings(mass_correlated_jets):
