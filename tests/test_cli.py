@@ -429,7 +429,8 @@ def test_compare_decorrelate_mass_adds_disco_and_sculpting(tmp_path, top_qcd_sam
     from skjet.preprocessing import ConstituentScaler
 
     # two small approaches instead of the full list: the option is what is tested here
-    def small(*, quick, random_state, taggers=True, from_scratch=None, classes=None):
+    def small(*, quick, random_state, taggers=True, from_scratch=None, classes=None,
+              cnn=None):
         return {
             "logistic (mass, mean pT)": (
                 make_pipeline(StandardScaler(), LogisticRegression()), "mass_mean_pt"),
