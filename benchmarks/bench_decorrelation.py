@@ -32,13 +32,14 @@ substructure (mass "planing", Chang, Cohen and Ostdiek 2018), and DisCo has less
 dependence left to remove. The weights enter the distance correlation too.
 
 The "+subjets" rows give every constituent two more features: its (rapidity, phi) distance
-to the nearest of the 2 and of the 3 exclusive-kT subjet axes of its jet (the axes of
-tau2 and tau3). A sum over constituents of pT times such a distance is tau_N itself, so
-the three-prong structure that separates top from QCD at the same mass is one sum away
-for the Deep Sets, instead of something it has to find from (eta, phi) positions; DisCo
-then removes the mass dependence without removing all that was learnt. Their ratios are
-to the "+subjets" row with lambda 0 when it is there; the column "target" compares every
-DeepSets row with plain DeepSets: R50 at least half and 1/JSD at least 5 times.
+to the nearest of the 2 and of the 3 exclusive-kT subjet axes of its jet (the axes of tau2
+and tau3; ``RelativeConstituents(nsubjettiness_axes=(2, 3))``). A sum over constituents of
+pT times such a distance is tau_N itself, so the three-prong structure that separates top
+from QCD at the same mass is one sum away for the Deep Sets, instead of something it has
+to find from (eta, phi) positions; DisCo then removes the mass dependence without removing
+all that was learnt. Their ratios are to the "+subjets" row with lambda 0 when it is
+there; the column "target" compares every DeepSets row with plain DeepSets: R50 at least
+half and 1/JSD at least 5 times.
 
     python benchmarks/bench_decorrelation.py [--quick] [--n-train 20000] [--n-test 20000]
         [--epochs 10] [--lambdas 1 2 3] [--matched-lambdas 0 0.5 1] [--subjet-lambdas 0 1]
@@ -61,6 +62,8 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+
+from skjet.preprocessing import RelativeConstituents
 
 from _common import top_qcd_inputs
 
@@ -162,8 +165,8 @@ def main() -> None:
         )
     if args.subjet_lambdas and not args.skip_deepsets:
         start = time.perf_counter()
-        inputs["relative+subjets"] = np.concatenate(
-            [inputs["relative"], subjet_distances(inputs["constituents"])], axis=-1)
+        inputs["relative+subjets"] = RelativeConstituents(
+            nsubjettiness_axes=(2, 3)).fit_transform(inputs["constituents"])
         print(f"subjet axes: {time.perf_counter() - start:.0f} s", flush=True)
     for lam in [] if args.skip_deepsets else args.subjet_lambdas:
         disco = dict(decorrelation="disco", decorrelation_strength=lam) if lam > 0 else {}
@@ -263,50 +266,6 @@ def main() -> None:
                 ax = plot_mass_sculpting(is_top, score, mass[test], bins=bins, title=name)
                 save_figure(ax.figure, out / f"sculpting_{slug.strip('_')}")
                 plt.close(ax.figure)
-
-
-def subjet_distances(constituents, n_axes=(2, 3), chunk=5000) -> np.ndarray:
-    """Each constituent's (rapidity, phi) distance to the nearest of the N exclusive-kT
-    subjet axes of its jet (E-scheme, as ``Substructure``'s tau_N), for each N of
-    ``n_axes``: float32 of shape (n_jets, n_constituents, len(n_axes)), 0 on padding.
-    ``sum(pT * distance) / (sum(pT) * R)`` is tau_N."""
-    import warnings
-
-    import awkward as ak
-    import fastjet
-
-    X = np.asarray(constituents[..., :4], dtype=np.float64)
-    real = X[..., 0] > 0
-    out = np.zeros(X.shape[:2] + (len(n_axes),), dtype=np.float32)
-    jetdef = fastjet.JetDefinition(fastjet.kt_algorithm, 1000.0)  # one jet of everything
-
-    def rapidity_phi(E, px, py, pz):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rap = 0.5 * np.log((E + pz) / (E - pz))
-        return np.nan_to_num(rap), np.arctan2(py, px)  # padding: 0, never read
-
-    for start in range(0, len(X), chunk):
-        x, mask = X[start:start + chunk], real[start:start + chunk]
-        flat = x[mask]
-        events = ak.unflatten(ak.zip({"px": flat[:, 1], "py": flat[:, 2], "pz": flat[:, 3],
-                                      "E": flat[:, 0]}), mask.sum(axis=1))
-        rap, phi = rapidity_phi(*np.moveaxis(x, -1, 0))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # fastjet's banner and exclusive-jets notes
-            sequence = fastjet.ClusterSequence(events, jetdef)
-            for k, n in enumerate(n_axes):
-                axes = sequence.exclusive_jets_up_to(n)
-
-                def padded(field, axes=axes, n=n):
-                    return ak.to_numpy(ak.fill_none(ak.pad_none(axes[field], n, clip=True), 0.0))
-
-                a_rap, a_phi = rapidity_phi(*(padded(f) for f in ("E", "px", "py", "pz")))
-                valid = np.arange(n) < ak.to_numpy(ak.num(axes))[:, None]
-                dphi = (phi[:, :, None] - a_phi[:, None, :] + np.pi) % (2 * np.pi) - np.pi
-                dr = np.hypot(rap[:, :, None] - a_rap[:, None, :], dphi)
-                dr = np.where(valid[:, None, :], dr, np.inf).min(axis=2)
-                out[start:start + chunk, :, k] = np.where(mask, dr, 0.0)
-    return out
 
 
 def matched_background_weights(is_signal, mass, bins, max_weight=100.0) -> np.ndarray:

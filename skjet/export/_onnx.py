@@ -43,6 +43,10 @@ _NOT_EXPRESSIBLE = {
         "FastJet's clustering, which has no ONNX equivalent; compute them upstream and export "
         "the model that takes the jet-feature table"
     ),
+    "RelativeConstituents(nsubjettiness_axes=...)": (
+        "the distances to the N-subjettiness axes run FastJet's clustering, which has no ONNX "
+        "equivalent; compute the features upstream and export the model that takes them"
+    ),
     "JetImage": (
         "pixelation bins each constituent by a floor of float coordinates after centring, "
         "rotation and flipping, and a constituent within rounding of a pixel edge lands in a "
@@ -737,10 +741,11 @@ def _check_steps(fitted) -> list[tuple[str, object]]:
     steps = _steps(fitted)
     labels = [f"step {n!r} ({type(s).__name__})" if n else type(s).__name__ for n, s in steps]
     for label, (_, step) in zip(labels, steps):
-        if type(step).__name__ in _NOT_EXPRESSIBLE:
-            raise ValueError(
-                f"to_onnx cannot export {label}: {_NOT_EXPRESSIBLE[type(step).__name__]}."
-            )
+        name = type(step).__name__
+        if name == "RelativeConstituents" and tuple(step.nsubjettiness_axes):
+            name = "RelativeConstituents(nsubjettiness_axes=...)"
+        if name in _NOT_EXPRESSIBLE:
+            raise ValueError(f"to_onnx cannot export {label}: {_NOT_EXPRESSIBLE[name]}.")
     check_is_fitted(fitted)
     for label, (_, step) in zip(labels, steps):
         _register(step)

@@ -169,11 +169,11 @@ class _Batch:
 
         return self._cached(("axes", n_axes), compute)
 
-    def tau(self, n_axes: int) -> np.ndarray:
-        """Normalised N-subjettiness: sum_i pT_i min_k dR_ik^beta / (sum_i pT_i R0^beta).
+    def axis_distance2(self, n_axes: int) -> np.ndarray:
+        """Squared (rapidity, azimuth) distance of every constituent to the nearest of its
+        jet's N exclusive-kt axes, in the compact (jets, max multiplicity) layout.
 
-        With at most N constituents each one is its own axis, so tau_N = 0; a jet whose
-        constituents have zero total pT (all along the beam) has tau_N = 0 too.
+        A jet with at most N constituents has each one as its own axis: distance 0.
         """
 
         def compute():
@@ -192,10 +192,21 @@ class _Batch:
             dr2 = (rap[:, :, None] - a_rap[:, None, :]) ** 2 + delta_phi(
                 phi[:, :, None], a_phi[:, None, :]
             ) ** 2
-            dr2 = np.where(valid[:, None, :], dr2, np.inf).min(axis=2)
+            return np.where(valid[:, None, :], dr2, np.inf).min(axis=2)
+
+        return self._cached(("dr2", n_axes), compute)
+
+    def tau(self, n_axes: int) -> np.ndarray:
+        """Normalised N-subjettiness: sum_i pT_i min_k dR_ik^beta / (sum_i pT_i R0^beta).
+
+        With at most N constituents each one is its own axis, so tau_N = 0; a jet whose
+        constituents have zero total pT (all along the beam) has tau_N = 0 too.
+        """
+
+        def compute():
             beta = self.params["nsubjettiness_beta"]
             pts = self.constituent_pt()  # 0 on padding, so padding adds nothing
-            numerator = (pts * dr2 ** (beta / 2)).sum(axis=1)
+            numerator = (pts * self.axis_distance2(n_axes) ** (beta / 2)).sum(axis=1)
             return _safe_divide(numerator, pts.sum(axis=1) * self.params["radius"] ** beta)
 
         return self._cached(("tau", n_axes), compute)
@@ -271,6 +282,40 @@ class _Batch:
             return num
         # A groomed jet of one constituent has e2 = 0 (and e3 = 0): the ratio is 0.
         return _safe_divide(num, self.mmdt_ecf(*denominator) ** power)
+
+
+def _batches(X: np.ndarray, params: dict) -> Iterator[tuple[int, np.ndarray, _Batch]]:
+    """The non-empty jets of ``X`` in FastJet batches: (start, mask of real constituents of
+    the block X[start:start + _BATCH], its _Batch). Jets without constituents are left out:
+    FastJet cannot cluster them."""
+    fastjet = _fastjet()
+    for start in range(0, len(X), _BATCH):
+        block = X[start : start + _BATCH]
+        mask = constituent_mask(block)
+        counts = mask.sum(axis=1, dtype=np.int64)
+        if not counts.any():
+            continue
+        # Real constituents in jet order (padding may sit anywhere in a jet's slots).
+        flat = block[mask].astype(np.float64)
+        yield start, mask, _Batch(fastjet, flat, counts[counts > 0], params)
+
+
+def subjet_axis_distances(X: np.ndarray, n_subjets: Sequence[int]) -> np.ndarray:
+    """(rapidity, azimuth) distance of every real constituent to the nearest of its jet's N
+    exclusive-kt subjet axes (E-scheme: the axes of tau_N), for each N of ``n_subjets``.
+
+    ``X`` is validated (n_jets, n_constituents, >= 4) with (E, px, py, pz) first. Returns
+    float64 (n_jets, n_constituents, len(n_subjets)), 0 on padding; with beta = 1,
+    sum_i pT_i d_i / (sum_i pT_i R0) is :class:`Substructure`'s tau_N.
+    """
+    out = np.zeros((*X.shape[:2], len(n_subjets)), dtype=np.float64)
+    params = {"axes": "kt"}
+    for start, mask, batch in _batches(X, params):
+        jets, slots = np.nonzero(mask)  # the order of batch.flat
+        for k, n in enumerate(n_subjets):
+            out[start + jets, slots, k] = np.sqrt(
+                batch.axis_distance2(int(n))[batch.rows, batch.cols])
+    return out
 
 
 class Substructure(_JetFeatureTransformer):
@@ -394,7 +439,6 @@ class Substructure(_JetFeatureTransformer):
         features : ndarray of shape (n_jets, len(features_)), float64
         """
         X = self._validate_transform(X)
-        fastjet = _fastjet()
         params = {
             "radius": float(self.radius),
             "soft_drop_beta": float(self.soft_drop_beta),
@@ -402,18 +446,10 @@ class Substructure(_JetFeatureTransformer):
             "nsubjettiness_beta": float(self.nsubjettiness_beta),
             "axes": self.axes,
         }
+        # Jets without constituents keep their row of zeros.
         out = np.zeros((len(X), len(self.features_)), dtype=np.float64)
-        for start in range(0, len(X), _BATCH):
-            block = X[start : start + _BATCH]
-            mask = constituent_mask(block)
-            block_counts = mask.sum(axis=1, dtype=np.int64)
-            # Jets without constituents keep their row of zeros: FastJet cannot cluster them.
-            keep = np.flatnonzero(block_counts > 0)
-            if keep.size == 0:
-                continue
-            # Real constituents in jet order (padding may sit anywhere in a jet's slots).
-            flat = block[mask].astype(np.float64)
-            batch = _Batch(fastjet, flat, block_counts[keep], params)
+        for start, mask, batch in _batches(X, params):
+            keep = start + np.flatnonzero(mask.any(axis=1))
             for j, name in enumerate(self.features_):
-                out[start + keep, j] = batch.feature(name)
+                out[keep, j] = batch.feature(name)
         return out

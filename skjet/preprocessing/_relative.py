@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils import ConstituentInputMixin, constituent_mask
+from ..utils import ConstituentInputMixin, constituent_mask, import_optional
 from ..utils._fourvec import jet_four_momentum, pt
 from ..utils._layers import relative_features
 from ..utils._sklearn_compat import _fit_context
@@ -69,10 +69,28 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
     Padding rows stay exactly zero (no logarithm of zero is taken), and a jet with no
     constituents gives an all-zero block. Energies in GeV give logarithms of GeV.
 
+    With ``nsubjettiness_axes=(2, 3)`` every constituent also gets its (rapidity, azimuth)
+    distance to the nearest of the 2 and of the 3 exclusive-kt subjet axes of its jet, the
+    axes of N-subjettiness (features ``delta_r_tau2_axes``, ``delta_r_tau3_axes``): tau_N is
+    then a pT-weighted sum over the constituents, which a Deep Sets network computes
+    directly instead of having to find the prongs from (eta, phi) positions. This helps a
+    network trained not to use the jet mass (DisCo, see the decorrelation guide). The axes
+    are FastJet's (``pip install "skjet[generate]"``), so such a step cannot be exported to
+    ONNX.
+
+    Parameters
+    ----------
+    nsubjettiness_axes : tuple of int, default=()
+        For each N, add the distance to the nearest of the jet's N subjet axes (E-scheme
+        exclusive kt, as :class:`~skjet.features.Substructure`'s tau_N). A jet with at
+        most N constituents has each as its own axis: distance 0.
+
     Attributes
     ----------
     n_features_in_ : int
         Always 4 (E, px, py, pz).
+    n_features_out_ : int
+        7 plus one per entry of ``nsubjettiness_axes``.
 
     See Also
     --------
@@ -95,10 +113,19 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
 
     _physical_input = True
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict = {"nsubjettiness_axes": [tuple, list]}
 
-    def __init__(self):
-        pass
+    def __init__(self, nsubjettiness_axes: tuple[int, ...] = ()):
+        self.nsubjettiness_axes = nsubjettiness_axes
+
+    def _axes(self) -> tuple[int, ...]:
+        axes = tuple(self.nsubjettiness_axes)
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
+                   for n in axes) or len(set(axes)) != len(axes):
+            raise ValueError(
+                f"{type(self).__name__}: nsubjettiness_axes must hold distinct integers >= 1 "
+                f"(numbers of subjet axes, e.g. (2, 3)); got {self.nsubjettiness_axes!r}.")
+        return tuple(int(n) for n in axes)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> RelativeConstituents:
@@ -115,7 +142,11 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
         -------
         self : object
         """
+        axes = self._axes()
+        if axes:
+            import_optional("fastjet", purpose="RelativeConstituents(nsubjettiness_axes=...)")
         self._validate_fit(X)
+        self.n_features_out_ = len(RELATIVE_FEATURE_NAMES) + len(axes)
         return self
 
     def transform(self, X: ArrayLike) -> np.ndarray:
@@ -128,7 +159,7 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
 
         Returns
         -------
-        X_rel : ndarray of shape (n_jets, n_constituents, 7), float32
+        X_rel : ndarray of shape (n_jets, n_constituents, n_features_out_), float32
             Padding rows are zero.
 
         Raises
@@ -151,12 +182,17 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
             jet = tuple(torch.from_numpy(pj[:, i]) for i in range(4))
             index = torch.from_numpy(jets)
             features = relative_features(torch.from_numpy(rows), jet, lambda v: v[index])
-        out = np.zeros((*X.shape[:2], len(RELATIVE_FEATURE_NAMES)), dtype=np.float32)
-        out[jets, slots] = features.numpy()
+        out = np.zeros((*X.shape[:2], self.n_features_out_), dtype=np.float32)
+        out[jets, slots, : len(RELATIVE_FEATURE_NAMES)] = features.numpy()
+        axes = self._axes()
+        if axes:
+            from ..features._substructure import subjet_axis_distances
+
+            out[..., len(RELATIVE_FEATURE_NAMES) :] = subjet_axis_distances(X, axes)
         return out
 
     def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
-        """Names of the seven features along the last axis of the output.
+        """Names of the features along the last axis of the output.
 
         The output is 3-D, so these name its last axis, not columns; they are what
         :class:`FlattenConstituents` takes as ``feature_names`` to name a flat table.
@@ -168,7 +204,8 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
 
         Returns
         -------
-        names : ndarray of str, shape (7,)
+        names : ndarray of str, shape (n_features_out_,)
         """
         check_is_fitted(self, "n_features_in_")
-        return np.asarray(RELATIVE_FEATURE_NAMES, dtype=object)
+        extra = tuple(f"delta_r_tau{n}_axes" for n in self._axes())
+        return np.asarray(RELATIVE_FEATURE_NAMES + extra, dtype=object)

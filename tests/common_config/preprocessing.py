@@ -13,6 +13,7 @@ INSTANCES = [
     ConstituentScaler(),
     ConstituentScaler(method="minmax"),
     RelativeConstituents(),
+    RelativeConstituents(nsubjettiness_axes=(2, 3)),
     FlattenConstituents(),
     JetImage(size=9),
     JetImage(size=8, rotate=False, flip=False, normalize="log"),

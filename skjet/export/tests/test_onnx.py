@@ -215,12 +215,14 @@ class Doubler(TransformerMixin, BaseEstimator):
     [
         (Substructure(features=("tau21",)), "Substructure.*FastJet"),
         (JetImage(size=5), "JetImage.*pixel"),
+        (RelativeConstituents(nsubjettiness_axes=(2,)),
+         r"RelativeConstituents\).*N-subjettiness axes run FastJet"),
     ],
 )
 def test_inexpressible_steps_name_themselves(jets, step, match):
     X, y = jets
-    pipe = make_pipeline(step, FlattenConstituents() if isinstance(step, JetImage) else None,
-                         LogisticRegression())
+    flat = isinstance(step, (JetImage, RelativeConstituents))
+    pipe = make_pipeline(step, FlattenConstituents() if flat else None, LogisticRegression())
     with pytest.raises(ValueError, match=match):
         to_onnx(pipe, X[:5])  # refused before anything is fitted or converted
 

@@ -94,3 +94,66 @@ def test_unphysical_constituents_are_refused(jets):
     back_to_back[0] = [[10, 10, 0, 0], [10, -10, 0, 0]]
     with pytest.raises(ValueError, match="zero total pT"):
         est.transform(back_to_back)
+
+
+def _axis_distance_reference(jet, n):
+    """Per-jet: FastJet's exclusive-kt axes of one jet, then each constituent's distance to
+    the nearest in (rapidity, phi), from the textbook formulas."""
+    import fastjet
+
+    real = jet[np.any(jet != 0, axis=1)].astype(np.float64)
+    particles = [fastjet.PseudoJet(*map(float, (r[1], r[2], r[3], r[0]))) for r in real]
+    sequence = fastjet.ClusterSequence(particles, fastjet.JetDefinition(fastjet.kt_algorithm,
+                                                                         1000.0))
+    axes = sequence.exclusive_jets_up_to(n)
+    out = []
+    for r in real:
+        rap = 0.5 * np.log((r[0] + r[3]) / (r[0] - r[3]))
+        phi = np.arctan2(r[2], r[1])
+        out.append(min(np.hypot(rap - a.rap(), (phi - a.phi_std() + np.pi) % (2 * np.pi) - np.pi)
+                       for a in axes))
+    return np.array(out)
+
+
+def test_nsubjettiness_axes_distances_match_fastjet_per_jet_and_give_tau(jets):
+    pytest.importorskip("fastjet")
+    from skjet.features import Substructure
+
+    est = RelativeConstituents(nsubjettiness_axes=(2, 3)).fit(jets)
+    out = est.transform(jets)
+    assert out.shape == (*jets.shape[:2], 9) and out.dtype == np.float32
+    assert est.n_features_out_ == 9
+    assert list(est.get_feature_names_out()[7:]) == ["delta_r_tau2_axes", "delta_r_tau3_axes"]
+    # the first seven features are those without the option
+    np.testing.assert_array_equal(out[..., :7], RelativeConstituents().fit_transform(jets))
+    mask = constituent_mask(jets)
+    assert np.all(out[~mask] == 0.0)
+    for i, jet in enumerate(jets):
+        if not mask[i].any():
+            continue
+        for k, n in enumerate((2, 3)):
+            np.testing.assert_allclose(out[i, mask[i], 7 + k], _axis_distance_reference(jet, n),
+                                       rtol=1e-5, atol=1e-6)
+    # sum pT * distance / (sum pT * R) is tau_N
+    pts = np.hypot(jets[..., 1], jets[..., 2]).astype(np.float64)
+    taus = Substructure(features=("tau2", "tau3")).fit_transform(jets)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        from_distances = (pts[..., None] * out[..., 7:]).sum(axis=1) / (
+            pts.sum(axis=1, keepdims=True) * 0.8)
+    filled = mask.any(axis=1)
+    np.testing.assert_allclose(from_distances[filled], taus[filled], rtol=1e-5, atol=1e-7)
+
+
+def test_a_jet_with_at_most_n_constituents_is_its_own_axes():
+    pytest.importorskip("fastjet")
+    X = make_jets(n_jets=2)
+    X[0, 2:] = 0.0  # two constituents: each is one of the 2 and of the 3 axes
+    out = RelativeConstituents(nsubjettiness_axes=(2, 3)).fit_transform(X)
+    assert np.all(out[0, :2, 7:] == 0.0)
+    assert np.all(out[1, constituent_mask(X)[1], 8] >= 0.0)
+
+
+@pytest.mark.parametrize("axes", [(0,), (2, 2), (1.5,), (True,), ("2",)])
+def test_bad_nsubjettiness_axes_are_named(jets, axes):
+    with pytest.raises(ValueError, match=r"nsubjettiness_axes must hold distinct integers >= 1"):
+        RelativeConstituents(nsubjettiness_axes=axes).fit(jets)
