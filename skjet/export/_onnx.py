@@ -740,9 +740,11 @@ def _steps(fitted, prefix: str = "") -> list[tuple[str, object]]:
 def _check_steps(fitted) -> list[tuple[str, object]]:
     steps = _steps(fitted)
     labels = [f"step {n!r} ({type(s).__name__})" if n else type(s).__name__ for n, s in steps]
+    from ..preprocessing import RelativeConstituents
+
     for label, (_, step) in zip(labels, steps):
         name = type(step).__name__
-        if name == "RelativeConstituents" and tuple(getattr(step, "nsubjettiness_axes", ())):
+        if isinstance(step, RelativeConstituents) and tuple(step.nsubjettiness_axes):
             name = "RelativeConstituents(nsubjettiness_axes=...)"
         if name in _NOT_EXPRESSIBLE:
             raise ValueError(f"to_onnx cannot export {label}: {_NOT_EXPRESSIBLE[name]}.")
