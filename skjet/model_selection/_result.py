@@ -326,17 +326,26 @@ def _format(mean: float, std: float | None, spec: str) -> str:
     return text
 
 
+def _significant(x: float, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits as ``format(x, ".3g")``, but without an
+    exponent from 1000 to a million (``1634.2`` -> ``"1630"``): tables are read in talks."""
+    text = format(x, f".{digits}g")
+    if "e+" in text and abs(x) < 1e6:
+        return str(int(float(text)))
+    return text
+
+
 def _format_interval(value: float, low: float, high: float) -> str:
     """``"240 +110/-60"`` rounded to two significant digits of the smaller error,
     ``"6.3 ± 0.4"`` when both round alike, ``"> 180"`` for a lower limit."""
     if math.isnan(value):
         return "nan"
     if math.isinf(value):
-        return f"> {low:.3g}" if low > 0 and math.isfinite(low) else "inf"
+        return f"> {_significant(low)}" if low > 0 and math.isfinite(low) else "inf"
     up, down = high - value, value - low
     smallest = min(e for e in (up, down) if e > 0) if max(up, down) > 0 else 0.0
     if smallest <= 0 or not math.isfinite(smallest):
-        return format(value, ".3g")
+        return _significant(value)
     decimals = max(0, 1 - math.floor(math.log10(smallest)))
     up_text = "inf" if math.isinf(up) else f"{up:.{decimals}f}"
     down_text = f"{down:.{decimals}f}"

@@ -10,7 +10,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skjet.metrics import UndefinedMetricWarning, rejection_at_efficiency
 from skjet.model_selection import compare
-from skjet.model_selection._result import _format_interval
+from skjet.model_selection._result import _format_interval, _significant
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
 
@@ -65,7 +65,7 @@ def test_no_background_jet_gives_a_lower_limit():
                          random_state=0)
     low = result.rejection_intervals().loc["lr", "r50_low"]
     assert np.isfinite(low) and low > 1
-    assert f"> {low:.3g}" in result.to_string()
+    assert f"> {_significant(low)}" in result.to_string()
 
 
 def test_repr_html_shows_the_same_table(data):
@@ -100,6 +100,9 @@ def test_negative_weights_through_compare(data):
         (np.inf, 182.4, np.inf, "> 182"),
         (np.nan, np.nan, np.nan, "nan"),
         (12.0, 12.0, 12.0, "12"),
+        (np.inf, 1634.2, np.inf, "> 1630"),  # no exponent: "1.63e+03" reads badly on a slide
+        (1500.0, 1500.0, 1500.0, "1500"),
+        (np.inf, 2.5e6, np.inf, "> 2.5e+06"),
     ],
 )
 def test_format_interval(value, low, high, text):
