@@ -1,7 +1,7 @@
 """Mass decorrelation: background rejection R50 against 1/JSD at 50 % signal efficiency.
 
 Top vs QCD jets from ``skjet.datasets.generate_jets`` (550-650 GeV, cached), split into
-``--n-train`` training and ``--n-test`` test jets (stratified, seed 0). Every approach is
+``--n-train`` training and ``--n-test`` test jets (stratified, random_state 0). Every approach is
 trained on the training jets and scored on the test jets:
 
 - DeepSets (ConstituentScaler + DeepSetsClassifier on relative constituents), plain and with
@@ -44,7 +44,7 @@ half and 1/JSD at least 5 times.
     python benchmarks/bench_decorrelation.py [--quick] [--n-train 20000] [--n-test 20000]
         [--epochs 10] [--lambdas 1 2 3] [--matched-lambdas 0 0.5 1] [--subjet-lambdas 0 1]
         [--particlenet-epochs 3] [--xgb-lambdas 1 3] [--skip-deepsets] [--skip-particlenet]
-        [--skip-xgboost] [--device {auto,cpu,cuda}] [--seed 0] [--save scores.npz]
+        [--skip-xgboost] [--device {auto,cpu,cuda}] [--random-state 0] [--save scores.npz]
         [--figures DIR]
 
 ``--lambdas``, ``--matched-lambdas`` and ``--subjet-lambdas`` take no values to skip
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--skip-particlenet", action="store_true")
     parser.add_argument("--skip-deepsets", action="store_true")
     parser.add_argument("--skip-xgboost", action="store_true")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--random-state", type=int, default=0,
                         help="random_state of the networks (the jets and the split keep 0)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                         help="the networks' device parameter")
@@ -120,7 +120,7 @@ def main() -> None:
     from skjet.preprocessing import ConstituentScaler
 
     print(f"torch threads: {torch.get_num_threads()}; train {n_train}, test {n_test} jets, "
-          f"{epochs} epochs, batch {args.batch_size}, device {args.device}, seed {args.seed}",
+          f"{epochs} epochs, batch {args.batch_size}, device {args.device}, random_state {args.random_state}",
           flush=True)
     inputs, y = top_qcd_inputs((n_train + n_test + 1) // 2)
     feats = inputs["jet_features"]
@@ -134,7 +134,7 @@ def main() -> None:
         return X.iloc[index] if hasattr(X, "iloc") else X[index]
 
     neural = dict(max_epochs=epochs, batch_size=args.batch_size, early_stopping=False,
-                  random_state=args.seed, device=args.device)
+                  random_state=args.random_state, device=args.device)
 
     def deepsets(**params):
         return make_pipeline(ConstituentScaler(), DeepSetsClassifier(
