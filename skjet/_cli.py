@@ -72,9 +72,8 @@ def run_comparison(constituents, y, *, quick, random_state, n_jobs, out: Path, s
     ``signal`` chooses the signal class(es) (default: the second class in sorted order);
     ``extra`` adds approaches on other inputs, as ``{name: (estimator, X)}``; ``taggers``
     includes the reference taggers, pretrained or ``from_scratch``; ``cnn`` the CNN on jet
-    images (None: on CUDA only); ``decorrelate="mass"``
-    adds DisCo DeepSets and scores the mass sculpting (1/JSD, the sculpting figures) of every
-    approach.
+    images (None: on CUDA only); ``decorrelate="mass"`` adds DisCo DeepSets and scores the
+    mass sculpting (1/JSD, the sculpting figures) of every approach.
     """
     from sklearn.base import clone
 
@@ -417,8 +416,7 @@ FROM_SCRATCH_HELP = (
     "train ParticleNet and ParT from scratch instead of fine-tuning JetClass's pretrained "
     "ParticleNet (and listing it zero-shot); default: from scratch on CUDA only"
 )
-CNN_HELP = ("include the CNN on jet images (default: on CUDA only; on a CPU it costs about as "
-            "much as every other approach together)")
+CNN_HELP = "include the CNN on jet images (default: on CUDA only)"
 DETECTOR_HELP = ("detector simulation of the generated jets: Delphes-like ATLAS or CMS card, "
                  "or hadron (none) (default atlas)")
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import copy
 import os
 import warnings
+from collections.abc import Callable
 from numbers import Real
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,22 +38,27 @@ TARGET_OPSET = 18
 _ML_OPSET = 3
 _EXTRA = "skjet.export.to_onnx"
 
-# Steps that cannot be written as ONNX operators, and why.
-_NOT_EXPRESSIBLE = {
+# Steps that cannot be written as ONNX operators: by class name, when (a test on the
+# step's parameters: steps are refused before anything is fitted or converted) and why.
+_NOT_EXPRESSIBLE: dict[str, tuple[Callable[[Any], bool], str]] = {
     "Substructure": (
+        lambda step: True,
         "its observables (N-subjettiness, soft-drop mass, energy correlation functions) run "
         "FastJet's clustering, which has no ONNX equivalent; compute them upstream and export "
-        "the model that takes the jet-feature table"
+        "the model that takes the jet-feature table",
     ),
-    "RelativeConstituents(nsubjettiness_axes=...)": (
-        "the distances to the N-subjettiness axes run FastJet's clustering, which has no ONNX "
-        "equivalent; compute the features upstream and export the model that takes them"
+    "RelativeConstituents": (
+        lambda step: bool(tuple(step.nsubjettiness_axes)),
+        "with nsubjettiness_axes, the distances to the N-subjettiness axes run FastJet's "
+        "clustering, which has no ONNX equivalent; compute the features upstream and export "
+        "the model that takes them",
     ),
     "JetImage": (
+        lambda step: True,
         "pixelation bins each constituent by a floor of float coordinates after centring, "
         "rotation and flipping, and a constituent within rounding of a pixel edge lands in a "
         "different pixel in float32 ONNX arithmetic than in skjet's float64; make the images "
-        "upstream and export the model that takes images"
+        "upstream and export the model that takes images",
     ),
 }
 
@@ -740,14 +747,10 @@ def _steps(fitted, prefix: str = "") -> list[tuple[str, object]]:
 def _check_steps(fitted) -> list[tuple[str, object]]:
     steps = _steps(fitted)
     labels = [f"step {n!r} ({type(s).__name__})" if n else type(s).__name__ for n, s in steps]
-    from ..preprocessing import RelativeConstituents
-
     for label, (_, step) in zip(labels, steps):
-        name = type(step).__name__
-        if isinstance(step, RelativeConstituents) and tuple(step.nsubjettiness_axes):
-            name = "RelativeConstituents(nsubjettiness_axes=...)"
-        if name in _NOT_EXPRESSIBLE:
-            raise ValueError(f"to_onnx cannot export {label}: {_NOT_EXPRESSIBLE[name]}.")
+        applies, why = _NOT_EXPRESSIBLE.get(type(step).__name__, (lambda step: False, ""))
+        if applies(step):
+            raise ValueError(f"to_onnx cannot export {label}: {why}.")
     check_is_fitted(fitted)
     for label, (_, step) in zip(labels, steps):
         _register(step)

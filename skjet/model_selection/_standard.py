@@ -65,8 +65,7 @@ def standard_approaches(
     classes : array-like or None, default=None
         The class labels, passed to :func:`reference_taggers`.
     cnn : bool or None, default=None
-        Include the CNN on jet images; None: where CUDA is available (on a CPU its epochs
-        cost about as much as every other approach together, for no better rejection).
+        Include the CNN on jet images; None: where CUDA is available.
 
     Returns
     -------
@@ -197,8 +196,8 @@ def reference_taggers(
             tuned = ParticleNetClassifier(**common, max_epochs=1 if quick else 2,
                                           head_init=mapping)
         else:
-            # a training epoch of the whole network costs tens of ms per jet on a CPU; with
-            # the body frozen it runs once per jet (a few ms), and the head's epochs are free
+            # training the whole network on a CPU is slow; with the body frozen it runs once
+            # per jet and the epochs train only the last layer on its stored outputs
             name = "ParticleNet (JetClass, head fine-tuned)"
             tuned = ParticleNetClassifier(**common, freeze_body=True, head_init=mapping,
                                           max_epochs=20 if quick else 60)

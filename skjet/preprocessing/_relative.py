@@ -89,6 +89,8 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
     ----------
     n_features_in_ : int
         Always 4 (E, px, py, pz).
+    nsubjettiness_axes_ : tuple of int
+        The validated ``nsubjettiness_axes``.
     n_features_out_ : int
         7 plus one per entry of ``nsubjettiness_axes``.
 
@@ -146,6 +148,7 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
         if axes:
             import_optional("fastjet", purpose="RelativeConstituents(nsubjettiness_axes=...)")
         self._validate_fit(X)
+        self.nsubjettiness_axes_ = axes
         self.n_features_out_ = len(RELATIVE_FEATURE_NAMES) + len(axes)
         return self
 
@@ -184,11 +187,11 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
             features = relative_features(torch.from_numpy(rows), jet, lambda v: v[index])
         out = np.zeros((*X.shape[:2], self.n_features_out_), dtype=np.float32)
         out[jets, slots, : len(RELATIVE_FEATURE_NAMES)] = features.numpy()
-        axes = self._axes()
-        if axes:
+        if self.nsubjettiness_axes_:
             from ..features._substructure import subjet_axis_distances
 
-            out[..., len(RELATIVE_FEATURE_NAMES) :] = subjet_axis_distances(X, axes)
+            out[..., len(RELATIVE_FEATURE_NAMES) :] = subjet_axis_distances(
+                X, self.nsubjettiness_axes_)
         return out
 
     def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
@@ -207,5 +210,5 @@ class RelativeConstituents(ConstituentInputMixin, _NDOutputTransformer):
         names : ndarray of str, shape (n_features_out_,)
         """
         check_is_fitted(self, "n_features_in_")
-        extra = tuple(f"delta_r_tau{n}_axes" for n in self._axes())
+        extra = tuple(f"delta_r_tau{n}_axes" for n in self.nsubjettiness_axes_)
         return np.asarray(RELATIVE_FEATURE_NAMES + extra, dtype=object)
