@@ -1,8 +1,8 @@
 """Mass decorrelation: background rejection R50 against 1/JSD at 50 % signal efficiency.
 
 Top vs QCD jets from ``skjet.datasets.generate_jets`` (550-650 GeV, cached), split into
-``--n-train`` training and ``--n-test`` test jets (stratified, random_state 0). Every approach is
-trained on the training jets and scored on the test jets:
+``--n-train`` training and ``--n-test`` test jets (stratified, random_state 0). Every
+approach is trained on the training jets and scored on the test jets:
 
 - DeepSets (ConstituentScaler + DeepSetsClassifier on relative constituents), plain and with
   DisCo (``decorrelation="disco"``, target the jet mass) at each ``--lambdas`` strength;
@@ -120,8 +120,8 @@ def main() -> None:
     from skjet.preprocessing import ConstituentScaler
 
     print(f"torch threads: {torch.get_num_threads()}; train {n_train}, test {n_test} jets, "
-          f"{epochs} epochs, batch {args.batch_size}, device {args.device}, random_state {args.random_state}",
-          flush=True)
+          f"{epochs} epochs, batch {args.batch_size}, device {args.device}, "
+          f"random_state {args.random_state}", flush=True)
     inputs, y = top_qcd_inputs((n_train + n_test + 1) // 2)
     feats = inputs["jet_features"]
     mass, pt = feats["mass"].to_numpy(), feats["pt"].to_numpy()
